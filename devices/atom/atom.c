@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * atom: validators, handlers and the behaviour model.
+ *
+ * read() gives "0\n" or "1\n" once per change (the first read after open
+ * returns at once, later ones wait for a change); write() takes "0" or "1".
+ * "atom-flat" is the same device serving only the ioctls that restricted
+ * CUSE mode can carry (one kernel round trip each).
+ */
+#include "atom-abi.h"
+
+#include <cusekit/device.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+struct atom {
+        struct atom_state state;
+        guint64 generation;           /* bumped on every change */
+        guint8 blob[ATOM_BLOB_MAX];
+        guint32 blob_len;
+};
+
+struct atom_open {
+        guint64 seen;                 /* generation this open last read; 0: none */
+};
+
+static struct atom *atom_of(struct ck_call *c)
+{
+        return ck_device_priv(ck_call_device(c));
+}
+
+static void atom_changed(struct ck_device *d)
+{
+        struct atom *a = ck_device_priv(d);
+
+        a->generation++;
+        ck_device_notify(d);
+}
+
+static int atom_state_check(const struct atom_state *s)
+{
+        if (s->value > 1)
+                return -EINVAL;
+        if (s->flags & ~ATOM_FLAGS_KNOWN)
+                return -EINVAL;
+        if (s->reserved[0] || s->reserved[1])
+                return -EINVAL;
+        return 0;
+}
+
+static int atom_store(struct ck_call *c, const struct atom_state *s)
+{
+        struct atom *a = atom_of(c);
+
+        if (a->state.flags & ATOM_FLAG_LOCK)
+                return -EPERM;
+        a->state = *s;
+        atom_changed(ck_call_device(c));
+        return 0;
+}
+
+static int validate_state(const struct ck_untrusted *u, struct atom_state *ret)
+{
+        struct atom_state s;
+        int r = ck_untrusted_copy(u, &s, sizeof(s));
+        if (r < 0)
+                return r;
+        r = atom_state_check(&s);
+        if (r < 0)
+                return r;
+        *ret = s;
+        return 0;
+}
+
+static int validate_blob_header(const struct ck_untrusted *u, struct atom_blob *ret)
+{
+        struct atom_blob b;
+        int r = ck_untrusted_copy(u, &b, sizeof(b));
+        if (r < 0)
+                return r;
+        if (b.reserved)
+                return -EINVAL;
+        if (b.len > ATOM_BLOB_MAX)
+                return -EINVAL;
+        *ret = b;
+        return 0;
+}
+
+CK_IOCTL_TABLE(atom_ioctls, ATOM_IOCTLS);
+CK_IOCTL_TABLE_RESTRICTED(atom_flat_ioctls, ATOM_IOCTLS);
+
+static int handle_ATOM_GET(struct ck_call *c, struct atom_state *out)
+{
+        *out = atom_of(c)->state;
+        return 0;
+}
+
+static int validate_ATOM_SET(struct ck_call *c, const struct ck_untrusted *u, struct atom_state *ret)
+{
+        (void)c;
+        return validate_state(u, ret);
+}
+
+static int handle_ATOM_SET(struct ck_call *c, const struct atom_state *in)
+{
+        return atom_store(c, in);
+}
+
+static int validate_ATOM_LOAD(struct ck_call *c, const struct ck_untrusted *u, struct atom_state *ret)
+{
+        (void)c;
+        return validate_state(u, ret);
+}
+
+static int handle_ATOM_LOAD(struct ck_call *c, const struct atom_state *in)
+{
+        return atom_store(c, in);
+}
+
+static int validate_ATOM_FLIP(struct ck_call *c, const struct ck_untrusted *u, struct atom_flip *ret)
+{
+        struct atom_flip f;
+        int r = ck_untrusted_copy(u, &f, sizeof(f));
+        (void)c;
+        if (r < 0)
+                return r;
+        if (f.count < 1 || f.count > ATOM_FLIP_MAX)
+                return -EINVAL;
+        if (f.reserved[0] || f.reserved[1])
+                return -EINVAL;
+        *ret = f;
+        return 0;
+}
+
+static int handle_ATOM_FLIP(struct ck_call *c, struct atom_flip *io)
+{
+        struct atom *a = atom_of(c);
+
+        if (a->state.flags & ATOM_FLAG_LOCK)
+                return -EPERM;
+        io->old = a->state.value;
+        a->state.value ^= io->count & 1;
+        atom_changed(ck_call_device(c));
+        return 0;
+}
+
+static int handle_ATOM_RESET(struct ck_call *c)
+{
+        struct atom *a = atom_of(c);
+
+        a->state = (struct atom_state){ 0 };
+        a->blob_len = 0;
+        atom_changed(ck_call_device(c));
+        return 0;
+}
+
+static int validate_ATOM_POKE(struct ck_call *c, const struct ck_untrusted *u, unsigned int *ret)
+{
+        uint64_t raw = ck_untrusted_value(u);
+        (void)c;
+        if (raw > 1)
+                return -EINVAL;
+        *ret = (unsigned int)raw;
+        return 0;
+}
+
+/* Returns the old value, as a classic ioctl's result. */
+static int handle_ATOM_POKE(struct ck_call *c, unsigned int value)
+{
+        struct atom *a = atom_of(c);
+        int old = (int)a->state.value;
+
+        if (a->state.flags & ATOM_FLAG_LOCK)
+                return -EPERM;
+        a->state.value = value;
+        atom_changed(ck_call_device(c));
+        return old;
+}
+
+static int validate_ATOM_BLOB_SET(struct ck_call *c, const struct ck_untrusted *u, struct atom_blob *ret)
+{
+        struct atom_blob b;
+        const struct ck_untrusted *bytes;
+        int r = validate_blob_header(u, &b);
+        if (r < 0)
+                return r;
+        r = ck_call_fetch(c, b.data, b.len, &bytes);
+        if (r != 0)
+                return r;
+        r = ck_untrusted_accept(c, bytes);
+        if (r < 0)
+                return r;
+        *ret = b;
+        return 0;
+}
+
+static int handle_ATOM_BLOB_SET(struct ck_call *c, const struct atom_blob *in)
+{
+        struct atom *a = atom_of(c);
+        size_t len;
+        const void *bytes = ck_call_input(c, 0, &len);
+
+        g_assert(len == in->len);
+        memcpy(a->blob, bytes, len);
+        a->blob_len = in->len;
+        return 0;
+}
+
+static int validate_ATOM_BLOB_GET(struct ck_call *c, const struct ck_untrusted *u, struct atom_blob *ret)
+{
+        struct atom_blob b;
+        int r = validate_blob_header(u, &b);
+        if (r < 0)
+                return r;
+        r = ck_call_reserve_out(c, b.data, b.len);
+        if (r != 0)
+                return r;
+        *ret = b;
+        return 0;
+}
+
+/* Fills the caller's room with the blob, zero-padded; len says how much is
+ * real.  A blob larger than the room gives EOVERFLOW. */
+static int handle_ATOM_BLOB_GET(struct ck_call *c, struct atom_blob *io)
+{
+        struct atom *a = atom_of(c);
+        size_t room;
+        void *out = ck_call_output(c, 0, &room);
+
+        if (a->blob_len > room)
+                return -EOVERFLOW;
+        if (a->blob_len)
+                memcpy(out, a->blob, a->blob_len);
+        io->len = a->blob_len;
+        return 0;
+}
+
+static int atom_init(struct ck_device *d, GHashTable *params, GError **error)
+{
+        struct atom *a = ck_device_priv(d);
+        const char *value = g_hash_table_lookup(params, "value");
+
+        if (value) {
+                if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                    "atom: value=%s: must be 0 or 1", value);
+                        return -EINVAL;
+                }
+                a->state.value = value[0] == '1';
+        }
+        a->generation = 1;
+        return 0;
+}
+
+static ssize_t atom_read(struct ck_file *f, void *buf, size_t size)
+{
+        struct atom *a = ck_device_priv(ck_file_device(f));
+        struct atom_open *o = ck_file_priv(f);
+        char text[3];
+
+        if (o->seen == a->generation)
+                return -EAGAIN;
+        int n = snprintf(text, sizeof(text), "%u\n", a->state.value);
+        if (size < (size_t)n)
+                return -EINVAL;
+        memcpy(buf, text, n);
+        o->seen = a->generation;
+        return n;
+}
+
+static ssize_t atom_write(struct ck_file *f, const struct ck_untrusted *data)
+{
+        struct ck_device *d = ck_file_device(f);
+        struct atom *a = ck_device_priv(d);
+        size_t n = ck_untrusted_size(data);
+        char text[3] = { 0 };
+
+        /* "0", "1", optionally followed by a newline */
+        if (n < 1 || n > 2 || ck_untrusted_copy(data, text, n) < 0)
+                return -EINVAL;
+        if ((text[0] != '0' && text[0] != '1') || (n == 2 && text[1] != '\n'))
+                return -EINVAL;
+        if (a->state.flags & ATOM_FLAG_LOCK)
+                return -EPERM;
+        a->state.value = text[0] == '1';
+        atom_changed(d);
+        return (ssize_t)n;
+}
+
+static unsigned atom_poll(struct ck_file *f)
+{
+        struct atom *a = ck_device_priv(ck_file_device(f));
+        struct atom_open *o = ck_file_priv(f);
+
+        return POLLOUT | POLLWRNORM | (o->seen != a->generation ? POLLIN | POLLRDNORM : 0);
+}
+
+static const char *const atom_params[] = { "value", NULL };
+
+const struct ck_device_type ck_device_type_atom = {
+        .name = "atom",
+        .summary = "one bit of state; the tutorial device",
+        .ioctls = atom_ioctls,
+        .n_ioctls = G_N_ELEMENTS(atom_ioctls),
+        .params = atom_params,
+        .priv_size = sizeof(struct atom),
+        .file_priv_size = sizeof(struct atom_open),
+        .init = atom_init,
+        .read = atom_read,
+        .write = atom_write,
+        .poll = atom_poll,
+};
+CK_DEVICE_TYPE_REGISTER(ck_device_type_atom);
+
+const struct ck_device_type ck_device_type_atom_flat = {
+        .name = "atom-flat",
+        .summary = "atom with its honest flat ioctls only: served in restricted mode",
+        .ioctls = atom_flat_ioctls,
+        .n_ioctls = G_N_ELEMENTS(atom_flat_ioctls),
+        .params = atom_params,
+        .priv_size = sizeof(struct atom),
+        .file_priv_size = sizeof(struct atom_open),
+        .init = atom_init,
+        .read = atom_read,
+        .write = atom_write,
+        .poll = atom_poll,
+};
+CK_DEVICE_TYPE_REGISTER(ck_device_type_atom_flat);

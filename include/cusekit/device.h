@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The device-author API.
+ *
+ * A family implements, for every row of its definition list, static
+ * functions named after the ioctl, with the signature its FLOW gives:
+ *
+ *   NONE   handle_NAME(struct ck_call *c)
+ *   IN     validate_NAME(c, const struct ck_untrusted *u, TYPE *ret)
+ *          handle_NAME(c, const TYPE *in)
+ *   OUT    handle_NAME(c, TYPE *out)                  (*out starts zeroed)
+ *   INOUT  validate_NAME(c, u, TYPE *ret)  handle_NAME(c, TYPE *io)
+ *   VALUE  validate_NAME(c, u, TYPE *ret)  handle_NAME(c, TYPE value)
+ *
+ * and CK_IOCTL_TABLE(var, LIST) builds the descriptor table from them.
+ * Handlers never see client bytes: only what a validator produced.
+ * Validators and handlers return 0 (or a non-negative ioctl result) or a
+ * negative errno; a validator may also return what ck_call_fetch() or
+ * ck_call_reserve_out() returned (CK_NEED_ROUND) to get nested memory.
+ */
+#pragma once
+
+#include <cusekit/ioctl.h>
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ck_untrusted;  /* client bytes; opaque: read only through a validator */
+struct ck_call;       /* one ioctl being served */
+struct ck_device;     /* one device instance (one /dev node) */
+struct ck_file;       /* one open of a device */
+
+/* A validator's answer meaning "that memory is fetched in the next round". */
+#define CK_NEED_ROUND 1
+
+/* --- for validators --- */
+size_t ck_untrusted_size(const struct ck_untrusted *u);
+/* Copies exactly @size bytes; -EINVAL when the client sent another size. */
+int ck_untrusted_copy(const struct ck_untrusted *u, void *ret, size_t size);
+/* The raw integer of a FLOW VALUE ioctl (the ioctl's unsigned long arg). */
+uint64_t ck_untrusted_value(const struct ck_untrusted *u);
+/* Declares bytes valid as they are (opaque payload): the handler reads
+ * them with ck_call_input(); accepted inputs are numbered 0, 1, ... */
+int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u);
+
+/* Nested input: @len bytes at client address @uaddr. */
+int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len,
+                  const struct ck_untrusted **ret);
+/* Nested output: the handler fills @len bytes that go to @uaddr; numbered
+ * 0, 1, ... in the order reserved. */
+int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len);
+
+/* --- for handlers --- */
+const void *ck_call_input(struct ck_call *c, unsigned index, size_t *ret_len);
+void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
+struct ck_file *ck_call_file(struct ck_call *c);
+struct ck_device *ck_call_device(struct ck_call *c);
+pid_t ck_call_pid(struct ck_call *c);
+
+struct ck_device *ck_file_device(struct ck_file *f);
+void *ck_file_priv(struct ck_file *f);
+int ck_file_flags(struct ck_file *f);
+
+void *ck_device_priv(struct ck_device *d);
+const char *ck_device_name(struct ck_device *d);
+/* State changed: blocked reads are retried and pollers woken. */
+void ck_device_notify(struct ck_device *d);
+
+/* --- the descriptor table --- */
+struct ck_ioctl {
+        const char *name;
+        unsigned long request;
+        unsigned arg_size;          /* bytes of the first-stage argument */
+        enum ck_flow flow;
+        enum ck_encoding encoding;
+        enum ck_shape shape;
+        const char *lie;            /* why the encoding lies; NULL if honest */
+        int (*validate)(struct ck_call *c, const struct ck_untrusted *u, void *ret_valid);
+        int (*handle)(struct ck_call *c, void *arg);
+};
+
+/* Per-flow thunks: the casts to the generic signature live here only. */
+#define CK__THUNK_NONE(NAME, TYPE)                                             \
+        static int handle_##NAME(struct ck_call *c);                           \
+        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
+        { (void)arg; return handle_##NAME(c); }
+#define CK__THUNK_OUT(NAME, TYPE)                                              \
+        static int handle_##NAME(struct ck_call *c, TYPE *out);                \
+        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
+        { return handle_##NAME(c, (TYPE *)arg); }
+#define CK__THUNK_VALIDATE(NAME, TYPE)                                         \
+        static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, TYPE *ret); \
+        static int ck__validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, void *ret) \
+        { return validate_##NAME(c, u, (TYPE *)ret); }
+#define CK__THUNK_IN(NAME, TYPE)                                               \
+        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
+        static int handle_##NAME(struct ck_call *c, const TYPE *in);           \
+        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
+        { return handle_##NAME(c, (const TYPE *)arg); }
+#define CK__THUNK_INOUT(NAME, TYPE)                                            \
+        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
+        static int handle_##NAME(struct ck_call *c, TYPE *io);                 \
+        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
+        { return handle_##NAME(c, (TYPE *)arg); }
+#define CK__THUNK_VALUE(NAME, TYPE)                                            \
+        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
+        static int handle_##NAME(struct ck_call *c, TYPE value);               \
+        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
+        { return handle_##NAME(c, *(TYPE *)arg); }
+
+#define CK__VALIDATOR_NONE(NAME)  NULL
+#define CK__VALIDATOR_OUT(NAME)   NULL
+#define CK__VALIDATOR_IN(NAME)    ck__validate_##NAME
+#define CK__VALIDATOR_INOUT(NAME) ck__validate_##NAME
+#define CK__VALIDATOR_VALUE(NAME) ck__validate_##NAME
+
+#define CK__TABLE_THUNK_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
+        CK__THUNK_##FLOW(NAME, TYPE)
+#define CK__TABLE_THUNK_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
+        CK__THUNK_##FLOW(NAME, TYPE)
+#define CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)                              \
+        {                                                                      \
+                .name = #NAME,                                                 \
+                .request = CK_REQUEST(NAME),                                   \
+                .arg_size = ck_argsize_##NAME,                                 \
+                .flow = CK_FLOW_##FLOW,                                        \
+                .encoding = (enum ck_encoding)ck_enc_##NAME,                   \
+                .shape = CK_SHAPE_##SHAPE,                                     \
+                .lie = CK__REASON_##TRUTH,                                     \
+                .validate = CK__VALIDATOR_##FLOW(NAME),                        \
+                .handle = ck__handle_##NAME,                                   \
+        },
+#define CK__TABLE_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
+        CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)
+#define CK__TABLE_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
+        CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)
+
+#define CK_IOCTL_TABLE(var, LIST)                                              \
+        LIST(CK__TABLE_THUNK_IOC, CK__TABLE_THUNK_RAW)                         \
+        static const struct ck_ioctl var[] = { LIST(CK__TABLE_ENTRY_IOC, CK__TABLE_ENTRY_RAW) }
+
+/* The rows of LIST that restricted CUSE mode can serve (honest, flat,
+ * _IOC-encoded, not by value), as a second table over the same handlers:
+ * after CK_IOCTL_TABLE(..., LIST) in the same file. */
+#define CK__KEEP(...) __VA_ARGS__
+#define CK__DROP(...)
+#define CK__IF_HONEST_HONEST CK__KEEP
+#define CK__IF_HONEST_LIES(why) CK__DROP
+#define CK__IF_FLAT_FLAT CK__KEEP
+#define CK__IF_FLAT_NESTED CK__DROP
+#define CK__IF_NOT_VALUE_NONE CK__KEEP
+#define CK__IF_NOT_VALUE_IN CK__KEEP
+#define CK__IF_NOT_VALUE_OUT CK__KEEP
+#define CK__IF_NOT_VALUE_INOUT CK__KEEP
+#define CK__IF_NOT_VALUE_VALUE CK__DROP
+#define CK__RESTRICTED_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH) \
+        CK__IF_HONEST_##TRUTH(CK__IF_FLAT_##SHAPE(CK__IF_NOT_VALUE_##FLOW(     \
+                CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH))))
+#define CK__RESTRICTED_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)
+#define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
+        static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }
+
+/* --- the device type --- */
+struct ck_device_type {
+        const char *name;             /* the TYPE of --device TYPE:NAME */
+        const char *summary;
+        const struct ck_ioctl *ioctls;
+        size_t n_ioctls;
+        const char *const *params;    /* accepted key=value keys, NULL-terminated */
+        size_t priv_size;             /* per device, zeroed */
+        size_t file_priv_size;        /* per open, zeroed */
+        gboolean exclusive;           /* a second open gets EBUSY */
+
+        /* @params holds only keys from .params; errors name the bad value. */
+        int (*init)(struct ck_device *d, GHashTable *params, GError **error);
+        void (*fini)(struct ck_device *d);
+        int (*open)(struct ck_file *f);
+        void (*release)(struct ck_file *f);
+        /* -EAGAIN: nothing to read yet; the transport waits or returns it. */
+        ssize_t (*read)(struct ck_file *f, void *buf, size_t size);
+        ssize_t (*write)(struct ck_file *f, const struct ck_untrusted *data);
+        /* POLLIN/POLLOUT/... that hold now. */
+        unsigned (*poll)(struct ck_file *f);
+};
+
+/* Makes a device type known to the daemon and the tests. */
+#define CK_DEVICE_TYPE_REGISTER(type)                                          \
+        static const struct ck_device_type *const ck__register_##type          \
+                __attribute__((used, section("ck_device_types"), aligned(sizeof(void *)))) = &(type)
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Objects shared inside src/: the pipeline, the registry and the transports. */
+#pragma once
+
+#include <cusekit/device.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the kernel's FUSE ioctl path accepts (fs/fuse/ioctl.c): at most 256
+ * iovecs in and out together, and 32 pages (FUSE_DEFAULT_MAX_PAGES_PER_REQ)
+ * each way; more gets ENOMEM there, and here. */
+#define CK_MAX_REGIONS 256
+#define CK_MAX_TRANSFER (32u * 4096u)
+/* Plans kept per open for ioctls between rounds (one per client thread). */
+#define CK_MAX_INFLIGHT 64
+
+struct ck_untrusted {
+        const uint8_t *data;
+        size_t size;
+};
+
+struct ck_region {
+        uint64_t addr;
+        uint64_t len;
+};
+
+/* A device type with its ioctls sorted by request for binary search. */
+struct ck_type_index {
+        const struct ck_device_type *type;
+        const struct ck_ioctl **by_request;
+        size_t n;
+        bool unrestricted;
+};
+
+typedef struct ck_device ck_device;
+typedef void (*ck_notify_fn)(struct ck_device *d, void *userdata);
+
+struct ck_device {
+        const struct ck_type_index *index;
+        char *name;
+        unsigned open_count;
+        ck_notify_fn notify;
+        void *notify_data;
+        void *priv;
+};
+
+struct ck_inflight;
+
+struct ck_file {
+        struct ck_device *device;
+        int flags;
+        GArray *inflight;   /* struct ck_inflight *, oldest first */
+        void *priv;
+};
+
+/* registry.c */
+const struct ck_type_index *ck_registry_find(const char *type_name);
+/* Every registered type, for --help and the fuzzer; NULL-terminated. */
+const struct ck_type_index *const *ck_registry_all(void);
+const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, unsigned long request);
+
+/* device.c */
+int ck_device_new(const char *type_name, const char *name, GHashTable *params,
+                  struct ck_device **ret, GError **error);
+void ck_device_free(struct ck_device *d);
+void ck_device_set_notify(struct ck_device *d, ck_notify_fn fn, void *userdata);
+bool ck_device_unrestricted(const struct ck_device *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)
+
+int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret);
+void ck_file_close(struct ck_file *f);

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ck_device (one node) and ck_file (one open of it). */
+#include "cusekit-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+int ck_device_new(const char *type_name, const char *name, GHashTable *params,
+                  struct ck_device **ret, GError **error)
+{
+        const struct ck_type_index *index = ck_registry_find(type_name);
+
+        if (!index) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "unknown device type '%s'", type_name);
+                return -ENOENT;
+        }
+        if (params) {
+                GHashTableIter it;
+                const char *key;
+                g_hash_table_iter_init(&it, params);
+                while (g_hash_table_iter_next(&it, (gpointer *)&key, NULL)) {
+                        const char *const *p = index->type->params;
+                        while (p && *p && strcmp(*p, key) != 0)
+                                p++;
+                        if (!p || !*p) {
+                                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                            "%s: unknown parameter '%s'", type_name, key);
+                                return -EINVAL;
+                        }
+                }
+        }
+
+        g_autoptr(ck_device) d = g_new0(struct ck_device, 1);
+        d->index = index;
+        d->name = g_strdup(name);
+        d->priv = g_malloc0(MAX(index->type->priv_size, 1));
+        if (index->type->init) {
+                g_autoptr(GHashTable) empty = params ? NULL : g_hash_table_new(g_str_hash, g_str_equal);
+                int r = index->type->init(d, params ? params : empty, error);
+                if (r < 0) {
+                        /* init failed: fini must not see a half-made device */
+                        g_free(d->priv);
+                        d->priv = NULL;
+                        g_free(d->name);
+                        g_free(g_steal_pointer(&d));
+                        return r;
+                }
+        }
+        *ret = g_steal_pointer(&d);
+        return 0;
+}
+
+void ck_device_free(struct ck_device *d)
+{
+        if (!d)
+                return;
+        if (d->index->type->fini && d->priv)
+                d->index->type->fini(d);
+        g_free(d->priv);
+        g_free(d->name);
+        g_free(d);
+}
+
+void ck_device_set_notify(struct ck_device *d, ck_notify_fn fn, void *userdata)
+{
+        d->notify = fn;
+        d->notify_data = userdata;
+}
+
+bool ck_device_unrestricted(const struct ck_device *d)
+{
+        return d->index->unrestricted;
+}
+
+void *ck_device_priv(struct ck_device *d)
+{
+        return d->priv;
+}
+
+const char *ck_device_name(struct ck_device *d)
+{
+        return d->name;
+}
+
+void ck_device_notify(struct ck_device *d)
+{
+        if (d->notify)
+                d->notify(d, d->notify_data);
+}
+
+int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
+{
+        const struct ck_device_type *type = d->index->type;
+
+        if (type->exclusive && d->open_count > 0)
+                return -EBUSY;
+
+        struct ck_file *f = g_new0(struct ck_file, 1);
+        f->device = d;
+        f->flags = flags;
+        f->priv = g_malloc0(MAX(type->file_priv_size, 1));
+        f->inflight = g_array_new(FALSE, FALSE, sizeof(struct ck_inflight *));
+        if (type->open) {
+                int r = type->open(f);
+                if (r < 0) {
+                        g_array_unref(f->inflight);
+                        g_free(f->priv);
+                        g_free(f);
+                        return r;
+                }
+        }
+        d->open_count++;
+        *ret = f;
+        return 0;
+}
+
+void ck_file_close(struct ck_file *f)
+{
+        if (!f)
+                return;
+        if (f->device->index->type->release)
+                f->device->index->type->release(f);
+        for (guint i = 0; i < f->inflight->len; i++)
+                g_free(g_array_index(f->inflight, struct ck_inflight *, i));
+        g_array_unref(f->inflight);
+        f->device->open_count--;
+        g_free(f->priv);
+        g_free(f);
+}
+
+struct ck_device *ck_file_device(struct ck_file *f)
+{
+        return f->device;
+}
+
+void *ck_file_priv(struct ck_file *f)
+{
+        return f->priv;
+}
+
+int ck_file_flags(struct ck_file *f)
+{
+        return f->flags;
+}

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pipeline: lookup -> fetch plan -> untrusted copy -> validate ->
+ * handle -> copy out, for every ioctl of every device.
+ *
+ * In unrestricted mode the kernel hands over no data until asked, and each
+ * round re-fetches everything asked so far.  The validator therefore runs
+ * afresh on every round's copy; the regions it asks for must be the ones
+ * the previous round planned (kept per open, keyed by the calling thread),
+ * or client memory changed between rounds and the call fails with EINVAL.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+struct ck_inflight {
+        pid_t tid;
+        unsigned int cmd;
+        uint64_t arg;
+        unsigned n_in, n_out;            /* first stage included */
+        struct ck_region regions[];      /* n_in in, then n_out out */
+};
+
+struct ck_output {
+        size_t offset;                   /* into the reply data */
+        size_t len;
+};
+
+struct ck_call {
+        struct ck_file *file;
+        const struct ck_ioctl *io;
+        const struct ck_ioctl_request *rq;
+        struct ck_ioctl_reply *rep;
+        const struct ck_inflight *plan;  /* what this round's data was fetched by */
+        unsigned stage0_in, stage0_out;  /* first-stage regions in the plan: 0 or 1 */
+        unsigned next_in, next_out;      /* nested regions the validator asked for */
+        size_t in_offset;                /* where the next nested input starts */
+        size_t out_offset;               /* where the next nested output goes */
+        bool plan_broken;
+        unsigned n_new_in, n_new_out;
+        struct ck_region *new_in, *new_out;
+        unsigned room;                   /* size of the four arrays below */
+        unsigned n_accepted, n_outputs;
+        struct ck_untrusted *fetched;    /* views of this round's nested inputs */
+        struct ck_untrusted *accepted;
+        struct ck_output *outputs;
+};
+
+/* --- ck_untrusted --- */
+
+size_t ck_untrusted_size(const struct ck_untrusted *u)
+{
+        return u->size;
+}
+
+int ck_untrusted_copy(const struct ck_untrusted *u, void *ret, size_t size)
+{
+        if (u->size != size)
+                return -EINVAL;
+        if (size)
+                memcpy(ret, u->data, size);
+        return 0;
+}
+
+uint64_t ck_untrusted_value(const struct ck_untrusted *u)
+{
+        uint64_t v = 0;
+
+        memcpy(&v, u->data, MIN(u->size, sizeof(v)));
+        return v;
+}
+
+int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u)
+{
+        if (c->n_accepted >= c->room)
+                return -ENOMEM;
+        c->accepted[c->n_accepted++] = *u;
+        return 0;
+}
+
+/* --- ck_call --- */
+
+static bool region_bad(uint64_t uaddr, size_t len)
+{
+        return (uaddr == 0 && len) || uaddr + len < uaddr;
+}
+
+int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck_untrusted **ret)
+{
+        static const struct ck_untrusted empty = { 0 };
+
+        if (c->io->shape != CK_SHAPE_NESTED)
+                g_error("%s: ck_call_fetch() on an ioctl not declared NESTED", c->io->name);
+        if (len == 0) {
+                *ret = &empty;
+                return 0;
+        }
+        if (region_bad(uaddr, len))
+                return -EFAULT;
+
+        unsigned planned = c->plan ? c->plan->n_in - c->stage0_in : 0;
+        if (c->next_in < planned) {
+                const struct ck_region *want = &c->plan->regions[c->stage0_in + c->next_in];
+                if (want->addr != uaddr || want->len != len) {
+                        c->plan_broken = true;
+                        return -EINVAL;
+                }
+                struct ck_untrusted *u = &c->fetched[c->next_in];
+                *u = (struct ck_untrusted){ .data = (const uint8_t *)c->rq->in + c->in_offset, .size = len };
+                c->next_in++;
+                c->in_offset += len;
+                *ret = u;
+                return 0;
+        }
+        if (c->n_new_in >= c->room)
+                return -ENOMEM;
+        c->new_in[c->n_new_in++] = (struct ck_region){ .addr = uaddr, .len = len };
+        return CK_NEED_ROUND;
+}
+
+int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len)
+{
+        if (c->io->shape != CK_SHAPE_NESTED)
+                g_error("%s: ck_call_reserve_out() on an ioctl not declared NESTED", c->io->name);
+        if (region_bad(uaddr, len))
+                return -EFAULT;
+        if (c->n_outputs >= c->room)
+                return -ENOMEM;
+        if (len == 0) {
+                c->outputs[c->n_outputs++] = (struct ck_output){ .offset = c->out_offset, .len = 0 };
+                return 0;
+        }
+
+        unsigned planned = c->plan ? c->plan->n_out - c->stage0_out : 0;
+        if (c->next_out < planned) {
+                const struct ck_region *want =
+                        &c->plan->regions[c->plan->n_in + c->stage0_out + c->next_out];
+                if (want->addr != uaddr || want->len != len) {
+                        c->plan_broken = true;
+                        return -EINVAL;
+                }
+                c->next_out++;
+                c->outputs[c->n_outputs++] = (struct ck_output){ .offset = c->out_offset, .len = len };
+                c->out_offset += len;
+                return 0;
+        }
+        if (c->n_new_out >= c->room)
+                return -ENOMEM;
+        c->new_out[c->n_new_out++] = (struct ck_region){ .addr = uaddr, .len = len };
+        return CK_NEED_ROUND;
+}
+
+const void *ck_call_input(struct ck_call *c, unsigned index, size_t *ret_len)
+{
+        g_return_val_if_fail(index < c->n_accepted, NULL);
+        *ret_len = c->accepted[index].size;
+        return c->accepted[index].data;
+}
+
+void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len)
+{
+        g_return_val_if_fail(index < c->n_outputs, NULL);
+        *ret_len = c->outputs[index].len;
+        return c->rep->data + c->outputs[index].offset;
+}
+
+struct ck_file *ck_call_file(struct ck_call *c)
+{
+        return c->file;
+}
+
+struct ck_device *ck_call_device(struct ck_call *c)
+{
+        return c->file->device;
+}
+
+pid_t ck_call_pid(struct ck_call *c)
+{
+        return c->rq->tid;
+}
+
+/* --- replies --- */
+
+void ck_ioctl_reply_init(struct ck_ioctl_reply *rep)
+{
+        rep->capacity = 4096;
+        rep->data = g_malloc(rep->capacity);
+}
+
+void ck_ioctl_reply_clear(struct ck_ioctl_reply *rep)
+{
+        g_clear_pointer(&rep->data, g_free);
+        rep->capacity = 0;
+}
+
+static void reply_error(struct ck_ioctl_reply *rep, int error)
+{
+        rep->kind = CK_REPLY_ERROR;
+        rep->result = error;
+        rep->size = 0;
+}
+
+static void reply_reserve(struct ck_ioctl_reply *rep, size_t size)
+{
+        if (size > rep->capacity) {
+                rep->capacity = MAX(size, rep->capacity * 2);
+                rep->data = g_realloc(rep->data, rep->capacity);
+        }
+}
+
+/* --- plans kept between rounds --- */
+
+static bool inflight_matches(const struct ck_inflight *p, const struct ck_ioctl_request *rq)
+{
+        return p->tid == rq->tid && p->cmd == rq->cmd && p->arg == rq->arg;
+}
+
+static int inflight_find(struct ck_file *f, const struct ck_ioctl_request *rq)
+{
+        for (guint i = 0; i < f->inflight->len; i++)
+                if (inflight_matches(g_array_index(f->inflight, struct ck_inflight *, i), rq))
+                        return (int)i;
+        return -1;
+}
+
+static void inflight_drop(struct ck_file *f, const struct ck_ioctl_request *rq)
+{
+        int i = inflight_find(f, rq);
+
+        if (i >= 0) {
+                g_free(g_array_index(f->inflight, struct ck_inflight *, i));
+                g_array_remove_index(f->inflight, (guint)i);
+        }
+}
+
+/* A thread has one ioctl at a time, so its new plan replaces any old one;
+ * a thread that died between rounds leaves a plan that ages out. */
+static void inflight_store(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_inflight *p)
+{
+        inflight_drop(f, rq);
+        if (f->inflight->len >= CK_MAX_INFLIGHT) {
+                g_free(g_array_index(f->inflight, struct ck_inflight *, 0));
+                g_array_remove_index(f->inflight, 0);
+        }
+        g_array_append_val(f->inflight, p);
+}
+
+/* Asks the kernel for @in/@out (first stage) plus the nested regions. */
+static void reply_retry(struct ck_call *c, const struct ck_region *stage0_in, const struct ck_region *stage0_out)
+{
+        struct ck_ioctl_reply *rep = c->rep;
+        const struct ck_inflight *old = c->plan;
+        unsigned old_nested_in = old ? old->n_in - c->stage0_in : 0;
+        unsigned old_nested_out = old ? old->n_out - c->stage0_out : 0;
+        unsigned n_in = c->stage0_in + old_nested_in + c->n_new_in;
+        unsigned n_out = c->stage0_out + old_nested_out + c->n_new_out;
+        uint64_t in_bytes = 0, out_bytes = 0;
+
+        if (n_in + n_out > CK_MAX_REGIONS)
+                return reply_error(rep, -ENOMEM);
+
+        unsigned k = 0;
+        if (c->stage0_in)
+                rep->regions[k++] = *stage0_in;
+        for (unsigned i = 0; i < old_nested_in; i++)
+                rep->regions[k++] = old->regions[c->stage0_in + i];
+        for (unsigned i = 0; i < c->n_new_in; i++)
+                rep->regions[k++] = c->new_in[i];
+        if (c->stage0_out)
+                rep->regions[k++] = *stage0_out;
+        for (unsigned i = 0; i < old_nested_out; i++)
+                rep->regions[k++] = old->regions[old->n_in + c->stage0_out + i];
+        for (unsigned i = 0; i < c->n_new_out; i++)
+                rep->regions[k++] = c->new_out[i];
+
+        for (unsigned i = 0; i < n_in; i++)
+                in_bytes += rep->regions[i].len;
+        for (unsigned i = n_in; i < k; i++)
+                out_bytes += rep->regions[i].len;
+        if (in_bytes > CK_MAX_TRANSFER || out_bytes > CK_MAX_TRANSFER)
+                return reply_error(rep, -ENOMEM);
+
+        if (c->io->shape == CK_SHAPE_NESTED) {
+                struct ck_inflight *p = g_malloc(sizeof(*p) + k * sizeof(struct ck_region));
+                *p = (struct ck_inflight){ .tid = c->rq->tid, .cmd = c->rq->cmd, .arg = c->rq->arg,
+                                           .n_in = n_in, .n_out = n_out };
+                memcpy(p->regions, rep->regions, k * sizeof(struct ck_region));
+                inflight_store(c->file, c->rq, p);
+        }
+        rep->kind = CK_REPLY_RETRY;
+        rep->n_in = n_in;
+        rep->n_out = n_out;
+        rep->size = 0;
+}
+
+static uint64_t plan_bytes(const struct ck_region *r, unsigned n)
+{
+        uint64_t sum = 0;
+
+        for (unsigned i = 0; i < n; i++)
+                sum += r[i].len;
+        return sum;
+}
+
+void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
+{
+        const struct ck_type_index *index = f->device->index;
+        const struct ck_ioctl *io = ck_type_index_lookup(index, rq->cmd);
+
+        if (!io)
+                return reply_error(rep, -ENOTTY);
+        if (!rq->unrestricted && index->unrestricted)
+                return reply_error(rep, -EIO);   /* the transport chose the wrong mode */
+
+        bool flows_in = io->flow == CK_FLOW_IN || io->flow == CK_FLOW_INOUT;
+        bool flows_out = io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT;
+        struct ck_region stage0 = { .addr = rq->arg, .len = io->arg_size };
+        struct ck_call c = {
+                .file = f,
+                .io = io,
+                .rq = rq,
+                .rep = rep,
+                .stage0_in = flows_in && rq->unrestricted,
+                .stage0_out = flows_out && rq->unrestricted,
+        };
+        struct ck_untrusted arg_in = { 0 };
+        uint64_t value = rq->arg;
+
+        if (io->flow == CK_FLOW_VALUE)
+                arg_in = (struct ck_untrusted){ .data = (const uint8_t *)&value, .size = sizeof(value) };
+
+        if (rq->unrestricted && (flows_in || flows_out)) {
+                if (rq->in_size == 0 && rq->out_size == 0)      /* first round: nothing fetched yet */
+                        return reply_retry(&c, &stage0, &stage0);
+                if (io->shape == CK_SHAPE_NESTED) {
+                        int i = inflight_find(f, rq);
+                        if (i < 0)
+                                return reply_error(rep, -EIO);
+                        c.plan = g_array_index(f->inflight, struct ck_inflight *, i);
+                        if (rq->in_size != plan_bytes(c.plan->regions, c.plan->n_in) ||
+                            rq->out_size != plan_bytes(c.plan->regions + c.plan->n_in, c.plan->n_out)) {
+                                inflight_drop(f, rq);
+                                return reply_error(rep, -EIO);
+                        }
+                } else if (rq->in_size != (flows_in ? io->arg_size : 0) ||
+                           rq->out_size != (flows_out ? io->arg_size : 0)) {
+                        return reply_error(rep, -EIO);
+                }
+        }
+        if (flows_in) {
+                if (rq->in_size < io->arg_size)
+                        return reply_error(rep, -EINVAL);
+                arg_in = (struct ck_untrusted){ .data = rq->in, .size = io->arg_size };
+                c.in_offset = io->arg_size;
+        }
+
+        /* Only nested ioctls need room for regions; flat ones stay cheap. */
+        const unsigned room = io->shape == CK_SHAPE_NESTED ? CK_MAX_REGIONS : 1;
+        struct ck_region new_in[room], new_out[room];
+        struct ck_untrusted fetched[room], accepted[room];
+        struct ck_output outputs[room];
+        c.room = room;
+        c.fetched = fetched;
+        c.new_in = new_in;
+        c.new_out = new_out;
+        c.accepted = accepted;
+        c.outputs = outputs;
+        c.out_offset = flows_out ? io->arg_size : 0;
+
+        if (io->arg_size)
+                memset(rep->arg, 0, io->arg_size);
+        if (io->validate) {
+                int r = io->validate(&c, &arg_in, rep->arg);
+                if (r < 0 || c.plan_broken) {
+                        inflight_drop(f, rq);
+                        return reply_error(rep, c.plan_broken ? -EINVAL : r);
+                }
+                if (c.n_new_in || c.n_new_out)
+                        return reply_retry(&c, &stage0, &stage0);
+                if (r == CK_NEED_ROUND)
+                        g_error("%s: validator asked for a round without asking for memory", io->name);
+        }
+        if (c.plan) {
+                bool all_used = c.next_in == c.plan->n_in - c.stage0_in &&
+                                c.next_out == c.plan->n_out - c.stage0_out;
+                inflight_drop(f, rq);
+                c.plan = NULL;
+                if (!all_used)
+                        return reply_error(rep, -EINVAL);
+        }
+
+        /* Outputs: the first-stage argument, then nested regions, as declared. */
+        size_t out_total = c.out_offset;
+        reply_reserve(rep, out_total);
+        if (out_total > io->arg_size)
+                memset(rep->data + io->arg_size, 0, out_total - io->arg_size);
+
+        int result = io->handle(&c, rep->arg);
+        if (result < 0)
+                return reply_error(rep, result);
+
+        rep->kind = CK_REPLY_DATA;
+        rep->result = result;
+        if (flows_out)
+                memcpy(rep->data, rep->arg, io->arg_size);
+        /* Never more than the caller's request lets the kernel copy back. */
+        rep->size = MIN(out_total, rq->out_size);
+}
+
+ssize_t ck_pipeline_read(struct ck_file *f, void *buf, size_t size)
+{
+        const struct ck_device_type *type = f->device->index->type;
+
+        return type->read ? type->read(f, buf, size) : -EINVAL;
+}
+
+ssize_t ck_pipeline_write(struct ck_file *f, const void *buf, size_t size)
+{
+        const struct ck_device_type *type = f->device->index->type;
+        struct ck_untrusted data = { .data = buf, .size = size };
+
+        return type->write ? type->write(f, &data) : -EINVAL;
+}
+
+unsigned ck_pipeline_poll(struct ck_file *f)
+{
+        const struct ck_device_type *type = f->device->index->type;
+
+        return type->poll ? type->poll(f) : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+}

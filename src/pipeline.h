@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pipeline, as a transport sees it: a kernel request in, a reply out.
+ * It is the same for every device and every transport.
+ */
+#pragma once
+
+#include "cusekit-private.h"
+
+#include <stddef.h>
+
+struct ck_ioctl_request {
+        unsigned int cmd;
+        uint64_t arg;
+        pid_t tid;             /* the calling thread: keys a plan across rounds */
+        bool unrestricted;     /* rounds allowed; data only as asked for */
+        const void *in;        /* what the kernel copied in this round */
+        size_t in_size;
+        size_t out_size;       /* what the kernel will copy back at most */
+};
+
+enum ck_reply_kind {
+        CK_REPLY_ERROR,        /* result is -errno */
+        CK_REPLY_RETRY,        /* fetch regions[0..n_in) in, declare [n_in..n_in+n_out) out */
+        CK_REPLY_DATA,         /* result, and data[0..size) scattered over the out regions */
+};
+
+/* Reused from call to call so that a flat ioctl allocates nothing. */
+struct ck_ioctl_reply {
+        enum ck_reply_kind kind;
+        int result;
+        struct ck_region regions[CK_MAX_REGIONS];
+        unsigned n_in, n_out;
+        uint8_t *data;
+        size_t size;
+        size_t capacity;
+        /* the validated first-stage argument */
+        _Alignas(max_align_t) uint8_t arg[_IOC_SIZEMASK + 1];
+};
+
+void ck_ioctl_reply_init(struct ck_ioctl_reply *rep);
+void ck_ioctl_reply_clear(struct ck_ioctl_reply *rep);
+
+/* Always fills @rep; never fails otherwise. */
+void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep);
+ssize_t ck_pipeline_read(struct ck_file *f, void *buf, size_t size);
+ssize_t ck_pipeline_write(struct ck_file *f, const void *buf, size_t size);
+unsigned ck_pipeline_poll(struct ck_file *f);

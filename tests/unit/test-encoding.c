@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every defined ioctl's request number equals what the kernel's own macros
+ * make of it, and every device type's table is indexed and searchable. */
+#include "atom/atom-abi.h"
+#include "cusekit-private.h"
+
+#include <linux/ioctl.h>
+#include <string.h>
+
+struct expected {
+        const char *name;
+        unsigned long request;
+};
+
+/* Written with the kernel's macros, by hand: the other side of the check. */
+static const struct expected expected_atom[] = {
+        { "ATOM_GET", _IOR(0xCE, 0x01, struct atom_state) },
+        { "ATOM_SET", _IOW(0xCE, 0x02, struct atom_state) },
+        { "ATOM_FLIP", _IOWR(0xCE, 0x03, struct atom_flip) },
+        { "ATOM_RESET", _IO(0xCE, 0x04) },
+        { "ATOM_POKE", 0xCE05 },
+        { "ATOM_LOAD", _IOR(0xCE, 0x06, struct atom_state) },
+        { "ATOM_BLOB_SET", _IOW(0xCE, 0x07, struct atom_blob) },
+        { "ATOM_BLOB_GET", _IOWR(0xCE, 0x08, struct atom_blob) },
+};
+
+static const struct {
+        const char *type;
+        const struct expected *list;
+        size_t n;
+} expected_tables[] = {
+        { "atom", expected_atom, G_N_ELEMENTS(expected_atom) },
+        { "atom-flat", expected_atom, 4 },   /* GET SET FLIP RESET */
+};
+
+static void test_requests_match_kernel_macros(void)
+{
+        const struct ck_type_index *const *all = ck_registry_all();
+
+        g_assert_nonnull(all[0]);
+        for (const struct ck_type_index *const *t = all; *t; t++) {
+                const struct expected *list = NULL;
+                size_t n = 0;
+                for (size_t i = 0; i < G_N_ELEMENTS(expected_tables); i++)
+                        if (strcmp(expected_tables[i].type, (*t)->type->name) == 0) {
+                                list = expected_tables[i].list;
+                                n = expected_tables[i].n;
+                        }
+                if (!list)
+                        g_error("device type %s has no kernel-macro expectations in this test",
+                                (*t)->type->name);
+                g_assert_cmpuint(n, ==, (*t)->type->n_ioctls);
+                for (size_t i = 0; i < n; i++) {
+                        const struct ck_ioctl *io = &(*t)->type->ioctls[i];
+                        g_assert_cmpstr(io->name, ==, list[i].name);
+                        g_assert_cmphex(io->request, ==, list[i].request);
+                        g_assert_true(ck_type_index_lookup(*t, list[i].request) == io);
+                }
+        }
+}
+
+static void test_compile_time_facts(void)
+{
+        /* The same numbers through the client-side macro. */
+        g_assert_cmphex(CK_REQUEST(ATOM_GET), ==, _IOR(0xCE, 0x01, struct atom_state));
+        g_assert_cmphex(CK_REQUEST(ATOM_POKE), ==, 0xCE05);
+        g_assert_cmpint(ck_flow_ATOM_LOAD, ==, CK_FLOW_IN);
+        g_assert_cmpint(_IOC_DIR(CK_REQUEST(ATOM_LOAD)), ==, _IOC_READ);
+        g_assert_cmpint(ck_argsize_ATOM_RESET, ==, 0);
+        g_assert_cmpint(ck_argsize_ATOM_POKE, ==, sizeof(unsigned int));
+}
+
+static void test_lookup_misses(void)
+{
+        const struct ck_type_index *atom = ck_registry_find("atom");
+
+        g_assert_nonnull(atom);
+        g_assert_null(ck_type_index_lookup(atom, 0));
+        g_assert_null(ck_type_index_lookup(atom, _IOR(0xCE, 0x01, int)));   /* right nr, wrong size */
+        g_assert_null(ck_type_index_lookup(atom, ~0ul));
+        g_assert_null(ck_registry_find("no-such-type"));
+        g_assert_true(atom->unrestricted);
+        g_assert_false(ck_registry_find("atom-flat")->unrestricted);
+}
+
+static void test_lie_is_recorded(void)
+{
+        const struct ck_type_index *atom = ck_registry_find("atom");
+        const struct ck_ioctl *load = ck_type_index_lookup(atom, CK_REQUEST(ATOM_LOAD));
+        const struct ck_ioctl *set = ck_type_index_lookup(atom, CK_REQUEST(ATOM_SET));
+
+        g_assert_nonnull(load->lie);
+        g_assert_cmpint(load->flow, ==, CK_FLOW_IN);
+        g_assert_cmpint(load->encoding, ==, CK_ENC_IOR);
+        g_assert_null(set->lie);
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/encoding/requests-match-kernel-macros", test_requests_match_kernel_macros);
+        g_test_add_func("/encoding/compile-time-facts", test_compile_time_facts);
+        g_test_add_func("/encoding/lookup-misses", test_lookup_misses);
+        g_test_add_func("/encoding/lie-is-recorded", test_lie_is_recorded);
+        return g_test_run();
+}
