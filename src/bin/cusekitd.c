@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cusekitd: hosts many emulated devices in one process, each a real /dev
+ * node through CUSE, all served from one GLib main loop.
+ */
+#include "cuse.h"
+#include "spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Documentation/admin-guide/devices.txt: 120-127 char, LOCAL/EXPERIMENTAL
+ * USE, never handed out dynamically (unlike 234-254). */
+#define DEFAULT_MAJOR 120
+/* Keys of a device spec that belong to the node, not the device model. */
+static const char *const node_keys[] = { "mode", "group", NULL };
+
+struct options {
+        char *config;
+        char **devices;
+        int major;
+        int first_minor;
+        char *runas;
+        char *mode;
+        char *group;
+        char *cuse_path;
+        char *pidfile;
+        gboolean background;
+};
+
+struct hosted {
+        struct ck_device_spec *spec;
+        struct ck_device *device;
+        struct ck_cuse_node *node;
+};
+
+static void hosted_free(struct hosted *h)
+{
+        ck_cuse_node_free(h->node);   /* first: it removes the node */
+        ck_device_free(h->device);
+        ck_device_spec_free(h->spec);
+        g_free(h);
+}
+
+static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int fail(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        g_printerr("cusekitd: %s\n", msg);
+        return EXIT_FAILURE;
+}
+
+static gboolean parse_mode(const char *text, mode_t *ret)
+{
+        char *end;
+        unsigned long m = strtoul(text, &end, 8);
+
+        if (!text[0] || *end || m > 07777)
+                return FALSE;
+        *ret = (mode_t)m;
+        return TRUE;
+}
+
+static int load_config(struct options *o, GPtrArray *specs)
+{
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) error = NULL;
+
+        if (!g_key_file_load_from_file(kf, o->config, G_KEY_FILE_NONE, &error))
+                return fail("%s: %s", o->config, error->message);
+        /* command-line options win over the file */
+#define STR(key, field)                                                                 \
+        if (!o->field && g_key_file_has_key(kf, "cusekitd", key, NULL))                 \
+                o->field = g_key_file_get_string(kf, "cusekitd", key, NULL)
+        STR("runas", runas);
+        STR("mode", mode);
+        STR("group", group);
+        STR("pidfile", pidfile);
+#undef STR
+        if (o->major < 0 && g_key_file_has_key(kf, "cusekitd", "major", NULL))
+                o->major = g_key_file_get_integer(kf, "cusekitd", "major", NULL);
+        if (o->first_minor < 0 && g_key_file_has_key(kf, "cusekitd", "first-minor", NULL))
+                o->first_minor = g_key_file_get_integer(kf, "cusekitd", "first-minor", NULL);
+
+        g_autoptr(GPtrArray) from_file = ck_device_specs_from_keyfile(kf, &error);
+        if (!from_file)
+                return fail("%s: %s", o->config, error->message);
+        for (guint i = 0; i < from_file->len; i++)
+                g_ptr_array_add(specs, g_steal_pointer(&from_file->pdata[i]));
+        return 0;
+}
+
+/* Is @major registered already (other than by CUSE devices we could clash with)? */
+static char *major_user(int major)
+{
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents("/proc/devices", &text, NULL, NULL))
+                return NULL;
+        gboolean in_char = FALSE;
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++) {
+                if (g_str_has_prefix(*l, "Character devices"))
+                        in_char = TRUE;
+                else if (g_str_has_prefix(*l, "Block devices"))
+                        in_char = FALSE;
+                else if (in_char) {
+                        int m;
+                        char name[128];
+                        if (sscanf(*l, "%d %127s", &m, name) == 2 && m == major)
+                                return g_strdup(name);
+                }
+        }
+        return NULL;
+}
+
+static void raise_fd_limit(size_t wanted)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < wanted) {
+                rl.rlim_cur = MIN(MAX(wanted, rl.rlim_cur), rl.rlim_max);
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        g_warning("cannot raise the open-file limit to %zu: %s", wanted, g_strerror(errno));
+        }
+}
+
+static int set_node_access(const struct hosted *h, const struct options *o)
+{
+        const char *mode_text = g_hash_table_lookup(h->spec->params, "mode");
+        const char *group = g_hash_table_lookup(h->spec->params, "group");
+        g_autofree char *path = g_strdup_printf("/dev/%s", h->spec->name);
+        mode_t mode;
+
+        mode_text = mode_text ? mode_text : o->mode;
+        group = group ? group : o->group;
+        if (mode_text) {
+                if (!parse_mode(mode_text, &mode))
+                        return fail("%s: mode=%s is not an octal mode", h->spec->name, mode_text);
+                if (chmod(path, mode) < 0)
+                        return fail("%s: chmod: %s", path, g_strerror(errno));
+        }
+        if (group) {
+                struct group *gr = getgrnam(group);
+                if (!gr)
+                        return fail("%s: group '%s' does not exist", h->spec->name, group);
+                if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
+                        return fail("%s: chown: %s", path, g_strerror(errno));
+        }
+        return 0;
+}
+
+static int drop_privileges(const char *user)
+{
+        struct passwd *pw = getpwnam(user);
+
+        if (!pw)
+                return fail("--runas %s: no such user", user);
+        if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+                return fail("--runas %s: %s", user, g_strerror(errno));
+        if (pw->pw_uid != 0 && setuid(0) == 0)
+                return fail("--runas %s: root privileges could be regained", user);
+        return 0;
+}
+
+/* sd_notify(3)'s protocol, without needing libsystemd. */
+static void notify_ready(void)
+{
+        const char *path = g_getenv("NOTIFY_SOCKET");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (!path || !path[0] || strlen(path) >= sizeof(sa.sun_path))
+                return;
+        memcpy(sa.sun_path, path, strlen(path));
+        if (sa.sun_path[0] == '@')
+                sa.sun_path[0] = '\0';
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa,
+                   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path))) < 0)
+                g_warning("NOTIFY_SOCKET %s: %s", path, g_strerror(errno));
+        close(fd);
+}
+
+/* --background: the parent exits once the child is ready (0) or has failed
+ * (its status), so `cusekitd --background ... && use /dev/NAME` works. */
+static int background_fd = -1;
+
+static void fork_background(void)
+{
+        int p[2];
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                exit(fail("pipe: %s", g_strerror(errno)));
+        pid_t pid = fork();
+        if (pid < 0)
+                exit(fail("fork: %s", g_strerror(errno)));
+        if (pid > 0) {
+                char c;
+                int status;
+                close(p[1]);
+                if (read(p[0], &c, 1) == 1)
+                        _exit(EXIT_SUCCESS);
+                waitpid(pid, &status, 0);
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+        }
+        close(p[0]);
+        background_fd = p[1];
+        setsid();
+}
+
+static gboolean on_quit(gpointer loop)
+{
+        g_main_loop_quit(loop);
+        return G_SOURCE_CONTINUE;
+}
+
+static char *types_help(void)
+{
+        GString *s = g_string_new("Device types:\n");
+
+        for (const struct ck_type_index *const *t = ck_registry_all(); *t; t++) {
+                g_string_append_printf(s, "  %-12s %s", (*t)->type->name, (*t)->type->summary);
+                if ((*t)->type->params && (*t)->type->params[0]) {
+                        g_autofree char *keys = g_strjoinv(", ", (char **)(*t)->type->params);
+                        g_string_append_printf(s, " (keys: %s)", keys);
+                }
+                g_string_append_c(s, '\n');
+        }
+        g_string_append(s,
+                "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
+                "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile;\n"
+                "and one [device NAME] group per device with type=TYPE and its keys.\n"
+                "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
+        return g_string_free(s, FALSE);
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = { .major = -1, .first_minor = -1 };
+        const GOptionEntry entries[] = {
+                { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
+                { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
+                { "major", 0, 0, G_OPTION_ARG_INT, &o.major, "Char major shared by all nodes (default 120; 0: one dynamic major each)", "N" },
+                { "first-minor", 0, 0, G_OPTION_ARG_INT, &o.first_minor, "Minor of the first node; the rest follow (default 0)", "N" },
+                { "runas", 'u', 0, G_OPTION_ARG_STRING, &o.runas, "Drop to USER once the nodes exist", "USER" },
+                { "mode", 'm', 0, G_OPTION_ARG_STRING, &o.mode, "Node mode (default 0600, as CUSE makes them)", "OCTAL" },
+                { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Node group", "GROUP" },
+                { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the daemon's pid to FILE when ready", "FILE" },
+                { "background", 'b', 0, G_OPTION_ARG_NONE, &o.background, "Return once every node exists; serve in the background", NULL },
+                { "cuse-path", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.cuse_path, "The CUSE channel", "PATH" },
+                { 0 },
+        };
+        g_autoptr(GOptionContext) ctx = g_option_context_new("- serve emulated devices as real /dev nodes");
+        g_autoptr(GError) error = NULL;
+        g_autofree char *help = types_help();
+
+        g_option_context_add_main_entries(ctx, entries, NULL);
+        g_option_context_set_description(ctx, help);
+        if (!g_option_context_parse(ctx, &argc, &argv, &error))
+                return fail("%s (see --help)", error->message);
+        if (argc > 1)
+                return fail("unexpected argument '%s' (see --help)", argv[1]);
+
+        g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_spec_free);
+        if (o.config && load_config(&o, specs) != 0)
+                return EXIT_FAILURE;
+        for (char **d = o.devices; d && *d; d++) {
+                struct ck_device_spec *spec = ck_device_spec_parse(*d, &error);
+                if (!spec)
+                        return fail("--device: %s", error->message);
+                g_ptr_array_add(specs, spec);
+        }
+        if (specs->len == 0)
+                return fail("no devices: give --device TYPE:NAME or --config FILE (see --help)");
+        if (o.major < 0)
+                o.major = DEFAULT_MAJOR;
+        if (o.first_minor < 0)
+                o.first_minor = 0;
+        if (o.major > 4095 || o.first_minor + (int)specs->len > (1 << 20))
+                return fail("--major %d / --first-minor %d out of range", o.major, o.first_minor);
+        if (!o.cuse_path)
+                o.cuse_path = g_strdup("/dev/cuse");
+        mode_t unused_mode;
+        if (o.mode && !parse_mode(o.mode, &unused_mode))
+                return fail("--mode %s is not an octal mode", o.mode);
+
+        g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < specs->len; i++) {
+                struct ck_device_spec *spec = specs->pdata[i];
+                if (!g_hash_table_add(names, spec->name))
+                        return fail("device name '%s' is given twice", spec->name);
+        }
+
+        /* Device models first: a typo in a spec is the error to show. */
+        g_autoptr(GPtrArray) hosted = g_ptr_array_new_with_free_func((GDestroyNotify)hosted_free);
+        for (guint i = 0; i < specs->len; i++) {
+                struct hosted *h = g_new0(struct hosted, 1);
+                g_ptr_array_add(hosted, h);
+                h->spec = g_steal_pointer(&specs->pdata[i]);
+
+                g_autoptr(GHashTable) model_params = g_hash_table_new(g_str_hash, g_str_equal);
+                GHashTableIter it;
+                const char *key, *value;
+                g_hash_table_iter_init(&it, h->spec->params);
+                while (g_hash_table_iter_next(&it, (gpointer *)&key, (gpointer *)&value))
+                        if (!g_strv_contains(node_keys, key))
+                                g_hash_table_insert(model_params, (char *)key, (char *)value);
+                if (ck_device_new(h->spec->type, h->spec->name, model_params, &h->device, &error) < 0)
+                        return fail("device '%s': %s", h->spec->name, error->message);
+        }
+
+        if (o.background)
+                fork_background();
+
+        /* Before touching anything: say plainly what is missing. */
+        if (access(o.cuse_path, F_OK) < 0)
+                return fail("%s does not exist: this kernel has no CUSE; load it with 'modprobe cuse'",
+                            o.cuse_path);
+        if (access(o.cuse_path, R_OK | W_OK) < 0)
+                return fail("cannot open %s: %s (run as root; --runas drops privileges afterwards)",
+                            o.cuse_path, g_strerror(errno));
+        if (o.major > 0) {
+                g_autofree char *user = major_user(o.major);
+                if (user)
+                        return fail("char major %d is already used by '%s' (see /proc/devices): "
+                                    "choose another with --major", o.major, user);
+        }
+        raise_fd_limit(hosted->len + 64);
+
+        for (guint i = 0; i < hosted->len; i++) {
+                struct hosted *h = hosted->pdata[i];
+                const char *name = h->spec->name;
+                g_autofree char *path = g_strdup_printf("/dev/%s", name);
+
+                if (access(path, F_OK) == 0)
+                        return fail("%s: the name is taken (%s exists)", name, path);
+                int r = ck_cuse_node_new(h->device, o.cuse_path, (unsigned)o.major,
+                                         (unsigned)(o.first_minor + (int)i), &h->node);
+                if (r == -EMFILE)
+                        return fail("%s: out of file descriptors or libfuse sessions after %u devices "
+                                    "(libfuse makes one pthread key per session, about 1000 per process): "
+                                    "run another cusekitd for more", name, i);
+                if (r < 0)
+                        return fail("%s: cannot open %s: %s", name, o.cuse_path, g_strerror(-r));
+                if (ck_cuse_node_wait_ready(h->node) < 0)
+                        return fail("%s: the kernel refused the device: its name or %d:%d is in use",
+                                    name, o.major, o.first_minor + (int)i);
+                r = set_node_access(h, &o);
+                if (r != 0)
+                        return r;
+                g_debug("%s: %s ready (%s ioctls)", path, h->spec->type,
+                        ck_device_unrestricted(h->device) ? "unrestricted" : "restricted");
+        }
+
+        /* written while still root: it lives where root writes */
+        if (o.pidfile) {
+                g_autofree char *pid = g_strdup_printf("%d\n", getpid());
+                if (!g_file_set_contents(o.pidfile, pid, -1, &error))
+                        return fail("--pidfile: %s", error->message);
+        }
+        if (o.runas && drop_privileges(o.runas) != 0)
+                return EXIT_FAILURE;
+
+        g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+        g_unix_signal_add(SIGTERM, on_quit, loop);
+        g_unix_signal_add(SIGINT, on_quit, loop);
+        signal(SIGPIPE, SIG_IGN);
+        for (guint i = 0; i < hosted->len; i++)
+                ck_cuse_node_attach(((struct hosted *)hosted->pdata[i])->node);
+
+        notify_ready();
+        g_message("serving %u device%s", hosted->len, hosted->len == 1 ? "" : "s");
+        if (background_fd >= 0) {
+                if (write(background_fd, "R", 1) != 1)
+                        g_warning("could not tell the parent we are ready");
+                close(background_fd);
+                int null = open("/dev/null", O_RDWR);
+                if (null >= 0) {
+                        dup2(null, STDIN_FILENO);
+                        close(null);
+                }
+        }
+
+        g_main_loop_run(loop);
+
+        g_message("stopping: removing %u node%s", hosted->len, hosted->len == 1 ? "" : "s");
+        g_clear_pointer(&hosted, g_ptr_array_unref);
+        if (o.pidfile)
+                unlink(o.pidfile);
+        return EXIT_SUCCESS;
+}

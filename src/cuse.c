@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cuse.h"
+#include "pipeline.h"
+
+#include <cuse_lowlevel.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct ck_cuse_node {
+        struct ck_device *device;
+        struct fuse_session *se;
+        guint watch;
+        gboolean ready;
+        gboolean dead;
+        GQueue waiting_reads;        /* struct waiting_read *, oldest first */
+        GHashTable *pollers;         /* struct ck_file * -> struct fuse_pollhandle * */
+        struct ck_ioctl_reply *reply;
+};
+
+struct waiting_read {
+        struct ck_cuse_node *node;
+        fuse_req_t req;
+        struct ck_file *file;
+        size_t size;
+        GList *link;
+};
+
+/* One receive buffer for all sessions: requests are served one at a time. */
+static struct fuse_buf shared_buf;
+/* Scratch for read replies, sized by the largest read asked. */
+static GByteArray *read_buf;
+
+static struct ck_cuse_node *node_of(fuse_req_t req)
+{
+        return fuse_req_userdata(req);
+}
+
+static struct ck_file *file_of(struct fuse_file_info *fi)
+{
+        return (struct ck_file *)(uintptr_t)fi->fh;
+}
+
+/* -EAGAIN: nothing yet; otherwise replied. */
+static int try_read(fuse_req_t req, struct ck_file *f, size_t size)
+{
+        g_byte_array_set_size(read_buf, (guint)MAX(size, 1));
+        ssize_t r = ck_pipeline_read(f, read_buf->data, size);
+        if (r == -EAGAIN)
+                return -EAGAIN;
+        if (r < 0)
+                fuse_reply_err(req, (int)-r);
+        else
+                fuse_reply_buf(req, (const char *)read_buf->data, (size_t)r);
+        return 0;
+}
+
+static void waiting_read_free(struct waiting_read *w)
+{
+        g_queue_delete_link(&w->node->waiting_reads, w->link);
+        g_free(w);
+}
+
+/* A signal for a blocked reader: the kernel asks to end the request. */
+static void on_interrupt(fuse_req_t req, void *data)
+{
+        struct waiting_read *w = data;
+
+        fuse_reply_err(req, EINTR);
+        waiting_read_free(w);
+}
+
+static void node_notify(struct ck_device *d, void *userdata)
+{
+        struct ck_cuse_node *n = userdata;
+
+        for (GList *l = n->waiting_reads.head; l;) {
+                struct waiting_read *w = l->data;
+                l = l->next;
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                if (try_read(w->req, w->file, w->size) == 0)
+                        waiting_read_free(w);
+                else
+                        fuse_req_interrupt_func(w->req, on_interrupt, w);
+        }
+
+        GHashTableIter it;
+        struct fuse_pollhandle *ph;
+        g_hash_table_iter_init(&it, n->pollers);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *)&ph)) {
+                fuse_lowlevel_notify_poll(ph);
+                g_hash_table_iter_remove(&it);
+        }
+}
+
+static void cuse_init_done(void *userdata)
+{
+        struct ck_cuse_node *n = userdata;
+
+        n->ready = TRUE;
+}
+
+static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+        struct ck_file *f;
+        int r = ck_file_open(node_of(req)->device, fi->flags, &f);
+
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->fh = (uintptr_t)f;
+        fi->direct_io = 1;
+        fi->nonseekable = 1;
+        fuse_reply_open(req, fi);
+}
+
+static void cuse_release(fuse_req_t req, struct fuse_file_info *fi)
+{
+        struct ck_cuse_node *n = node_of(req);
+        struct ck_file *f = file_of(fi);
+
+        for (GList *l = n->waiting_reads.head; l;) {
+                struct waiting_read *w = l->data;
+                l = l->next;
+                if (w->file == f) {
+                        fuse_req_interrupt_func(w->req, NULL, NULL);
+                        fuse_reply_err(w->req, EBADF);
+                        waiting_read_free(w);
+                }
+        }
+        g_hash_table_remove(n->pollers, f);
+        ck_file_close(f);
+        fuse_reply_err(req, 0);
+}
+
+static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct ck_cuse_node *n = node_of(req);
+        struct ck_file *f = file_of(fi);
+
+        if (try_read(req, f, size) == 0)
+                return;
+        if (fi->flags & O_NONBLOCK) {
+                fuse_reply_err(req, EAGAIN);
+                return;
+        }
+        /* Park it; the device's next notify retries it.  The loop goes on
+         * serving other opens and devices meanwhile. */
+        struct waiting_read *w = g_new0(struct waiting_read, 1);
+        *w = (struct waiting_read){ .node = n, .req = req, .file = f, .size = size };
+        g_queue_push_tail(&n->waiting_reads, w);
+        w->link = n->waiting_reads.tail;
+        fuse_req_interrupt_func(req, on_interrupt, w);
+}
+
+static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        ssize_t r = ck_pipeline_write(file_of(fi), buf, size);
+
+        if (r < 0)
+                fuse_reply_err(req, (int)-r);
+        else
+                fuse_reply_write(req, (size_t)r);
+}
+
+static void cuse_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+        struct ck_cuse_node *n = node_of(req);
+        struct ck_file *f = file_of(fi);
+
+        if (ph)
+                g_hash_table_replace(n->pollers, f, ph);
+        fuse_reply_poll(req, ck_pipeline_poll(f));
+}
+
+static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
+                       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+        struct ck_cuse_node *n = node_of(req);
+        struct ck_ioctl_reply *rep = n->reply;
+        const struct ck_ioctl_request rq = {
+                .cmd = (unsigned int)cmd,
+                .arg = (uint64_t)(uintptr_t)arg,
+                .tid = fuse_req_ctx(req)->pid,
+                .unrestricted = (flags & FUSE_IOCTL_UNRESTRICTED) != 0,
+                .in = in_buf,
+                .in_size = in_bufsz,
+                .out_size = out_bufsz,
+        };
+
+        ck_pipeline_ioctl(file_of(fi), &rq, rep);
+        switch (rep->kind) {
+        case CK_REPLY_ERROR:
+                fuse_reply_err(req, -rep->result);
+                break;
+        case CK_REPLY_RETRY: {
+                struct iovec iov[CK_MAX_REGIONS];
+                for (unsigned i = 0; i < rep->n_in + rep->n_out; i++)
+                        iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)rep->regions[i].addr,
+                                                 .iov_len = rep->regions[i].len };
+                fuse_reply_ioctl_retry(req, iov, rep->n_in, iov + rep->n_in, rep->n_out);
+                break;
+        }
+        case CK_REPLY_DATA:
+                fuse_reply_ioctl(req, rep->result, rep->size ? rep->data : NULL, rep->size);
+                break;
+        }
+}
+
+static const struct cuse_lowlevel_ops ops = {
+        .init_done = cuse_init_done,
+        .open = cuse_open,
+        .release = cuse_release,
+        .read = cuse_read,
+        .write = cuse_write,
+        .poll = cuse_poll,
+        .ioctl = cuse_ioctl,
+};
+
+static void node_receive(struct ck_cuse_node *n)
+{
+        int r = fuse_session_receive_buf(n->se, &shared_buf);
+
+        if (r == -EINTR || r == -EAGAIN)
+                return;
+        if (r <= 0 || fuse_session_exited(n->se)) {
+                n->dead = TRUE;
+                return;
+        }
+        fuse_session_process_buf(n->se, &shared_buf);
+}
+
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer userdata)
+{
+        struct ck_cuse_node *n = userdata;
+
+        node_receive(n);
+        if (n->dead) {
+                g_warning("%s: the kernel closed the CUSE channel", ck_device_name(n->device));
+                n->watch = 0;
+                return G_SOURCE_REMOVE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+int ck_cuse_node_new(struct ck_device *d, const char *cuse_path, unsigned major, unsigned minor,
+                     struct ck_cuse_node **ret)
+{
+        g_autofree char *devname = g_strdup_printf("DEVNAME=%s", ck_device_name(d));
+        const char *dev_info[] = { devname };
+        const struct cuse_info ci = {
+                .dev_major = major,
+                .dev_minor = minor,
+                .dev_info_argc = 1,
+                .dev_info_argv = dev_info,
+                .flags = ck_device_unrestricted(d) ? CUSE_UNRESTRICTED_IOCTL : 0,
+        };
+        char *argv[] = { (char *)"cusekitd", NULL };
+        struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+
+        if (!read_buf)
+                read_buf = g_byte_array_new();
+
+        int fd = open(cuse_path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+
+        g_autoptr(ck_cuse_node) n = g_new0(struct ck_cuse_node, 1);
+        n->device = d;
+        n->pollers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)fuse_pollhandle_destroy);
+        n->reply = g_new0(struct ck_ioctl_reply, 1);
+        ck_ioctl_reply_init(n->reply);
+        n->se = cuse_lowlevel_new(&args, &ci, &ops, n);
+        if (!n->se) {
+                /* libfuse makes a pthread key per session; they run out near 1024 */
+                close(fd);
+                return -EMFILE;
+        }
+        g_autofree char *mountpoint = g_strdup_printf("/dev/fd/%d", fd);
+        if (fuse_session_mount(n->se, mountpoint) != 0) {
+                close(fd);
+                return -EIO;
+        }
+        ck_device_set_notify(d, node_notify, n);
+        *ret = g_steal_pointer(&n);
+        return 0;
+}
+
+int ck_cuse_node_wait_ready(struct ck_cuse_node *n)
+{
+        while (!n->ready && !n->dead)
+                node_receive(n);
+        return n->ready && !n->dead ? 0 : -EEXIST;
+}
+
+void ck_cuse_node_attach(struct ck_cuse_node *n)
+{
+        n->watch = g_unix_fd_add(fuse_session_fd(n->se), G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, n);
+}
+
+gboolean ck_cuse_node_alive(const struct ck_cuse_node *n)
+{
+        return !n->dead;
+}
+
+void ck_cuse_node_free(struct ck_cuse_node *n)
+{
+        if (!n)
+                return;
+        if (n->watch)
+                g_source_remove(n->watch);
+        while (!g_queue_is_empty(&n->waiting_reads)) {
+                struct waiting_read *w = g_queue_peek_head(&n->waiting_reads);
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                fuse_reply_err(w->req, ENODEV);
+                waiting_read_free(w);
+        }
+        if (n->pollers)
+                g_hash_table_destroy(n->pollers);
+        ck_device_set_notify(n->device, NULL, NULL);
+        /* closing the channel removes the node */
+        if (n->se)
+                fuse_session_destroy(n->se);
+        if (n->reply) {
+                ck_ioctl_reply_clear(n->reply);
+                g_free(n->reply);
+        }
+        g_free(n);
+}

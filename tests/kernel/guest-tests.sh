@@ -1,0 +1,138 @@
+#!/bin/bash
+# The kernel suite, inside the test VM (a chroot of the host's root):
+# real CUSE, real /dev nodes, the build tree's cusekitd.  Prints one TAP
+# stream.  Usage: guest-tests.sh BUILD_DIR
+set -u
+build=${1:?usage: guest-tests.sh BUILD_DIR}
+daemon=$build/src/bin/cusekitd
+n=0 failed=0
+tmp=$(mktemp -d)
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+check() { # DESCRIPTION COMMAND...: passes when COMMAND succeeds
+	local d=$1 out; shift
+	if out=$("$@" 2>&1); then pass "$d"; else fail "$d" "$out"; fi
+}
+# A GTest program's TAP, renumbered into ours.
+run_tap() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) line=${line#ok }; line=${line#* }; pass "${line#- }" ;;
+		"not ok "*) line=${line#not ok }; line=${line#* }; fail "${line#- }" ;;
+		1..*) ;;
+		*) printf '# %s\n' "$line" ;;
+		esac
+	done < <("$@" 2>&1; echo "# exit status $?")
+}
+wait_gone() { # PID: up to 10 s
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+wait_file() { # PATH: up to 30 s
+	for _ in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# --- the main daemon: an unrestricted and a restricted atom ---
+"$daemon" --background --pidfile "$tmp/main.pid" \
+	--device atom:atom0 --device atom-flat:atomflat0 \
+	--device atom:sub/atom2,mode=0660,group=disk 2>"$tmp/main.err"
+rc=$?
+pid=$(cat "$tmp/main.pid" 2>/dev/null)
+if [ $rc -eq 0 ] && [ -c /dev/atom0 ] && [ -c /dev/atomflat0 ]; then
+	pass "cusekitd --background returns with every node present"
+else
+	fail "cusekitd --background returns with every node present" "exit $rc" "$(cat "$tmp/main.err")"
+fi
+check "a name with a slash makes /dev/sub/atom2" test -c /dev/sub/atom2
+check "mode= and group= set the node's access" \
+	test "$(stat -c '%a %G' /dev/sub/atom2 2>&1)" = "660 disk"
+check "nodes share major 120 with distinct minors" \
+	test "$(stat -c '%t:%T' /dev/atom0 /dev/atomflat0 | tr '\n' ' ')" = "78:0 78:1 "
+
+run_tap "$build/tests/kernel/test-cuse-atom"
+
+check "the demo client runs every ioctl" "$build/src/bin/cusekit-atom" /dev/atom0
+
+out=$("$daemon" --major 124 --device atom:atom0 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "atom0: the name is taken" <<<"$out"; then
+	pass "a taken name is refused clearly"
+else
+	fail "a taken name is refused clearly" "exit $rc" "$out"
+fi
+out=$("$daemon" --device atom:other0 --major 120 --first-minor 0 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "char major 120 is already used" <<<"$out"; then
+	pass "a taken major is refused clearly"
+else
+	fail "a taken major is refused clearly" "exit $rc" "$out"
+fi
+out=$("$daemon" --device atom:other0 --cuse-path /dev/no-cuse-here 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "no CUSE; load it with 'modprobe cuse'" <<<"$out"; then
+	pass "a missing CUSE channel is reported clearly"
+else
+	fail "a missing CUSE channel is reported clearly" "exit $rc" "$out"
+fi
+out=$("$daemon" --device 'atom:bad name' 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "bad device spec 'atom:bad name'" <<<"$out"; then
+	pass "a bad --device spec is named"
+else
+	fail "a bad --device spec is named" "exit $rc" "$out"
+fi
+
+# --- SIGTERM: every node goes, exit 0 (a foreground daemon, so we see its status) ---
+"$daemon" --major 121 --pidfile "$tmp/fg.pid" --device atom:term0 --device atom:term1 2>"$tmp/fg.err" &
+fg=$!
+if wait_file "$tmp/fg.pid" && [ -c /dev/term0 ]; then
+	kill -TERM $fg
+	wait $fg; rc=$?
+	if [ $rc -eq 0 ] && [ ! -e /dev/term0 ] && [ ! -e /dev/term1 ]; then
+		pass "SIGTERM removes every node and exits 0"
+	else
+		fail "SIGTERM removes every node and exits 0" "exit $rc" "$(ls /dev/term* 2>&1)"
+	fi
+else
+	fail "SIGTERM removes every node and exits 0" "daemon did not come up" "$(cat "$tmp/fg.err")"
+	kill $fg 2>/dev/null
+fi
+
+# --- --runas: handlers run unprivileged ---
+"$daemon" --major 122 --background --pidfile "$tmp/run.pid" --runas nobody --mode 0666 \
+	--device atom:runas0 2>"$tmp/run.err"
+rpid=$(cat "$tmp/run.pid" 2>/dev/null)
+uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$rpid/status" 2>/dev/null)
+if [ "$uids" = "65534 65534 65534 65534" ] && "$build/src/bin/cusekit-atom" /dev/runas0 >/dev/null; then
+	pass "--runas nobody: every uid of the serving process is nobody's, and it serves"
+else
+	fail "--runas nobody: every uid of the serving process is nobody's, and it serves" \
+		"uids '$uids'" "$(cat "$tmp/run.err")"
+fi
+kill -TERM "$rpid" 2>/dev/null; wait_gone "$rpid"
+
+# --- one daemon, 1000 devices ---
+conf=$tmp/many.conf
+{ echo "[cusekitd]"; echo "major=123"
+  for i in $(seq 0 999); do printf '[device many/atom%d]\ntype=atom\n' "$i"; done; } >"$conf"
+start=$(date +%s.%N)
+"$daemon" --background --pidfile "$tmp/many.pid" --config "$conf" 2>"$tmp/many.err"; rc=$?
+end=$(date +%s.%N)
+count=$(ls /dev/many 2>/dev/null | wc -l)
+if [ $rc -eq 0 ] && [ "$count" -eq 1000 ]; then
+	pass "1000 devices in one daemon (all nodes in $(awk "BEGIN { print $end - $start }") s)"
+else
+	fail "1000 devices in one daemon" "exit $rc, $count nodes" "$(tail -3 "$tmp/many.err")"
+fi
+check "the 1000th device answers" "$build/src/bin/cusekit-atom" /dev/many/atom999
+mpid=$(cat "$tmp/many.pid" 2>/dev/null)
+kill -TERM "$mpid" 2>/dev/null; wait_gone "$mpid"
+check "all 1000 nodes are gone after SIGTERM" test "$(ls /dev/many 2>/dev/null | wc -l)" -eq 0
+
+# --- the main daemon survived all of the above ---
+check "the first daemon still serves" "$build/src/bin/cusekit-atom" /dev/atom0
+kill -TERM "$pid" 2>/dev/null; wait_gone "$pid"
+check "and its nodes go with it" test ! -e /dev/atom0
+
+rm -rf "$tmp"
+echo "1..$n"
+exit $((failed > 0))
