@@ -89,7 +89,8 @@ static bool region_bad(uint64_t uaddr, size_t len)
 
 int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck_untrusted **ret)
 {
-        static const struct ck_untrusted empty = { 0 };
+        static const uint8_t nothing;
+        static const struct ck_untrusted empty = { .data = &nothing, .size = 0 };
 
         if (c->io->shape != CK_SHAPE_NESTED)
                 g_error("%s: ck_call_fetch() on an ioctl not declared NESTED", c->io->name);

@@ -45,6 +45,12 @@ enum ck_shape {
         CK_SHAPE_NESTED,
 };
 
+#ifdef __cplusplus
+#define CK__STATIC_ASSERT static_assert
+#else
+#define CK__STATIC_ASSERT _Static_assert
+#endif
+
 /* Column tokens, resolved by pasting. */
 #define CK__DIR_IO   _IOC_NONE
 #define CK__DIR_IOR  _IOC_READ
@@ -87,14 +93,14 @@ enum ck_shape {
                 ck_shape_##NAME = CK_SHAPE_##SHAPE,                            \
                 ck_lies_##NAME = CK__LIES_##TRUTH,                             \
         };                                                                     \
-        _Static_assert((GROUP) >= 0 && (GROUP) <= 0xff && (NR) >= 0 && (NR) <= 0xff, \
+        CK__STATIC_ASSERT((GROUP) >= 0 && (GROUP) <= 0xff && (NR) >= 0 && (NR) <= 0xff, \
                        #NAME ": group and nr must each fit in 8 bits");        \
-        _Static_assert(ck_size_##NAME <= _IOC_SIZEMASK,                        \
+        CK__STATIC_ASSERT(ck_size_##NAME <= _IOC_SIZEMASK,                        \
                        #NAME ": the argument type is too large for _IOC_SIZE (16383 bytes)"); \
-        _Static_assert(CK__HONEST(ck_enc_##NAME, ck_flow_##NAME) || ck_lies_##NAME, \
+        CK__STATIC_ASSERT(CK__HONEST(ck_enc_##NAME, ck_flow_##NAME) || ck_lies_##NAME, \
                        #NAME ": its encoding (_" #ENC ") contradicts its true flow (" #FLOW \
                        "): declare it LIES(\"why\") to have it served by its true flow"); \
-        _Static_assert(!(CK__HONEST(ck_enc_##NAME, ck_flow_##NAME) && ck_lies_##NAME), \
+        CK__STATIC_ASSERT(!(CK__HONEST(ck_enc_##NAME, ck_flow_##NAME) && ck_lies_##NAME), \
                        #NAME ": declared LIES but its encoding (_" #ENC ") matches its flow (" #FLOW ")");
 
 #define CK__DECLARE_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)               \
@@ -110,9 +116,9 @@ enum ck_shape {
                 ck_shape_##NAME = CK_SHAPE_##SHAPE,                            \
                 ck_lies_##NAME = CK__LIES_##TRUTH,                             \
         };                                                                     \
-        _Static_assert((NUMBER) >= 0 && (NUMBER) <= 0xffff,                    \
+        CK__STATIC_ASSERT((NUMBER) >= 0 && (NUMBER) <= 0xffff,                    \
                        #NAME ": a classic request number has 16 bits");        \
-        _Static_assert(!ck_lies_##NAME, #NAME ": a classic number claims no direction, so it cannot lie");
+        CK__STATIC_ASSERT(!ck_lies_##NAME, #NAME ": a classic number claims no direction, so it cannot lie");
 
 /* Compile-time facts for every row of a definition list. */
 #define CK_DECLARE_IOCTLS(LIST) LIST(CK__DECLARE_IOC, CK__DECLARE_RAW)

@@ -41,6 +41,17 @@ struct options {
         gboolean background;
 };
 
+static void options_clear(struct options *o)
+{
+        g_free(o->config);
+        g_strfreev(o->devices);
+        g_free(o->runas);
+        g_free(o->mode);
+        g_free(o->group);
+        g_free(o->cuse_path);
+        g_free(o->pidfile);
+}
+
 struct hosted {
         struct ck_device_spec *spec;
         struct ck_device *device;
@@ -254,7 +265,7 @@ static char *types_help(void)
 
 int main(int argc, char **argv)
 {
-        struct options o = { .major = -1, .first_minor = -1 };
+        __attribute__((cleanup(options_clear))) struct options o = { .major = -1, .first_minor = -1 };
         const GOptionEntry entries[] = {
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
