@@ -40,6 +40,7 @@ struct ck_device {
         const struct ck_type_index *index;
         char *name;
         unsigned open_count;
+        bool exclusive;
         ck_notify_fn notify;
         void *notify_data;
         void *priv;

@@ -34,6 +34,7 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
         g_autoptr(ck_device) d = g_new0(struct ck_device, 1);
         d->index = index;
         d->name = g_strdup(name);
+        d->exclusive = index->type->exclusive;
         d->priv = g_malloc0(MAX(index->type->priv_size, 1));
         if (index->type->init) {
                 g_autoptr(GHashTable) empty = params ? NULL : g_hash_table_new(g_str_hash, g_str_equal);
@@ -83,6 +84,11 @@ const char *ck_device_name(struct ck_device *d)
         return d->name;
 }
 
+void ck_device_set_exclusive(struct ck_device *d, gboolean exclusive)
+{
+        d->exclusive = exclusive;
+}
+
 void ck_device_notify(struct ck_device *d)
 {
         if (d->notify)
@@ -93,7 +99,7 @@ int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
 {
         const struct ck_device_type *type = d->index->type;
 
-        if (type->exclusive && d->open_count > 0)
+        if (d->exclusive && d->open_count > 0)
                 return -EBUSY;
 
         struct ck_file *f = g_new0(struct ck_file, 1);

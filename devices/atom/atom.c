@@ -238,19 +238,32 @@ static int handle_ATOM_BLOB_GET(struct ck_call *c, struct atom_blob *io)
         return 0;
 }
 
+/* A "0"/"1" parameter; @ret untouched when absent. */
+static int param_bit(GHashTable *params, const char *key, gboolean *ret, GError **error)
+{
+        const char *text = g_hash_table_lookup(params, key);
+
+        if (!text)
+                return 0;
+        if (strcmp(text, "0") != 0 && strcmp(text, "1") != 0) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "atom: %s=%s: must be 0 or 1", key, text);
+                return -EINVAL;
+        }
+        *ret = text[0] == '1';
+        return 0;
+}
+
 static int atom_init(struct ck_device *d, GHashTable *params, GError **error)
 {
         struct atom *a = ck_device_priv(d);
-        const char *value = g_hash_table_lookup(params, "value");
+        gboolean value = FALSE, exclusive = FALSE;
 
-        if (value) {
-                if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
-                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                    "atom: value=%s: must be 0 or 1", value);
-                        return -EINVAL;
-                }
-                a->state.value = value[0] == '1';
-        }
+        if (param_bit(params, "value", &value, error) < 0 ||
+            param_bit(params, "exclusive", &exclusive, error) < 0)
+                return -EINVAL;
+        a->state.value = value;
+        ck_device_set_exclusive(d, exclusive);
         a->generation = 1;
         return 0;
 }
@@ -298,7 +311,7 @@ static unsigned atom_poll(struct ck_file *f)
         return POLLOUT | POLLWRNORM | (o->seen != a->generation ? POLLIN | POLLRDNORM : 0);
 }
 
-static const char *const atom_params[] = { "value", NULL };
+static const char *const atom_params[] = { "value", "exclusive", NULL };
 
 const struct ck_device_type ck_device_type_atom = {
         .name = "atom",

@@ -69,6 +69,8 @@ int ck_file_flags(struct ck_file *f);
 
 void *ck_device_priv(struct ck_device *d);
 const char *ck_device_name(struct ck_device *d);
+/* One open at a time (a second gets EBUSY); the type's .exclusive is the default. */
+void ck_device_set_exclusive(struct ck_device *d, gboolean exclusive);
 /* State changed: blocked reads are retried and pollers woken. */
 void ck_device_notify(struct ck_device *d);
 

@@ -38,7 +38,7 @@ wait_file() { # PATH: up to 30 s
 # --- the main daemon: an unrestricted and a restricted atom ---
 "$daemon" --background --pidfile "$tmp/main.pid" \
 	--device atom:atom0 --device atom-flat:atomflat0 \
-	--device atom:sub/atom2,mode=0660,group=disk 2>"$tmp/main.err"
+	--device atom:sub/atom2,mode=0660,group=disk --device atom:excl0,exclusive=1 2>"$tmp/main.err"
 rc=$?
 pid=$(cat "$tmp/main.pid" 2>/dev/null)
 if [ $rc -eq 0 ] && [ -c /dev/atom0 ] && [ -c /dev/atomflat0 ]; then
@@ -53,6 +53,20 @@ check "nodes share major 120 with distinct minors" \
 	test "$(stat -c '%t:%T' /dev/atom0 /dev/atomflat0 | tr '\n' ' ')" = "78:0 78:1 "
 
 run_tap "$build/tests/kernel/test-cuse-atom"
+
+exec 7</dev/excl0
+out=$( (: 8</dev/excl0) 2>&1 ); rc=$?
+exec 7<&-
+if [ $rc -ne 0 ] && grep -q "Device or resource busy" <<<"$out" && (exec 8</dev/excl0); then
+	pass "an exclusive device refuses a second open with EBUSY, and opens again after close"
+else
+	fail "an exclusive device refuses a second open with EBUSY, and opens again after close" "$out"
+fi
+
+# --- readiness through NOTIFY_SOCKET: READY=1 arrives once the node exists ---
+python3 "$(dirname "$0")/notify-check.py" "$daemon" "$tmp" >"$tmp/notify.out" 2>&1; rc=$?
+if [ $rc -eq 0 ]; then pass "READY=1 reaches NOTIFY_SOCKET once the node exists"
+else fail "READY=1 reaches NOTIFY_SOCKET once the node exists" "$(cat "$tmp/notify.out")"; fi
 
 check "the demo client runs every ioctl" "$build/src/bin/cusekit-atom" /dev/atom0
 

@@ -6,7 +6,8 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${1:?usage: run-kernel-suite.sh BUILD_DIR}" && pwd)
 
-"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-300}" -- "$here/guest-tests.sh" "$build" 2>"$build/kernel-suite.err"
+"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-300}" --expose "$here/../.." --expose "$build" \
+	-- "$here/guest-tests.sh" "$build" 2>"$build/kernel-suite.err"
 rc=$?
 if [ $rc -eq 125 ]; then
 	reason=$(grep 'VM could not run' "$build/kernel-suite.err" | tail -n1)

@@ -14,6 +14,9 @@
 #                       environment is otherwise PATH=<std> HOME=/root only)
 #   --share DIR         make host DIR writable in the guest, at the same path
 #                       (repeatable; everything else is read-only)
+#   --expose DIR        make sure host DIR is visible (read-only) even where
+#                       the guest's tmpfs would hide it (/tmp, /run, /var/tmp);
+#                       the current directory always is (repeatable)
 #   --console-log FILE  save the guest console (kernel log + /init messages)
 #   --cache DIR         VM cache dir (default $CUSEKIT_VM_CACHE or
 #                       /var/cache/cusekit-vm)
@@ -31,7 +34,7 @@ usage() { sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit $VM_FAIL; }
 
 timeout=240 cpus=2 mem=1024 console_log=
 cache=${CUSEKIT_VM_CACHE:-/var/cache/cusekit-vm}
-envs=() shares=()
+envs=() shares=() exposes=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout=${2:?}; shift 2 ;;
@@ -44,6 +47,8 @@ while [ $# -gt 0 ]; do
 	--env=*) envs+=("${1#*=}"); shift ;;
 	--share) shares+=("${2:?}"); shift 2 ;;
 	--share=*) shares+=("${1#*=}"); shift ;;
+	--expose) exposes+=("${2:?}"); shift 2 ;;
+	--expose=*) exposes+=("${1#*=}"); shift ;;
 	--console-log) console_log=${2:?}; shift 2 ;;
 	--console-log=*) console_log=${1#*=}; shift ;;
 	--cache) cache=${2:?}; shift 2 ;;
@@ -93,21 +98,31 @@ case $cwd in /proc | /proc/* | /sys | /sys/* | /dev | /dev/*) die_vm "cannot run
 qshares=() n=0
 {
 	printf 'JOB_CWD=%s\n' "$(q "$cwd")"
-	cwd_covered=0
 	for d in "${shares[@]+"${shares[@]}"}"; do
 		[ -d "$d" ] || die_vm "--share $d: not a directory"
 		d=$(cd "$d" && pwd -P)
-		case $cwd/ in "$d"/*) cwd_covered=1 ;; esac
 		printf 'share share%d %s rw\n' $n "$(q "$d")"
 		qshares+=(-fsdev "local,id=share$n,path=$d,security_model=none,multidevs=remap"
 			-device "virtio-9p-pci,fsdev=share$n,mount_tag=share$n")
 		n=$((n + 1))
 	done
-	if [ $cwd_covered = 0 ] && masked "$cwd"; then
-		printf 'share share%d %s ro\n' $n "$(q "$cwd")"
-		qshares+=(-fsdev "local,id=share$n,path=$cwd,security_model=none,readonly=on,multidevs=remap"
+	# Read-only views of masked dirs, parents before children so nested ones stack.
+	ro=$( { printf '%s\n' "$cwd"; for d in "${exposes[@]+"${exposes[@]}"}"; do
+		[ -d "$d" ] || die_vm "--expose $d: not a directory"; (cd "$d" && pwd -P); done; } |
+		awk '{ print length($0) "\t" $0 }' | sort -n -u | cut -f2-)
+	while IFS= read -r d; do
+		[ -n "$d" ] && masked "$d" || continue
+		covered=0
+		for w in "${shares[@]+"${shares[@]}"}"; do
+			w=$(cd "$w" && pwd -P)
+			case $d/ in "$w"/*) covered=1 ;; esac
+		done
+		[ $covered = 0 ] || continue
+		printf 'share share%d %s ro\n' $n "$(q "$d")"
+		qshares+=(-fsdev "local,id=share$n,path=$d,security_model=none,readonly=on,multidevs=remap"
 			-device "virtio-9p-pci,fsdev=share$n,mount_tag=share$n")
-	fi
+		n=$((n + 1))
+	done <<<"$ro"
 	printf 'set -- %d' ${#envs[@]}
 	for a in "${envs[@]+"${envs[@]}"}" "$@"; do printf ' %s' "$(q "$a")"; done
 	printf '\n'

@@ -412,6 +412,18 @@ static void test_params(void)
         g_assert_nonnull(strstr(error->message, "colour"));
         g_clear_error(&error);
 
+        g_hash_table_remove_all(params);
+        g_hash_table_insert(params, "exclusive", "1");
+        g_assert_cmpint(ck_device_new("atom", "a", params, &d, &error), ==, 0);
+        struct ck_loopback *second;
+        g_assert_cmpint(ck_loopback_new(d, 0, &lb), ==, 0);
+        g_assert_cmpint(ck_loopback_new(d, 0, &second), ==, -EBUSY);
+        ck_loopback_free(lb);
+        g_assert_cmpint(ck_loopback_new(d, 0, &second), ==, 0);   /* free again after release */
+        ck_loopback_free(second);
+        ck_device_free(d);
+        d = NULL;
+
         g_assert_cmpint(ck_device_new("nonesuch", "a", NULL, &d, &error), ==, -ENOENT);
         g_assert_nonnull(strstr(error->message, "nonesuch"));
 }
