@@ -29,6 +29,7 @@ struct ck_region {
 struct ck_type_index {
         const struct ck_device_type *type;
         const struct ck_ioctl **by_request;
+        const struct ck_struct_desc **arg_descs;   /* per type->ioctls[i]; NULL: none */
         size_t n;
         bool unrestricted;
 };
@@ -43,6 +44,9 @@ struct ck_device {
         bool exclusive;
         ck_notify_fn notify;
         void *notify_data;
+        GArray *state;               /* struct ck_state_var; NULL: none */
+        ck_notify_fn state_changed;  /* set by the control layer */
+        void *state_changed_data;
         void *priv;
 };
 

@@ -28,6 +28,13 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
                                             "%s: unknown parameter '%s'", type_name, key);
                                 return -EINVAL;
                         }
+                        const char *value = g_hash_table_lookup(params, key);
+                        if (strchr(value, ';') && !(index->type->list_params &&
+                                                    g_strv_contains(index->type->list_params, key))) {
+                                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                            "%s: '%s' takes one value, not '%s'", type_name, key, value);
+                                return -EINVAL;
+                        }
                 }
         }
 
@@ -58,6 +65,8 @@ void ck_device_free(struct ck_device *d)
                 return;
         if (d->index->type->fini && d->priv)
                 d->index->type->fini(d);
+        if (d->state)
+                g_array_unref(d->state);
         g_free(d->priv);
         g_free(d->name);
         g_free(d);
@@ -82,6 +91,21 @@ void *ck_device_priv(struct ck_device *d)
 const char *ck_device_name(struct ck_device *d)
 {
         return d->name;
+}
+
+G_DEFINE_QUARK(cusekit-error-quark, ck_error)
+
+void ck_device_add_state(struct ck_device *d, const struct ck_state_var *var)
+{
+        if (!d->state)
+                d->state = g_array_new(FALSE, FALSE, sizeof(struct ck_state_var));
+        g_array_append_val(d->state, *var);
+}
+
+void ck_device_state_changed(struct ck_device *d)
+{
+        if (d->state_changed)
+                d->state_changed(d, d->state_changed_data);
 }
 
 void ck_device_set_exclusive(struct ck_device *d, gboolean exclusive)

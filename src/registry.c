@@ -32,6 +32,7 @@ static struct ck_type_index *index_type(const struct ck_device_type *type)
         index->type = type;
         index->n = type->n_ioctls;
         index->by_request = g_new(const struct ck_ioctl *, type->n_ioctls);
+        index->arg_descs = g_new0(const struct ck_struct_desc *, type->n_ioctls);
         for (size_t i = 0; i < type->n_ioctls; i++) {
                 const struct ck_ioctl *io = &type->ioctls[i];
                 /* A family's definition errors are programming errors: fail loudly at start. */
@@ -40,6 +41,9 @@ static struct ck_type_index *index_type(const struct ck_device_type *type)
                 if (io->arg_size > CK_MAX_TRANSFER)
                         g_error("%s: %s: argument larger than a CUSE ioctl can carry", type->name, io->name);
                 index->by_request[i] = io;
+                for (const struct ck_struct_desc *const *sd = type->structs; sd && *sd; sd++)
+                        if (strcmp((*sd)->type, io->arg_type) == 0)
+                                index->arg_descs[i] = *sd;
                 index->unrestricted |= ioctl_needs_unrestricted(io);
         }
         qsort(index->by_request, index->n, sizeof(*index->by_request), compare_request);

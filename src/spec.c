@@ -66,12 +66,10 @@ struct ck_device_spec *ck_device_spec_parse(const char *text, GError **error)
                         return NULL;
                 }
                 g_autofree char *key = g_strndup(*f, (gsize)(eq - *f));
-                if (g_hash_table_contains(spec->params, key)) {
-                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                    "bad device spec '%s': '%s' given twice", text, key);
-                        return NULL;
-                }
-                g_hash_table_insert(spec->params, g_steal_pointer(&key), g_strdup(eq + 1));
+                const char *before = g_hash_table_lookup(spec->params, key);
+                /* a repeated key is a list, as GKeyFile writes one: a;b */
+                char *value = before ? g_strconcat(before, ";", eq + 1, NULL) : g_strdup(eq + 1);
+                g_hash_table_insert(spec->params, g_steal_pointer(&key), value);
         }
         return g_steal_pointer(&spec);
 }

@@ -15,7 +15,9 @@ void ck_device_spec_free(struct ck_device_spec *spec);
 typedef struct ck_device_spec ck_device_spec;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device_spec, ck_device_spec_free)
 
-/* Errors quote the whole spec. */
+/* Errors quote the whole spec.  A repeated key's values are joined by ';'
+ * (GKeyFile's list separator), whether the device takes a list is for
+ * ck_device_new() to say. */
 struct ck_device_spec *ck_device_spec_parse(const char *text, GError **error);
 /* A /dev-relative node name: letters, digits, "_.-+", and "/" between parts. */
 gboolean ck_device_name_valid(const char *name);

@@ -38,6 +38,7 @@ static void atom_changed(struct ck_device *d)
 
         a->generation++;
         ck_device_notify(d);
+        ck_device_state_changed(d);
 }
 
 static int atom_state_check(const struct atom_state *s)
@@ -254,6 +255,27 @@ static int param_bit(GHashTable *params, const char *key, gboolean *ret, GError 
         return 0;
 }
 
+static GVariant *atom_value_get(struct ck_device *d, void *userdata)
+{
+        struct atom *a = ck_device_priv(d);
+
+        return g_variant_new_boolean(a->state.value);
+}
+
+/* Like write(): the lock holds here too. */
+static int atom_value_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct atom *a = ck_device_priv(d);
+
+        if (a->state.flags & ATOM_FLAG_LOCK) {
+                g_set_error(error, CK_ERROR, EPERM, "atom is locked (ATOM_FLAG_LOCK)");
+                return -EPERM;
+        }
+        a->state.value = g_variant_get_boolean(value);
+        atom_changed(d);
+        return 0;
+}
+
 static int atom_init(struct ck_device *d, GHashTable *params, GError **error)
 {
         struct atom *a = ck_device_priv(d);
@@ -264,6 +286,14 @@ static int atom_init(struct ck_device *d, GHashTable *params, GError **error)
                 return -EINVAL;
         a->state.value = value;
         ck_device_set_exclusive(d, exclusive);
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "value",
+                .summary = "the bit",
+                .type = "b",
+                .persistent = TRUE,
+                .get = atom_value_get,
+                .set = atom_value_set,
+        });
         a->generation = 1;
         return 0;
 }
@@ -313,12 +343,29 @@ static unsigned atom_poll(struct ck_file *f)
 
 static const char *const atom_params[] = { "value", "exclusive", NULL };
 
+CK_STRUCT_DESC(atom_state_desc, struct atom_state,
+               CK_FIELD(struct atom_state, value, UINT),
+               CK_FIELD(struct atom_state, flags, HEX),
+               CK_FIELD_ARRAY(struct atom_state, reserved, HEX));
+CK_STRUCT_DESC(atom_flip_desc, struct atom_flip,
+               CK_FIELD(struct atom_flip, count, UINT),
+               CK_FIELD(struct atom_flip, old, UINT),
+               CK_FIELD_ARRAY(struct atom_flip, reserved, HEX));
+CK_STRUCT_DESC(atom_blob_desc, struct atom_blob,
+               CK_FIELD(struct atom_blob, data, PTR),
+               CK_FIELD(struct atom_blob, len, UINT),
+               CK_FIELD(struct atom_blob, reserved, HEX));
+static const struct ck_struct_desc *const atom_structs[] = {
+        &atom_state_desc, &atom_flip_desc, &atom_blob_desc, NULL,
+};
+
 const struct ck_device_type ck_device_type_atom = {
         .name = "atom",
         .summary = "one bit of state; the tutorial device",
         .ioctls = atom_ioctls,
         .n_ioctls = G_N_ELEMENTS(atom_ioctls),
         .params = atom_params,
+        .structs = atom_structs,
         .priv_size = sizeof(struct atom),
         .file_priv_size = sizeof(struct atom_open),
         .init = atom_init,
@@ -334,6 +381,7 @@ const struct ck_device_type ck_device_type_atom_flat = {
         .ioctls = atom_flat_ioctls,
         .n_ioctls = G_N_ELEMENTS(atom_flat_ioctls),
         .params = atom_params,
+        .structs = atom_structs,
         .priv_size = sizeof(struct atom),
         .file_priv_size = sizeof(struct atom_open),
         .init = atom_init,

@@ -25,6 +25,7 @@
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -74,9 +75,73 @@ void ck_device_set_exclusive(struct ck_device *d, gboolean exclusive);
 /* State changed: blocked reads are retried and pollers woken. */
 void ck_device_notify(struct ck_device *d);
 
+/* --- device state: what the control interface reads and sets --- */
+struct ck_state_var {
+        const char *name;             /* stable: "value", "offset", "0x50/bytes" */
+        const char *summary;
+        const char *type;             /* a GVariant type string: "b", "x", "t", "s", "ay", ... */
+        gboolean persistent;          /* kept across restarts when a state directory is set */
+        /* A new floating or full reference. */
+        GVariant *(*get)(struct ck_device *d, void *userdata);
+        /* NULL: read-only.  @value has .type; errors name the bad value. */
+        int (*set)(struct ck_device *d, void *userdata, GVariant *value, GError **error);
+        void *userdata;
+};
+
+/* Errors from state setters and init: the code is an errno. */
+#define CK_ERROR ck_error_quark()
+GQuark ck_error_quark(void);
+
+/* Called from init; @var is copied. */
+void ck_device_add_state(struct ck_device *d, const struct ck_state_var *var);
+/* Persistent state changed by the device itself (e.g. RTC_SET_TIME). */
+void ck_device_state_changed(struct ck_device *d);
+
+/* --- field metadata: how traces and the control interface show arguments --- */
+enum ck_field_kind {
+        CK_FIELD_UINT,
+        CK_FIELD_INT,
+        CK_FIELD_HEX,
+        CK_FIELD_PTR,                 /* a user pointer */
+        CK_FIELD_STRING,              /* a NUL-padded char array */
+        CK_FIELD_BYTES,
+};
+
+struct ck_field {
+        const char *name;
+        unsigned offset;
+        unsigned size;                /* of one element */
+        unsigned count;               /* elements: 1 unless an array */
+        enum ck_field_kind kind;
+};
+
+struct ck_struct_desc {
+        const char *type;             /* as the definition spells it: "struct atom_state" */
+        unsigned size;
+        const struct ck_field *fields;
+        unsigned n_fields;
+};
+
+#define CK_FIELD(type, member, KIND)                                           \
+        { .name = #member, .offset = offsetof(type, member),                   \
+          .size = sizeof(((type *)0)->member), .count = 1, .kind = CK_FIELD_##KIND }
+#define CK_FIELD_ARRAY(type, member, KIND)                                     \
+        { .name = #member, .offset = offsetof(type, member),                   \
+          .size = sizeof(((type *)0)->member[0]),                              \
+          .count = sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]), \
+          .kind = CK_FIELD_##KIND }
+/* static const struct ck_struct_desc var, for TYPE, from CK_FIELD()s. */
+#define CK_STRUCT_DESC(var, TYPE, ...)                                         \
+        static const struct ck_field var##_fields[] = { __VA_ARGS__ };         \
+        static const struct ck_struct_desc var = {                             \
+                .type = #TYPE, .size = sizeof(TYPE), .fields = var##_fields,   \
+                .n_fields = sizeof(var##_fields) / sizeof(var##_fields[0]),    \
+        }
+
 /* --- the descriptor table --- */
 struct ck_ioctl {
         const char *name;
+        const char *arg_type;       /* the definition's TYPE, spelled as there */
         unsigned long request;
         unsigned arg_size;          /* bytes of the first-stage argument */
         enum ck_flow flow;
@@ -126,9 +191,10 @@ struct ck_ioctl {
         CK__THUNK_##FLOW(NAME, TYPE)
 #define CK__TABLE_THUNK_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
         CK__THUNK_##FLOW(NAME, TYPE)
-#define CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)                              \
+#define CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)                        \
         {                                                                      \
                 .name = #NAME,                                                 \
+                .arg_type = #TYPE,                                             \
                 .request = CK_REQUEST(NAME),                                   \
                 .arg_size = ck_argsize_##NAME,                                 \
                 .flow = CK_FLOW_##FLOW,                                        \
@@ -139,9 +205,9 @@ struct ck_ioctl {
                 .handle = ck__handle_##NAME,                                   \
         },
 #define CK__TABLE_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
-        CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)
+        CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)
 #define CK__TABLE_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
-        CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH)
+        CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)
 
 #define CK_IOCTL_TABLE(var, LIST)                                              \
         LIST(CK__TABLE_THUNK_IOC, CK__TABLE_THUNK_RAW)                         \
@@ -163,7 +229,7 @@ struct ck_ioctl {
 #define CK__IF_NOT_VALUE_VALUE CK__DROP
 #define CK__RESTRICTED_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH) \
         CK__IF_HONEST_##TRUTH(CK__IF_FLAT_##SHAPE(CK__IF_NOT_VALUE_##FLOW(     \
-                CK__TABLE_ENTRY(NAME, FLOW, SHAPE, TRUTH))))
+                CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH))))
 #define CK__RESTRICTED_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }
@@ -175,6 +241,8 @@ struct ck_device_type {
         const struct ck_ioctl *ioctls;
         size_t n_ioctls;
         const char *const *params;    /* accepted key=value keys, NULL-terminated */
+        const char *const *list_params; /* of those, the ones that may repeat: values joined by ';' */
+        const struct ck_struct_desc *const *structs;  /* field names of argument types, NULL-terminated */
         size_t priv_size;             /* per device, zeroed */
         size_t file_priv_size;        /* per open, zeroed */
         gboolean exclusive;           /* a second open gets EBUSY */

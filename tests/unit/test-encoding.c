@@ -59,6 +59,26 @@ static void test_requests_match_kernel_macros(void)
         }
 }
 
+/* Traces name fields from the definitions: every struct argument of every
+ * family needs its field list, of the right size. */
+static void test_struct_args_are_described(void)
+{
+        for (const struct ck_type_index *const *t = ck_registry_all(); *t; t++)
+                for (size_t i = 0; i < (*t)->type->n_ioctls; i++) {
+                        const struct ck_ioctl *io = &(*t)->type->ioctls[i];
+                        const struct ck_struct_desc *d = (*t)->arg_descs[i];
+                        if (strncmp(io->arg_type, "struct ", 7) != 0)
+                                continue;
+                        if (!d)
+                                g_error("%s: %s: no CK_STRUCT_DESC for '%s'", (*t)->type->name, io->name,
+                                        io->arg_type);
+                        g_assert_cmpuint(d->size, ==, io->arg_size);
+                        for (unsigned f = 0; f < d->n_fields; f++)
+                                g_assert_cmpuint(d->fields[f].offset + d->fields[f].size * d->fields[f].count,
+                                                 <=, d->size);
+                }
+}
+
 static void test_compile_time_facts(void)
 {
         /* The same numbers through the client-side macro. */
@@ -100,6 +120,7 @@ int main(int argc, char **argv)
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/encoding/requests-match-kernel-macros", test_requests_match_kernel_macros);
         g_test_add_func("/encoding/compile-time-facts", test_compile_time_facts);
+        g_test_add_func("/encoding/struct-args-are-described", test_struct_args_are_described);
         g_test_add_func("/encoding/lookup-misses", test_lookup_misses);
         g_test_add_func("/encoding/lie-is-recorded", test_lie_is_recorded);
         return g_test_run();
