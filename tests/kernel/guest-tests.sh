@@ -142,6 +142,14 @@ mpid=$(cat "$tmp/many.pid" 2>/dev/null)
 kill -TERM "$mpid" 2>/dev/null; wait_gone "$mpid"
 check "all 1000 nodes are gone after SIGTERM" test "$(ls /dev/many 2>/dev/null | wc -l)" -eq 0
 
+# --- device families: each adds a part (sourced: pass/fail/check/run_tap,
+# $daemon, $build and $tmp are theirs to use; each part uses its own major) ---
+for part in "$(dirname "$0")"/guest.d/*.sh; do
+	[ -e "$part" ] || continue
+	echo "# part $(basename "$part")"
+	. "$part"
+done
+
 # --- the main daemon survived all of the above ---
 check "the first daemon still serves" "$build/src/bin/cusekit-atom" /dev/atom0
 kill -TERM "$pid" 2>/dev/null; wait_gone "$pid"
