@@ -30,6 +30,51 @@ struct waiting_read {
         GList *link;
 };
 
+/* A reply an injected fault holds back; the loop serves others meanwhile. */
+struct deferred {
+        fuse_req_t req;
+        enum { DEFER_ERR, DEFER_BUF, DEFER_WRITE, DEFER_OPEN, DEFER_IOCTL, DEFER_RETRY } how;
+        int result;                  /* DEFER_ERR: errno; DEFER_IOCTL: result; DEFER_WRITE: count */
+        struct fuse_file_info fi;
+        GBytes *data;
+        unsigned n_in, n_out;
+        struct iovec iov[];
+};
+
+static gboolean deferred_send(gpointer userdata)
+{
+        struct deferred *d = userdata;
+        gsize size = 0;
+        const void *data = d->data ? g_bytes_get_data(d->data, &size) : NULL;
+
+        switch (d->how) {
+        case DEFER_ERR: fuse_reply_err(d->req, d->result); break;
+        case DEFER_BUF: fuse_reply_buf(d->req, data, size); break;
+        case DEFER_WRITE: fuse_reply_write(d->req, (size_t)d->result); break;
+        case DEFER_OPEN: fuse_reply_open(d->req, &d->fi); break;
+        case DEFER_IOCTL: fuse_reply_ioctl(d->req, d->result, data, size); break;
+        case DEFER_RETRY: fuse_reply_ioctl_retry(d->req, d->iov, d->n_in, d->iov + d->n_in, d->n_out); break;
+        }
+        if (d->data)
+                g_bytes_unref(d->data);
+        g_free(d);
+        return G_SOURCE_REMOVE;
+}
+
+static struct deferred *deferred_new(fuse_req_t req, int how, unsigned n_iov)
+{
+        struct deferred *d = g_malloc0(sizeof(*d) + n_iov * sizeof(struct iovec));
+
+        d->req = req;
+        d->how = how;
+        return d;
+}
+
+static void deferred_schedule(struct deferred *d, guint delay_ms)
+{
+        g_timeout_add(delay_ms, deferred_send, d);
+}
+
 /* One receive buffer for all sessions: requests are served one at a time. */
 static struct fuse_buf shared_buf;
 /* Scratch for read replies, sized by the largest read asked. */
@@ -45,17 +90,26 @@ static struct ck_file *file_of(struct fuse_file_info *fi)
         return (struct ck_file *)(uintptr_t)fi->fh;
 }
 
-/* -EAGAIN: nothing yet; otherwise replied. */
+/* -EAGAIN: nothing yet; otherwise replied (or scheduled to be). */
 static int try_read(fuse_req_t req, struct ck_file *f, size_t size)
 {
+        guint delay_ms;
+
         g_byte_array_set_size(read_buf, (guint)MAX(size, 1));
-        ssize_t r = ck_pipeline_read(f, read_buf->data, size);
+        ssize_t r = ck_pipeline_read(f, fuse_req_ctx(req)->pid, read_buf->data, size, &delay_ms);
         if (r == -EAGAIN)
                 return -EAGAIN;
-        if (r < 0)
+        if (delay_ms) {
+                struct deferred *d = deferred_new(req, r < 0 ? DEFER_ERR : DEFER_BUF, 0);
+                d->result = (int)-r;
+                if (r >= 0)
+                        d->data = g_bytes_new(read_buf->data, (gsize)r);
+                deferred_schedule(d, delay_ms);
+        } else if (r < 0) {
                 fuse_reply_err(req, (int)-r);
-        else
+        } else {
                 fuse_reply_buf(req, (const char *)read_buf->data, (size_t)r);
+        }
         return 0;
 }
 
@@ -106,17 +160,25 @@ static void cuse_init_done(void *userdata)
 
 static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 {
-        struct ck_file *f;
-        int r = ck_file_open(node_of(req)->device, fi->flags, &f);
+        struct ck_file *f = NULL;
+        guint delay_ms;
+        int r = ck_pipeline_open(node_of(req)->device, fi->flags, fuse_req_ctx(req)->pid, &f, &delay_ms);
 
-        if (r < 0) {
-                fuse_reply_err(req, -r);
-                return;
+        if (r == 0) {
+                fi->fh = (uintptr_t)f;
+                fi->direct_io = 1;
+                fi->nonseekable = 1;
         }
-        fi->fh = (uintptr_t)f;
-        fi->direct_io = 1;
-        fi->nonseekable = 1;
-        fuse_reply_open(req, fi);
+        if (delay_ms) {
+                struct deferred *d = deferred_new(req, r < 0 ? DEFER_ERR : DEFER_OPEN, 0);
+                d->result = -r;
+                d->fi = *fi;
+                deferred_schedule(d, delay_ms);
+        } else if (r < 0) {
+                fuse_reply_err(req, -r);
+        } else {
+                fuse_reply_open(req, fi);
+        }
 }
 
 static void cuse_release(fuse_req_t req, struct fuse_file_info *fi)
@@ -160,9 +222,14 @@ static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_i
 
 static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-        ssize_t r = ck_pipeline_write(file_of(fi), buf, size);
+        guint delay_ms;
+        ssize_t r = ck_pipeline_write(file_of(fi), fuse_req_ctx(req)->pid, buf, size, &delay_ms);
 
-        if (r < 0)
+        if (delay_ms) {
+                struct deferred *d = deferred_new(req, r < 0 ? DEFER_ERR : DEFER_WRITE, 0);
+                d->result = (int)(r < 0 ? -r : r);
+                deferred_schedule(d, delay_ms);
+        } else if (r < 0)
                 fuse_reply_err(req, (int)-r);
         else
                 fuse_reply_write(req, (size_t)r);
@@ -194,6 +261,22 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info
         };
 
         ck_pipeline_ioctl(file_of(fi), &rq, rep);
+        if (rep->delay_ms) {
+                unsigned n_iov = rep->kind == CK_REPLY_RETRY ? rep->n_in + rep->n_out : 0;
+                struct deferred *d = deferred_new(req, rep->kind == CK_REPLY_ERROR ? DEFER_ERR
+                                                       : rep->kind == CK_REPLY_RETRY ? DEFER_RETRY
+                                                                                     : DEFER_IOCTL, n_iov);
+                d->result = rep->kind == CK_REPLY_ERROR ? -rep->result : rep->result;
+                d->n_in = rep->n_in;
+                d->n_out = rep->n_out;
+                for (unsigned i = 0; i < n_iov; i++)
+                        d->iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)rep->regions[i].addr,
+                                                    .iov_len = rep->regions[i].len };
+                if (rep->kind == CK_REPLY_DATA)
+                        d->data = g_bytes_new(rep->data, rep->size);
+                deferred_schedule(d, rep->delay_ms);
+                return;
+        }
         switch (rep->kind) {
         case CK_REPLY_ERROR:
                 fuse_reply_err(req, -rep->result);

@@ -45,12 +45,15 @@ struct ck_device {
         ck_notify_fn notify;
         void *notify_data;
         GArray *state;               /* struct ck_state_var; NULL: none */
+        GPtrArray *faults;           /* struct ck_fault; NULL: never had any */
+        struct ck_trace *trace;      /* NULL: not traced */
         ck_notify_fn state_changed;  /* set by the control layer */
         void *state_changed_data;
         void *priv;
 };
 
 struct ck_inflight;
+struct ck_trace;
 
 struct ck_file {
         struct ck_device *device;
@@ -71,6 +74,8 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
 void ck_device_free(struct ck_device *d);
 void ck_device_set_notify(struct ck_device *d, ck_notify_fn fn, void *userdata);
 bool ck_device_unrestricted(const struct ck_device *d);
+void ck_device_set_state_changed(struct ck_device *d, ck_notify_fn fn, void *userdata);
+void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)
 
 int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret);

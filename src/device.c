@@ -67,6 +67,8 @@ void ck_device_free(struct ck_device *d)
                 d->index->type->fini(d);
         if (d->state)
                 g_array_unref(d->state);
+        if (d->faults)
+                g_ptr_array_unref(d->faults);
         g_free(d->priv);
         g_free(d->name);
         g_free(d);
@@ -76,6 +78,17 @@ void ck_device_set_notify(struct ck_device *d, ck_notify_fn fn, void *userdata)
 {
         d->notify = fn;
         d->notify_data = userdata;
+}
+
+void ck_device_set_state_changed(struct ck_device *d, ck_notify_fn fn, void *userdata)
+{
+        d->state_changed = fn;
+        d->state_changed_data = userdata;
+}
+
+void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace)
+{
+        d->trace = trace;
 }
 
 bool ck_device_unrestricted(const struct ck_device *d)

@@ -30,7 +30,9 @@ struct ck_loopback {
 int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **ret)
 {
         struct ck_file *f;
-        int r = ck_file_open(d, open_flags, &f);
+        guint delay_ms;
+        int r = ck_pipeline_open(d, open_flags, gettid(), &f, &delay_ms);
+        g_usleep(delay_ms * 1000ul);
         if (r < 0)
                 return r;
 
@@ -155,6 +157,7 @@ int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
                         .out_size = out_size,
                 };
                 ck_pipeline_ioctl(lb->file, &rq, rep);
+                g_usleep(rep->delay_ms * 1000ul);
 
                 switch (rep->kind) {
                 case CK_REPLY_ERROR:
@@ -190,12 +193,20 @@ int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
 
 ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size)
 {
-        return ck_pipeline_read(lb->file, buf, size);
+        guint delay_ms;
+        ssize_t r = ck_pipeline_read(lb->file, lb->tid, buf, size, &delay_ms);
+
+        g_usleep(delay_ms * 1000ul);
+        return r;
 }
 
 ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
 {
-        return ck_pipeline_write(lb->file, buf, size);
+        guint delay_ms;
+        ssize_t r = ck_pipeline_write(lb->file, lb->tid, buf, size, &delay_ms);
+
+        g_usleep(delay_ms * 1000ul);
+        return r;
 }
 
 unsigned ck_loopback_poll(struct ck_loopback *lb)

@@ -10,10 +10,12 @@
  * or client memory changed between rounds and the call fails with EINVAL.
  */
 #include "pipeline.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 
 struct ck_inflight {
         pid_t tid;
@@ -305,10 +307,11 @@ static uint64_t plan_bytes(const struct ck_region *r, unsigned n)
         return sum;
 }
 
-void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
+/* @ev: when tracing, receives the validated input. */
+static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const struct ck_ioctl_request *rq,
+                        struct ck_ioctl_reply *rep, struct ck_trace_event *ev)
 {
         const struct ck_type_index *index = f->device->index;
-        const struct ck_ioctl *io = ck_type_index_lookup(index, rq->cmd);
 
         if (!io)
                 return reply_error(rep, -ENOTTY);
@@ -383,6 +386,10 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
                 if (r == CK_NEED_ROUND)
                         g_error("%s: validator asked for a round without asking for memory", io->name);
         }
+        if (ev && io->flow != CK_FLOW_OUT) {
+                ev->in_size = io->arg_size;
+                memcpy(ev->in, rep->arg, MIN(io->arg_size, CK_TRACE_BYTES));
+        }
         if (c.plan) {
                 bool all_used = c.next_in == c.plan->n_in - c.stage0_in &&
                                 c.next_out == c.plan->n_out - c.stage0_out;
@@ -410,19 +417,121 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         rep->size = MIN(out_total, rq->out_size);
 }
 
-ssize_t ck_pipeline_read(struct ck_file *f, void *buf, size_t size)
+static guint64 now_ns(void)
 {
-        const struct ck_device_type *type = f->device->index->type;
+        struct timespec ts;
 
-        return type->read ? type->read(f, buf, size) : -EINVAL;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (guint64)ts.tv_sec * 1000000000u + (guint64)ts.tv_nsec;
 }
 
-ssize_t ck_pipeline_write(struct ck_file *f, const void *buf, size_t size)
+/* Injected faults: 0 to go on, or the errno to answer with. */
+static int fault_check(struct ck_device *d, enum ck_op op, const char *ioctl_name, guint *ret_delay_ms,
+                       gint64 *ret_short_read)
 {
-        const struct ck_device_type *type = f->device->index->type;
-        struct ck_untrusted data = { .data = buf, .size = size };
+        struct ck_fault_hit hit;
 
-        return type->write ? type->write(f, &data) : -EINVAL;
+        *ret_delay_ms = 0;
+        if (G_LIKELY(!d->faults || d->faults->len == 0) || !ck_device_fault_hit(d, op, ioctl_name, &hit))
+                return 0;
+        *ret_delay_ms = hit.delay_ms;
+        if (ret_short_read)
+                *ret_short_read = hit.short_read;
+        return hit.error;
+}
+
+static void trace_record(struct ck_device *d, struct ck_trace_event *ev, guint64 start_ns, const void *in,
+                         const void *out)
+{
+        ev->device = d;
+        ev->time_us = g_get_real_time();
+        ev->latency_ns = now_ns() - start_ns;
+        ck_trace_record(d->trace, ev, in, out);
+}
+
+void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
+{
+        struct ck_device *d = f->device;
+        const struct ck_ioctl *io = ck_type_index_lookup(d->index, rq->cmd);
+        bool first_round = !rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0);
+        int error = 0;
+
+        rep->delay_ms = 0;
+        if (first_round)
+                error = fault_check(d, CK_OP_IOCTL, io ? io->name : NULL, &rep->delay_ms, NULL);
+        if (G_LIKELY(!d->trace)) {
+                if (error)
+                        return reply_error(rep, error);
+                return serve_ioctl(f, io, rq, rep, NULL);
+        }
+
+        guint64 start = now_ns();
+        struct ck_trace_event ev = { .pid = rq->tid, .op = CK_OP_IOCTL, .io = io, .cmd = rq->cmd };
+        if (error)
+                reply_error(rep, error);
+        else
+                serve_ioctl(f, io, rq, rep, &ev);
+        if (rep->kind == CK_REPLY_RETRY)
+                return;
+        ev.error = rep->kind == CK_REPLY_ERROR ? rep->result : 0;
+        ev.result = rep->kind == CK_REPLY_DATA ? rep->result : -1;
+        bool flows_out = io && (io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT);
+        ev.out_size = rep->kind == CK_REPLY_DATA && flows_out ? io->arg_size : 0;
+        trace_record(d, &ev, start, NULL, ev.out_size ? rep->data : NULL);
+}
+
+int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file **ret, guint *ret_delay_ms)
+{
+        guint64 start = d->trace ? now_ns() : 0;
+        int r = fault_check(d, CK_OP_OPEN, NULL, ret_delay_ms, NULL);
+
+        if (r == 0)
+                r = ck_file_open(d, flags, ret);
+        if (d->trace) {
+                struct ck_trace_event ev = { .pid = pid, .op = CK_OP_OPEN, .error = MIN(r, 0), .result = r };
+                trace_record(d, &ev, start, NULL, NULL);
+        }
+        return r;
+}
+
+ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, guint *ret_delay_ms)
+{
+        struct ck_device *d = f->device;
+        const struct ck_device_type *type = d->index->type;
+        guint64 start = d->trace ? now_ns() : 0;
+        gint64 short_read = -1;
+        ssize_t r = fault_check(d, CK_OP_READ, NULL, ret_delay_ms, &short_read);
+
+        if (r == 0) {
+                r = type->read ? type->read(f, buf, size) : -EINVAL;
+                /* a short read: the device's bytes past the cut are lost, as on a flaky bus */
+                if (r > 0 && short_read >= 0 && r > short_read)
+                        r = (ssize_t)short_read;
+        }
+        if (d->trace && r != -EAGAIN) {
+                struct ck_trace_event ev = { .pid = pid, .op = CK_OP_READ, .error = (int)MIN(r, 0),
+                                             .result = r, .out_size = r > 0 ? (guint)r : 0 };
+                trace_record(d, &ev, start, NULL, buf);
+        }
+        return r;
+}
+
+ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms)
+{
+        struct ck_device *d = f->device;
+        const struct ck_device_type *type = d->index->type;
+        struct ck_untrusted data = { .data = buf, .size = size };
+        guint64 start = d->trace ? now_ns() : 0;
+        ssize_t r = fault_check(d, CK_OP_WRITE, NULL, ret_delay_ms, NULL);
+
+        if (r == 0)
+                r = type->write ? type->write(f, &data) : -EINVAL;
+        if (d->trace) {
+                struct ck_trace_event ev = { .pid = pid, .op = CK_OP_WRITE, .error = (int)MIN(r, 0),
+                                             .result = r, .in_size = (guint)size };
+                trace_record(d, &ev, start, buf, NULL);
+        }
+        return r;
 }
 
 unsigned ck_pipeline_poll(struct ck_file *f)

@@ -29,6 +29,7 @@ enum ck_reply_kind {
 struct ck_ioctl_reply {
         enum ck_reply_kind kind;
         int result;
+        guint delay_ms;        /* an injected fault asks to reply this much later */
         struct ck_region regions[CK_MAX_REGIONS];
         unsigned n_in, n_out;
         uint8_t *data;
@@ -43,6 +44,9 @@ void ck_ioctl_reply_clear(struct ck_ioctl_reply *rep);
 
 /* Always fills @rep; never fails otherwise. */
 void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep);
-ssize_t ck_pipeline_read(struct ck_file *f, void *buf, size_t size);
-ssize_t ck_pipeline_write(struct ck_file *f, const void *buf, size_t size);
+/* Each sets *ret_delay_ms when an injected fault asks the transport to
+ * answer later.  -EAGAIN from read: nothing yet (the transport waits). */
+int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file **ret, guint *ret_delay_ms);
+ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, guint *ret_delay_ms);
+ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms);
 unsigned ck_pipeline_poll(struct ck_file *f);

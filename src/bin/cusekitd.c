@@ -3,7 +3,9 @@
  * cusekitd: hosts many emulated devices in one process, each a real /dev
  * node through CUSE, all served from one GLib main loop.
  */
+#include "control.h"
 #include "cuse.h"
+#include "persist.h"
 #include "spec.h"
 
 #include <errno.h>
@@ -39,6 +41,10 @@ struct options {
         char *cuse_path;
         char *pidfile;
         gboolean background;
+        char *control_socket;
+        char *control_mode;
+        char *state_dir;
+        int trace_size;
 };
 
 static void options_clear(struct options *o)
@@ -50,6 +56,9 @@ static void options_clear(struct options *o)
         g_free(o->group);
         g_free(o->cuse_path);
         g_free(o->pidfile);
+        g_free(o->control_socket);
+        g_free(o->control_mode);
+        g_free(o->state_dir);
 }
 
 struct hosted {
@@ -103,11 +112,16 @@ static int load_config(struct options *o, GPtrArray *specs)
         STR("mode", mode);
         STR("group", group);
         STR("pidfile", pidfile);
+        STR("control-socket", control_socket);
+        STR("control-mode", control_mode);
+        STR("state-dir", state_dir);
 #undef STR
         if (o->major < 0 && g_key_file_has_key(kf, "cusekitd", "major", NULL))
                 o->major = g_key_file_get_integer(kf, "cusekitd", "major", NULL);
         if (o->first_minor < 0 && g_key_file_has_key(kf, "cusekitd", "first-minor", NULL))
                 o->first_minor = g_key_file_get_integer(kf, "cusekitd", "first-minor", NULL);
+        if (o->trace_size < 0 && g_key_file_has_key(kf, "cusekitd", "trace-size", NULL))
+                o->trace_size = g_key_file_get_integer(kf, "cusekitd", "trace-size", NULL);
 
         g_autoptr(GPtrArray) from_file = ck_device_specs_from_keyfile(kf, &error);
         if (!from_file)
@@ -237,6 +251,14 @@ static void fork_background(void)
         setsid();
 }
 
+static void save_state(struct ck_device *d, void *userdata)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (ck_persist_save(d, userdata, &error) < 0)
+                g_warning("%s: saving state: %s", ck_device_name(d), error->message);
+}
+
 static gboolean on_quit(gpointer loop)
 {
         g_main_loop_quit(loop);
@@ -257,7 +279,8 @@ static char *types_help(void)
         }
         g_string_append(s,
                 "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
-                "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile;\n"
+                "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile,\n"
+                "control-socket, control-mode, state-dir, trace-size;\n"
                 "and one [device NAME] group per device with type=TYPE and its keys.\n"
                 "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
         return g_string_free(s, FALSE);
@@ -276,6 +299,10 @@ int main(int argc, char **argv)
                 { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Node group", "GROUP" },
                 { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the daemon's pid to FILE when ready", "FILE" },
                 { "background", 'b', 0, G_OPTION_ARG_NONE, &o.background, "Return once every node exists; serve in the background", NULL },
+                { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &o.control_socket, "Control socket (default /run/cusekit/control-MAJOR.sock; 'none': no control)", "PATH" },
+                { "control-mode", 0, 0, G_OPTION_ARG_STRING, &o.control_mode, "Control socket mode (default 0600, for the daemon's user)", "OCTAL" },
+                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir, "Keep persistent device state in DIR across restarts", "DIR" },
+                { "trace-size", 0, 0, G_OPTION_ARG_INT, &o.trace_size, "Requests kept in the trace ring (default 4096; 0: no trace)", "N" },
                 { "cuse-path", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.cuse_path, "The CUSE channel", "PATH" },
                 { 0 },
         };
@@ -305,6 +332,15 @@ int main(int argc, char **argv)
                 o.major = DEFAULT_MAJOR;
         if (o.first_minor < 0)
                 o.first_minor = 0;
+        if (o.trace_size < 0)
+                o.trace_size = 4096;
+        if (!o.control_socket)
+                o.control_socket = g_strdup_printf("/run/cusekit/control-%d.sock", o.major);
+        mode_t control_mode = 0600;
+        if (o.control_mode && !parse_mode(o.control_mode, &control_mode))
+                return fail("--control-mode %s is not an octal mode", o.control_mode);
+        if (o.state_dir && g_mkdir_with_parents(o.state_dir, 0700) < 0)
+                return fail("--state-dir %s: %s", o.state_dir, g_strerror(errno));
         if (o.major > 4095 || o.first_minor + (int)specs->len > (1 << 20))
                 return fail("--major %d / --first-minor %d out of range", o.major, o.first_minor);
         if (!o.cuse_path)
@@ -321,6 +357,8 @@ int main(int argc, char **argv)
         }
 
         /* Device models first: a typo in a spec is the error to show. */
+        struct ck_trace *trace = o.trace_size > 0 ? ck_trace_new((guint)o.trace_size) : NULL;
+        g_autoptr(GPtrArray) devices = g_ptr_array_new();
         g_autoptr(GPtrArray) hosted = g_ptr_array_new_with_free_func((GDestroyNotify)hosted_free);
         for (guint i = 0; i < specs->len; i++) {
                 struct hosted *h = g_new0(struct hosted, 1);
@@ -336,6 +374,13 @@ int main(int argc, char **argv)
                                 g_hash_table_insert(model_params, (char *)key, (char *)value);
                 if (ck_device_new(h->spec->type, h->spec->name, model_params, &h->device, &error) < 0)
                         return fail("device '%s': %s", h->spec->name, error->message);
+                if (o.state_dir && ck_persist_load(h->device, o.state_dir, &error) < 0)
+                        return fail("device '%s': saved state: %s", h->spec->name, error->message);
+                if (o.state_dir)
+                        ck_device_set_state_changed(h->device, save_state, o.state_dir);
+                if (trace)
+                        ck_device_set_trace(h->device, trace);
+                g_ptr_array_add(devices, h->device);
         }
 
         if (o.background)
@@ -381,6 +426,16 @@ int main(int argc, char **argv)
                         ck_device_unrestricted(h->device) ? "unrestricted" : "restricted");
         }
 
+        g_autoptr(ck_control) control = NULL;
+        if (strcmp(o.control_socket, "none") != 0) {
+                struct passwd *pw = o.runas ? getpwnam(o.runas) : NULL;
+                if (o.runas && !pw)
+                        return fail("--runas %s: no such user", o.runas);
+                if (ck_control_new(o.control_socket, control_mode, pw ? pw->pw_uid : (uid_t)-1, devices, trace,
+                                   &control, &error) < 0)
+                        return fail("%s (give --control-socket PATH, or none)", error->message);
+        }
+
         /* written while still root: it lives where root writes */
         if (o.pidfile) {
                 g_autofree char *pid = g_strdup_printf("%d\n", getpid());
@@ -413,7 +468,9 @@ int main(int argc, char **argv)
         g_main_loop_run(loop);
 
         g_message("stopping: removing %u node%s", hosted->len, hosted->len == 1 ? "" : "s");
+        g_clear_pointer(&control, ck_control_free);
         g_clear_pointer(&hosted, g_ptr_array_unref);
+        ck_trace_free(trace);
         if (o.pidfile)
                 unlink(o.pidfile);
         return EXIT_SUCCESS;

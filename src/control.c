@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "control.h"
+#include "persist.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char introspection_xml[] =
+        "<node>"
+        " <interface name='" CK_CONTROL_INTERFACE "'>"
+        "  <method name='ListDevices'><arg type='a(ssssu)' name='devices' direction='out'/></method>"
+        "  <method name='ListState'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='a(ssbbs)' name='variables' direction='out'/></method>"
+        "  <method name='GetState'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='s' name='name' direction='in'/><arg type='v' name='value' direction='out'/></method>"
+        "  <method name='SetState'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='s' name='name' direction='in'/><arg type='v' name='value' direction='in'/></method>"
+        "  <method name='AddFault'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='s' name='operation' direction='in'/><arg type='a{sv}' name='options' direction='in'/>"
+        "   <arg type='u' name='id' direction='out'/></method>"
+        "  <method name='ListFaults'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='a(usa{sv})' name='faults' direction='out'/></method>"
+        "  <method name='ClearFaults'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='u' name='id' direction='in'/><arg type='u' name='cleared' direction='out'/></method>"
+        "  <method name='GetTrace'><arg type='u' name='max' direction='in'/>"
+        "   <arg type='a" CK_TRACE_EVENT_TYPE "' name='events' direction='out'/></method>"
+        "  <method name='FollowTrace'/>"
+        "  <signal name='Request'><arg type='" CK_TRACE_EVENT_TYPE "' name='event'/></signal>"
+        " </interface>"
+        "</node>";
+
+struct ck_control {
+        GDBusServer *server;
+        GDBusNodeInfo *info;
+        GPtrArray *devices;
+        struct ck_trace *trace;
+        GPtrArray *connections;   /* GDBusConnection * */
+        GPtrArray *followers;     /* GDBusConnection *, a subset */
+        char *path;
+};
+
+static struct ck_device *find_device(struct ck_control *c, const char *name)
+{
+        for (guint i = 0; i < c->devices->len; i++) {
+                struct ck_device *d = c->devices->pdata[i];
+                if (strcmp(d->name, name) == 0)
+                        return d;
+        }
+        return NULL;
+}
+
+/* May @uid reach @d?  Root and the daemon's user may; anyone else only
+ * where the node itself lets them read and write. */
+static gboolean permitted(uid_t uid, const struct ck_device *d)
+{
+        g_autofree char *node = g_strdup_printf("/dev/%s", d->name);
+        struct stat st;
+
+        if (uid == 0 || uid == geteuid())
+                return TRUE;
+        if (stat(node, &st) < 0)
+                return FALSE;
+        if (st.st_uid == uid)
+                return (st.st_mode & 0600) == 0600;
+        struct passwd *pw = getpwuid(uid);
+        if (pw) {
+                gid_t groups[256];
+                int n = G_N_ELEMENTS(groups);
+                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) >= 0)
+                        for (int i = 0; i < n; i++)
+                                if (groups[i] == st.st_gid)
+                                        return (st.st_mode & 060) == 060;
+        }
+        return (st.st_mode & 06) == 06;
+}
+
+static uid_t caller_uid(GDBusConnection *conn)
+{
+        GCredentials *cred = g_dbus_connection_get_peer_credentials(conn);
+        uid_t uid = cred ? g_credentials_get_unix_user(cred, NULL) : (uid_t)-1;
+
+        return uid;
+}
+
+static void return_errno(GDBusMethodInvocation *inv, int error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void return_errno(GDBusMethodInvocation *inv, int error, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        const char *name = strerrorname_np(error);
+        g_autofree char *dbus_name = g_strdup_printf("org.cusekit.Error.%s", name ? name : "Failed");
+        g_dbus_method_invocation_return_dbus_error(inv, dbus_name, msg);
+}
+
+/* The device named by the first argument, if the caller may reach it. */
+static struct ck_device *device_arg(struct ck_control *c, GDBusMethodInvocation *inv, const char *name)
+{
+        struct ck_device *d = find_device(c, name);
+
+        if (!d || !permitted(caller_uid(g_dbus_method_invocation_get_connection(inv)), d)) {
+                /* the same answer either way: no probing for names */
+                return_errno(inv, ENODEV, "no device '%s' (or not permitted)", name);
+                return NULL;
+        }
+        return d;
+}
+
+static const struct ck_state_var *state_var(struct ck_device *d, const char *name)
+{
+        for (guint i = 0; d->state && i < d->state->len; i++) {
+                const struct ck_state_var *v = &g_array_index(d->state, struct ck_state_var, i);
+                if (strcmp(v->name, name) == 0)
+                        return v;
+        }
+        return NULL;
+}
+
+static int errno_from_text(const char *text)
+{
+        char *end;
+        long n = strtol(text, &end, 10);
+
+        if (*text && !*end)
+                return n > 0 && n < 4096 ? (int)n : -1;
+        for (int e = 1; e < 4096; e++) {
+                const char *name = strerrorname_np(e);
+                if (name && strcmp(name, text) == 0)
+                        return e;
+        }
+        return -1;
+}
+
+static void add_fault(struct ck_control *c, GDBusMethodInvocation *inv, struct ck_device *d, const char *op,
+                      GVariant *options)
+{
+        struct ck_fault f = { .short_read = -1, .probability = 1 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *ioctl_name = NULL;
+        GVariantIter it;
+        const char *key;
+        GVariant *value;
+
+        if (ck_fault_parse_op(d, op, &f.op, &ioctl_name, &error) < 0)
+                return return_errno(inv, EINVAL, "%s", error->message);
+        f.ioctl = ioctl_name;
+        g_variant_iter_init(&it, options);
+        while (g_variant_iter_loop(&it, "{&sv}", &key, &value)) {
+                if (strcmp(key, "errno") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
+                        f.error = errno_from_text(g_variant_get_string(value, NULL));
+                else if (strcmp(key, "errno") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_INT32))
+                        f.error = g_variant_get_int32(value) > 0 && g_variant_get_int32(value) < 4096
+                                          ? g_variant_get_int32(value) : -1;
+                else if (strcmp(key, "delay_ms") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+                        f.delay_ms = g_variant_get_uint32(value);
+                else if (strcmp(key, "short_read") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+                        f.short_read = g_variant_get_uint32(value);
+                else if (strcmp(key, "count") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+                        f.remaining = g_variant_get_uint32(value);
+                else if (strcmp(key, "probability") == 0 && g_variant_is_of_type(value, G_VARIANT_TYPE_DOUBLE))
+                        f.probability = g_variant_get_double(value);
+                else {
+                        g_autofree char *shown = g_variant_print(value, TRUE);
+                        return return_errno(inv, EINVAL,
+                                            "bad fault option %s=%s (errno: s or i, delay_ms/short_read/count: u, "
+                                            "probability: d)", key, shown);
+                }
+        }
+        if (f.error < 0)
+                return return_errno(inv, EINVAL, "errno must be a name such as EIO or a number 1..4095");
+        if (!(f.probability > 0 && f.probability <= 1))
+                return return_errno(inv, EINVAL, "probability must be in (0, 1], not %g", f.probability);
+        if (f.short_read >= 0 && f.op != CK_OP_READ)
+                return return_errno(inv, EINVAL, "short_read applies to read only");
+        if (f.error == 0 && f.delay_ms == 0 && f.short_read < 0)
+                return return_errno(inv, EINVAL, "a fault needs errno, delay_ms or short_read");
+        if (f.delay_ms > 600000)
+                return return_errno(inv, EINVAL, "delay_ms is at most 600000");
+        guint id = ck_device_add_fault(d, &f);
+        g_message("%s: fault %u on %s added", d->name, id, op);
+        g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", id));
+}
+
+static GVariant *list_faults(struct ck_device *d)
+{
+        GVariantBuilder b;
+        GPtrArray *faults = ck_device_faults(d);
+
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a(usa{sv})"));
+        for (guint i = 0; faults && i < faults->len; i++) {
+                const struct ck_fault *f = faults->pdata[i];
+                g_autofree char *op = f->ioctl ? g_strdup_printf("ioctl:%s", f->ioctl) : g_strdup(ck_op_name(f->op));
+                GVariantBuilder o;
+                g_variant_builder_init(&o, G_VARIANT_TYPE_VARDICT);
+                if (f->error)
+                        g_variant_builder_add(&o, "{sv}", "errno", g_variant_new_string(strerrorname_np(f->error)));
+                if (f->delay_ms)
+                        g_variant_builder_add(&o, "{sv}", "delay_ms", g_variant_new_uint32(f->delay_ms));
+                if (f->short_read >= 0)
+                        g_variant_builder_add(&o, "{sv}", "short_read", g_variant_new_uint32((guint32)f->short_read));
+                if (f->remaining)
+                        g_variant_builder_add(&o, "{sv}", "count", g_variant_new_uint32(f->remaining));
+                g_variant_builder_add(&o, "{sv}", "probability", g_variant_new_double(f->probability));
+                g_variant_builder_add(&o, "{sv}", "hits", g_variant_new_uint64(f->hits));
+                g_variant_builder_add(&b, "(us@a{sv})", f->id, op, g_variant_builder_end(&o));
+        }
+        return g_variant_builder_end(&b);
+}
+
+static void set_state(GDBusMethodInvocation *inv, struct ck_device *d, const char *name, GVariant *value)
+{
+        const struct ck_state_var *v = state_var(d, name);
+        g_autoptr(GError) error = NULL;
+
+        if (!v)
+                return return_errno(inv, ENOENT, "%s has no state '%s'", d->name, name);
+        if (!v->set)
+                return return_errno(inv, EROFS, "%s: '%s' is read-only", d->name, name);
+        if (!g_variant_is_of_type(value, G_VARIANT_TYPE(v->type)))
+                return return_errno(inv, EINVAL, "%s: '%s' takes type %s, not %s", d->name, name, v->type,
+                                    g_variant_get_type_string(value));
+        int r = v->set(d, v->userdata, value, &error);
+        if (r < 0)
+                return return_errno(inv, -r, "%s: %s", d->name, error ? error->message : g_strerror(-r));
+        if (v->persistent)
+                ck_device_state_changed(d);
+        g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static void method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
+                        const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+        uid_t uid = caller_uid(conn);
+        const char *dev_name = NULL;
+        struct ck_device *d = NULL;
+
+        /* every method whose first argument is a string names a device */
+        if (g_variant_n_children(params) > 0) {
+                g_autoptr(GVariant) first = g_variant_get_child_value(params, 0);
+                if (g_variant_is_of_type(first, G_VARIANT_TYPE_STRING)) {
+                        dev_name = g_variant_get_string(first, NULL);
+                        if (!(d = device_arg(c, inv, dev_name)))
+                                return;
+                }
+        }
+
+        if (strcmp(method, "ListDevices") == 0) {
+                GVariantBuilder b;
+                g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssu)"));
+                for (guint i = 0; i < c->devices->len; i++) {
+                        struct ck_device *e = c->devices->pdata[i];
+                        if (!permitted(uid, e))
+                                continue;
+                        g_autofree char *node = g_strdup_printf("/dev/%s", e->name);
+                        g_variant_builder_add(&b, "(ssssu)", e->name, e->index->type->name, node,
+                                              e->index->unrestricted ? "unrestricted" : "restricted",
+                                              e->open_count);
+                }
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(a(ssssu))", &b));
+        } else if (strcmp(method, "ListState") == 0) {
+                GVariantBuilder b;
+                g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssbbs)"));
+                for (guint i = 0; d->state && i < d->state->len; i++) {
+                        const struct ck_state_var *v = &g_array_index(d->state, struct ck_state_var, i);
+                        g_variant_builder_add(&b, "(ssbbs)", v->name, v->type, v->set != NULL, v->persistent,
+                                              v->summary ? v->summary : "");
+                }
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(a(ssbbs))", &b));
+        } else if (strcmp(method, "GetState") == 0) {
+                const char *name;
+                g_variant_get(params, "(&s&s)", NULL, &name);
+                const struct ck_state_var *v = state_var(d, name);
+                if (!v)
+                        return return_errno(inv, ENOENT, "%s has no state '%s'", d->name, name);
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(v)", v->get(d, v->userdata)));
+        } else if (strcmp(method, "SetState") == 0) {
+                const char *name;
+                g_autoptr(GVariant) value = NULL;
+                g_variant_get(params, "(&s&sv)", NULL, &name, &value);
+                set_state(inv, d, name, value);
+        } else if (strcmp(method, "AddFault") == 0) {
+                const char *op;
+                g_autoptr(GVariant) options = NULL;
+                g_variant_get(params, "(&s&s@a{sv})", NULL, &op, &options);
+                add_fault(c, inv, d, op, options);
+        } else if (strcmp(method, "ListFaults") == 0) {
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(@a(usa{sv}))", list_faults(d)));
+        } else if (strcmp(method, "ClearFaults") == 0) {
+                guint id;
+                g_variant_get(params, "(&su)", NULL, &id);
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", ck_device_clear_faults(d, id)));
+        } else if (strcmp(method, "GetTrace") == 0) {
+                guint max;
+                g_variant_get(params, "(u)", &max);
+                g_autoptr(GVariant) all = g_variant_ref_sink(ck_trace_dump(c->trace, max));
+                GVariantBuilder b;
+                g_variant_builder_init(&b, G_VARIANT_TYPE("a" CK_TRACE_EVENT_TYPE));
+                for (gsize i = 0; i < g_variant_n_children(all); i++) {
+                        g_autoptr(GVariant) ev = g_variant_get_child_value(all, i);
+                        const char *evdev;
+                        g_variant_get_child(ev, 2, "&s", &evdev);
+                        struct ck_device *e = find_device(c, evdev);
+                        if (e && permitted(uid, e))
+                                g_variant_builder_add_value(&b, ev);
+                }
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(a" CK_TRACE_EVENT_TYPE ")", &b));
+        } else if (strcmp(method, "FollowTrace") == 0) {
+                if (!g_ptr_array_find(c->followers, conn, NULL))
+                        g_ptr_array_add(c->followers, conn);
+                g_dbus_method_invocation_return_value(inv, NULL);
+        }
+}
+
+static void on_trace_event(const struct ck_trace_event *ev, void *userdata)
+{
+        struct ck_control *c = userdata;
+        GVariant *event = NULL;
+
+        for (guint i = 0; i < c->followers->len; i++) {
+                GDBusConnection *conn = c->followers->pdata[i];
+                if (!permitted(caller_uid(conn), ev->device))
+                        continue;
+                if (!event)
+                        event = g_variant_ref_sink(ck_trace_event_to_variant(ev));
+                g_dbus_connection_emit_signal(conn, NULL, CK_CONTROL_PATH, CK_CONTROL_INTERFACE, "Request",
+                                              g_variant_new_tuple(&event, 1), NULL);
+        }
+        if (event)
+                g_variant_unref(event);
+}
+
+static void on_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GError *error, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+
+        g_ptr_array_remove(c->followers, conn);
+        g_ptr_array_remove(c->connections, conn);
+}
+
+static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+        static const GDBusInterfaceVTable vtable = { .method_call = method_call };
+        g_autoptr(GError) error = NULL;
+
+        if (!g_dbus_connection_register_object(conn, CK_CONTROL_PATH, c->info->interfaces[0], &vtable, c, NULL,
+                                               &error)) {
+                g_warning("control: %s", error->message);
+                return FALSE;
+        }
+        g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
+        g_ptr_array_add(c->connections, g_object_ref(conn));
+        return TRUE;
+}
+
+/* Only peers whose credentials the kernel vouches for; per-device checks follow. */
+static gboolean on_authorize(GDBusAuthObserver *observer, GIOStream *stream, GCredentials *cred, gpointer userdata)
+{
+        return cred != NULL && g_credentials_get_unix_user(cred, NULL) != (uid_t)-1;
+}
+
+static gboolean socket_alive(const char *path)
+{
+        g_autoptr(GSocketClient) client = g_socket_client_new();
+        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+        g_autoptr(GSocketConnection) conn =
+                g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+
+        return conn != NULL;
+}
+
+int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *devices, struct ck_trace *trace,
+                   struct ck_control **ret, GError **error)
+{
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *guid = g_dbus_generate_guid();
+        g_autofree char *address = NULL;
+
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+                g_set_error(error, CK_ERROR, errno, "cannot create %s: %s", dir, g_strerror(errno));
+                return -errno;
+        }
+        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+                if (socket_alive(path)) {
+                        g_set_error(error, CK_ERROR, EADDRINUSE,
+                                    "control socket %s is in use by another cusekitd", path);
+                        return -EADDRINUSE;
+                }
+                unlink(path);
+        }
+        g_autofree char *escaped = g_dbus_address_escape_value(path);
+        address = g_strdup_printf("unix:path=%s", escaped);
+
+        struct ck_control *c = g_new0(struct ck_control, 1);
+        c->devices = g_ptr_array_ref(devices);
+        c->trace = trace;
+        c->path = g_strdup(path);
+        c->connections = g_ptr_array_new_with_free_func(g_object_unref);
+        c->followers = g_ptr_array_new();
+        c->info = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
+        g_autoptr(GDBusAuthObserver) observer = g_dbus_auth_observer_new();
+        g_signal_connect(observer, "authorize-authenticated-peer", G_CALLBACK(on_authorize), NULL);
+        /* the socket is created under a umask that keeps it private until chmod */
+        mode_t old_umask = umask(0177);
+        c->server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, observer, NULL, error);
+        umask(old_umask);
+        if (!c->server) {
+                ck_control_free(c);
+                return -EIO;
+        }
+        if (chmod(path, mode) < 0 || (owner != (uid_t)-1 && chown(path, owner, (gid_t)-1) < 0)) {
+                g_set_error(error, CK_ERROR, errno, "%s: %s", path, g_strerror(errno));
+                ck_control_free(c);
+                return -EIO;
+        }
+        g_signal_connect(c->server, "new-connection", G_CALLBACK(on_new_connection), c);
+        g_dbus_server_start(c->server);
+        if (trace)
+                ck_trace_set_listener(trace, on_trace_event, c);
+        *ret = c;
+        return 0;
+}
+
+void ck_control_free(struct ck_control *c)
+{
+        if (!c)
+                return;
+        if (c->trace)
+                ck_trace_set_listener(c->trace, NULL, NULL);
+        if (c->server) {
+                g_dbus_server_stop(c->server);
+                g_object_unref(c->server);
+                unlink(c->path);
+        }
+        for (guint i = 0; i < c->connections->len; i++)
+                g_signal_handlers_disconnect_by_data(c->connections->pdata[i], c);
+        g_ptr_array_unref(c->connections);
+        g_ptr_array_unref(c->followers);
+        if (c->info)
+                g_dbus_node_info_unref(c->info);
+        g_ptr_array_unref(c->devices);
+        g_free(c->path);
+        g_free(c);
+}

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The control interface through its real socket, driven by the real
+ * `cusekit` command line, against devices served through loopback. */
+#include "atom/atom-abi.h"
+#include "control.h"
+#include "loopback.h"
+#include "persist.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct fixture {
+        char *dir;
+        char *socket;
+        struct ck_trace *trace;
+        GPtrArray *devices;
+        struct ck_device *atom;
+        struct ck_loopback *lb;
+        struct ck_control *control;
+        struct atom_state *mem;
+};
+
+static void setup(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+
+        fx->dir = g_dir_make_tmp("cusekit-control-XXXXXX", &error);
+        g_assert_no_error(error);
+        fx->socket = g_build_filename(fx->dir, "control.sock", NULL);
+        fx->trace = ck_trace_new(64);
+        fx->devices = g_ptr_array_new();
+        g_assert_cmpint(ck_device_new("atom", "atom0", NULL, &fx->atom, &error), ==, 0);
+        ck_device_set_trace(fx->atom, fx->trace);
+        g_ptr_array_add(fx->devices, fx->atom);
+        g_assert_cmpint(ck_loopback_new(fx->atom, 0, &fx->lb), ==, 0);
+        fx->mem = g_new0(struct atom_state, 1);
+        ck_loopback_expose(fx->lb, fx->mem, sizeof(*fx->mem));
+        g_assert_cmpint(ck_control_new(fx->socket, 0600, (uid_t)-1, fx->devices, fx->trace, &fx->control, &error),
+                        ==, 0);
+        g_assert_no_error(error);
+}
+
+static void teardown(struct fixture *fx, gconstpointer data)
+{
+        ck_control_free(fx->control);
+        ck_loopback_free(fx->lb);
+        ck_device_free(fx->atom);
+        g_ptr_array_unref(fx->devices);
+        ck_trace_free(fx->trace);
+        g_free(fx->mem);
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
+        g_assert_cmpint(system(cmd), ==, 0);
+        g_free(fx->socket);
+        g_free(fx->dir);
+}
+
+struct cli_run {
+        char *out, *err;
+        int status;
+        gboolean done;
+};
+
+static void on_done(GObject *source, GAsyncResult *res, gpointer userdata)
+{
+        struct cli_run *run = userdata;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &run->out, &run->err, &error));
+        run->status = g_subprocess_get_exit_status(G_SUBPROCESS(source));
+        run->done = TRUE;
+}
+
+/* Runs `cusekit --socket SOCKET ARGS...` while this loop serves it. */
+static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *first, ...)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        struct cli_run run = { 0 };
+        va_list ap;
+
+        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
+        g_ptr_array_add(argv, "--socket");
+        g_ptr_array_add(argv, fx->socket);
+        va_start(ap, first);
+        for (const char *a = first; a; a = va_arg(ap, const char *))
+                g_ptr_array_add(argv, (char *)a);
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+        g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
+                                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                     &error);
+        g_assert_no_error(error);
+        g_subprocess_communicate_utf8_async(p, NULL, NULL, on_done, &run);
+        while (!run.done)
+                g_main_context_iteration(NULL, TRUE);
+        if (ret_out)
+                *ret_out = run.out;
+        else
+                g_free(run.out);
+        if (ret_err)
+                *ret_err = run.err;
+        else
+                g_free(run.err);
+        return run.status;
+}
+
+static int atom_get(struct fixture *fx)
+{
+        return ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_GET), (uintptr_t)fx->mem);
+}
+
+static void test_socket_is_private(struct fixture *fx, gconstpointer data)
+{
+        struct stat st;
+
+        g_assert_cmpint(stat(fx->socket, &st), ==, 0);
+        g_assert_true(S_ISSOCK(st.st_mode));
+        g_assert_cmpuint(st.st_mode & 07777, ==, 0600);
+}
+
+static void test_list(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *out = NULL, *json = NULL;
+
+        g_assert_cmpint(cli(fx, &out, NULL, "list", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "atom0"));
+        g_assert_nonnull(strstr(out, "/dev/atom0"));
+        g_assert_nonnull(strstr(out, "unrestricted"));
+
+        g_assert_cmpint(cli(fx, &json, NULL, "--json", "list", NULL), ==, 0);
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+        JsonArray *arr = json_node_get_array(json_parser_get_root(parser));
+        g_assert_cmpuint(json_array_get_length(arr), ==, 1);
+        JsonObject *o = json_array_get_object_element(arr, 0);
+        g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "atom0");
+        g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "atom");
+        g_assert_cmpint(json_object_get_int_member(o, "opens"), ==, 1);
+}
+
+static void test_get_set(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *out = NULL, *out2 = NULL, *err = NULL, *err2 = NULL, *err3 = NULL;
+
+        g_assert_cmpint(cli(fx, &out, NULL, "get", "atom0", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "value = false"));
+        g_assert_cmpint(cli(fx, NULL, NULL, "set", "atom0", "value", "1", NULL), ==, 0);
+        g_assert_cmpint(atom_get(fx), ==, 0);
+        g_assert_cmpuint(fx->mem->value, ==, 1);   /* the device itself changed */
+        g_assert_cmpint(cli(fx, &out2, NULL, "--json", "get", "atom0", "value", NULL), ==, 0);
+        g_assert_nonnull(strstr(out2, "\"value\" : true"));
+
+        g_assert_cmpint(cli(fx, NULL, &err, "set", "atom0", "value", "maybe", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "'maybe' is not a value of type b"));
+        g_assert_cmpint(cli(fx, NULL, &err2, "set", "atom0", "colour", "1", NULL), ==, 1);
+        g_assert_nonnull(strstr(err2, "no state 'colour'"));
+        g_assert_cmpint(cli(fx, NULL, &err3, "get", "atom9", NULL), ==, 1);
+        g_assert_nonnull(strstr(err3, "no device 'atom9'"));
+}
+
+static void test_set_respects_device_rules(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *err = NULL;
+
+        *fx->mem = (struct atom_state){ .value = 1, .flags = ATOM_FLAG_LOCK };
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_SET), (uintptr_t)fx->mem), ==, 0);
+        g_assert_cmpint(cli(fx, NULL, &err, "set", "atom0", "value", "0", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "locked"));
+        g_assert_cmpint(atom_get(fx), ==, 0);
+        g_assert_cmpuint(fx->mem->value, ==, 1);
+}
+
+static void test_faults(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *out = NULL, *list = NULL, *list2 = NULL, *err = NULL, *err2 = NULL;
+        char buf[8];
+
+        g_assert_cmpint(cli(fx, &out, NULL, "fault", "add", "atom0", "ioctl:ATOM_GET", "--errno", "EIO",
+                            "--count", "2", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "added"));
+        g_assert_cmpint(cli(fx, &list, NULL, "fault", "list", "atom0", NULL), ==, 0);
+        g_assert_nonnull(strstr(list, "ioctl:ATOM_GET"));
+        g_assert_nonnull(strstr(list, "EIO"));
+        g_assert_cmpint(atom_get(fx), ==, -EIO);
+        /* only ATOM_GET: other ioctls are untouched */
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_RESET), 0), ==, 0);
+        g_assert_cmpint(atom_get(fx), ==, -EIO);
+        g_assert_cmpint(atom_get(fx), ==, 0);      /* two were asked for */
+        g_assert_cmpint(cli(fx, &list2, NULL, "fault", "list", "atom0", NULL), ==, 0);
+        g_assert_cmpstr(list2, ==, "");
+
+        /* a short read: one byte of "0\n" */
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "add", "atom0", "read", "--short", "1", NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_read(fx->lb, buf, sizeof(buf)), ==, 1);
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "clear", "atom0", NULL), ==, 0);
+
+        /* a delay */
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "add", "atom0", "ioctl", "--delay", "80", NULL), ==, 0);
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(atom_get(fx), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 80000);
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "clear", "atom0", NULL), ==, 0);
+
+        /* open and write fail as asked, with any errno */
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "add", "atom0", "write", "--errno", "ENOSPC", NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_write(fx->lb, "1", 1), ==, -ENOSPC);
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "add", "atom0", "open", "--errno", "13", NULL), ==, 0);
+        struct ck_loopback *second;
+        g_assert_cmpint(ck_loopback_new(fx->atom, 0, &second), ==, -EACCES);
+        g_assert_cmpint(cli(fx, NULL, NULL, "fault", "clear", "atom0", NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_write(fx->lb, "1", 1), ==, 1);
+
+        g_assert_cmpint(cli(fx, NULL, &err, "fault", "add", "atom0", "ioctl:NOPE", "--errno", "EIO", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "atom0 has no ioctl 'NOPE'"));
+        g_assert_cmpint(cli(fx, NULL, &err2, "fault", "add", "atom0", "write", "--short", "1", NULL), ==, 1);
+        g_assert_nonnull(strstr(err2, "short_read applies to read only"));
+}
+
+static void test_trace(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *out = NULL, *json = NULL;
+
+        *fx->mem = (struct atom_state){ .value = 1 };
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_SET), (uintptr_t)fx->mem), ==, 0);
+        *fx->mem = (struct atom_state){ .value = 7 };
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_SET), (uintptr_t)fx->mem), ==, -EINVAL);
+        g_assert_cmpint(cli(fx, &out, NULL, "trace", "-n", "2", NULL), ==, 0);
+        /* field names from the definition, the validated input, the outcome */
+        g_assert_nonnull(strstr(out, "ioctl ATOM_SET in {"));
+        g_assert_nonnull(strstr(out, "'value': <uint64 1>"));
+        g_assert_nonnull(strstr(out, "-> EINVAL"));
+        g_assert_null(strstr(out, "uint64 7"));    /* never validated, never shown */
+
+        g_assert_cmpint(atom_get(fx), ==, 0);
+        g_assert_cmpint(cli(fx, &json, NULL, "--json", "trace", "-n", "1", NULL), ==, 0);
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
+        JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+        g_assert_cmpstr(json_object_get_string_member(o, "request"), ==, "ATOM_GET");
+        g_assert_cmpstr(json_object_get_string_member(o, "dir"), ==, "out");
+        JsonObject *output = json_object_get_object_member(o, "output");
+        g_assert_cmpint(json_object_get_int_member(output, "value"), ==, 1);
+        g_assert_cmpstr(json_object_get_string_member(output, "flags"), ==, "0x0");
+}
+
+static void test_follow(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        const char *argv[] = { g_getenv("CUSEKIT_CLI"), "--socket", fx->socket, "trace", "--follow", "-n", "0", NULL };
+        g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+        g_assert_no_error(error);
+        GInputStream *out = g_subprocess_get_stdout_pipe(p);
+        g_autoptr(GDataInputStream) lines = g_data_input_stream_new(out);
+
+        /* wait until it follows: the daemon has its connection */
+        gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        for (;;) {
+                g_main_context_iteration(NULL, FALSE);
+                g_usleep(10000);
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                /* a request served now is signalled live */
+                g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_RESET), 0), ==, 0);
+                if (g_input_stream_has_pending(out))
+                        break;
+                GPollFD pfd = { .fd = g_unix_input_stream_get_fd(G_UNIX_INPUT_STREAM(out)), .events = G_IO_IN };
+                if (g_poll(&pfd, 1, 0) == 1)
+                        break;
+        }
+        g_autofree char *line = g_data_input_stream_read_line(lines, NULL, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(strstr(line, "ioctl ATOM_RESET none -> 0"));
+        g_subprocess_force_exit(p);
+}
+
+static void test_not_running(void)
+{
+        g_autofree char *err = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *argv[] = { g_getenv("CUSEKIT_CLI"), "--socket", "/nonexistent/control.sock", "list", NULL };
+        g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+
+        g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error));
+        g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 1);
+        g_assert_nonnull(strstr(err, "cusekitd is not running: no control socket at /nonexistent/control.sock"));
+}
+
+static void test_persistence(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        struct ck_device *again;
+
+        *fx->mem = (struct atom_state){ .value = 1 };
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_SET), (uintptr_t)fx->mem), ==, 0);
+        g_assert_cmpint(ck_persist_save(fx->atom, fx->dir, &error), ==, 0);
+        g_autofree char *path = ck_persist_path(fx->atom, fx->dir);
+        g_autofree char *text = NULL;
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        g_assert_nonnull(strstr(text, "value=true"));
+
+        g_assert_cmpint(ck_device_new("atom", "atom0", NULL, &again, &error), ==, 0);
+        g_assert_cmpint(ck_persist_load(again, fx->dir, &error), ==, 0);
+        struct ck_loopback *lb;
+        struct atom_state s = { 0 };
+        g_assert_cmpint(ck_loopback_new(again, 0, &lb), ==, 0);
+        ck_loopback_expose(lb, &s, sizeof(s));
+        g_assert_cmpint(ck_loopback_ioctl(lb, (unsigned)CK_REQUEST(ATOM_GET), (uintptr_t)&s), ==, 0);
+        g_assert_cmpuint(s.value, ==, 1);
+        ck_loopback_free(lb);
+        ck_device_free(again);
+
+        /* a damaged file is an error that names it, not a silent default */
+        g_assert_true(g_file_set_contents(path, "[state]\nvalue=maybe\n", -1, NULL));
+        g_assert_cmpint(ck_device_new("atom", "atom0", NULL, &again, &error), ==, 0);
+        g_assert_cmpint(ck_persist_load(again, fx->dir, &error), <, 0);
+        g_assert_nonnull(strstr(error->message, path));
+        ck_device_free(again);
+}
+
+static void test_second_daemon_refused(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        struct ck_control *other = NULL;
+
+        g_assert_cmpint(ck_control_new(fx->socket, 0600, (uid_t)-1, fx->devices, NULL, &other, &error), ==,
+                        -EADDRINUSE);
+        g_assert_nonnull(strstr(error->message, "in use by another cusekitd"));
+}
+
+int main(int argc, char **argv)
+{
+        g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add("/control/" path, struct fixture, NULL, setup, fn, teardown)
+        ADD("socket-is-private", test_socket_is_private);
+        ADD("list", test_list);
+        ADD("get-set", test_get_set);
+        ADD("set-respects-device-rules", test_set_respects_device_rules);
+        ADD("faults", test_faults);
+        ADD("trace", test_trace);
+        ADD("follow", test_follow);
+        ADD("persistence", test_persistence);
+        ADD("second-daemon-refused", test_second_daemon_refused);
+#undef ADD
+        g_test_add_func("/control/not-running", test_not_running);
+        return g_test_run();
+}
