@@ -296,6 +296,8 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
                 guint id;
                 g_variant_get(params, "(&su)", NULL, &id);
                 g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", ck_device_clear_faults(d, id)));
+        } else if ((strcmp(method, "GetTrace") == 0 || strcmp(method, "FollowTrace") == 0) && !c->trace) {
+                return_errno(inv, ENODATA, "the trace is off (cusekitd --trace-size 0)");
         } else if (strcmp(method, "GetTrace") == 0) {
                 guint max;
                 g_variant_get(params, "(u)", &max);

@@ -288,7 +288,7 @@ static char *types_help(void)
 
 int main(int argc, char **argv)
 {
-        __attribute__((cleanup(options_clear))) struct options o = { .major = -1, .first_minor = -1 };
+        __attribute__((cleanup(options_clear))) struct options o = { .major = -1, .first_minor = -1, .trace_size = -1 };
         const GOptionEntry entries[] = {
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },

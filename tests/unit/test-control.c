@@ -235,6 +235,17 @@ static void test_trace(struct fixture *fx, gconstpointer data)
         g_assert_nonnull(strstr(out, "-> EINVAL"));
         g_assert_null(strstr(out, "uint64 7"));    /* never validated, never shown */
 
+        /* unknown requests are traced by number; the ring wraps */
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, _IOR(0xCE, 0x55, int), (uintptr_t)fx->mem), ==, -ENOTTY);
+        for (int i = 0; i < 200; i++)
+                g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_RESET), 0), ==, 0);
+        g_autofree char *wrapped = NULL;
+        g_assert_cmpint(cli(fx, &wrapped, NULL, "trace", "-n", "1000", NULL), ==, 0);
+        g_auto(GStrv) lines = g_strsplit(wrapped, "\n", -1);
+        g_assert_cmpuint(g_strv_length(lines), ==, 64 + 1);   /* the ring holds 64 */
+
+        *fx->mem = (struct atom_state){ .value = 1 };
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_SET), (uintptr_t)fx->mem), ==, 0);
         g_assert_cmpint(atom_get(fx), ==, 0);
         g_assert_cmpint(cli(fx, &json, NULL, "--json", "trace", "-n", "1", NULL), ==, 0);
         g_autoptr(JsonParser) parser = json_parser_new();
