@@ -152,62 +152,68 @@ struct ck_ioctl {
         int (*handle)(struct ck_call *c, void *arg);
 };
 
-/* Per-flow thunks: the casts to the generic signature live here only. */
-#define CK__THUNK_NONE(NAME, TYPE)                                             \
-        static int handle_##NAME(struct ck_call *c);                           \
-        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
-        { (void)arg; return handle_##NAME(c); }
-#define CK__THUNK_OUT(NAME, TYPE)                                              \
-        static int handle_##NAME(struct ck_call *c, TYPE *out);                \
-        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
-        { return handle_##NAME(c, (TYPE *)arg); }
-#define CK__THUNK_VALIDATE(NAME, TYPE)                                         \
-        static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, TYPE *ret); \
-        static int ck__validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, void *ret) \
-        { return validate_##NAME(c, u, (TYPE *)ret); }
-#define CK__THUNK_IN(NAME, TYPE)                                               \
-        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
-        static int handle_##NAME(struct ck_call *c, const TYPE *in);           \
-        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
-        { return handle_##NAME(c, (const TYPE *)arg); }
-#define CK__THUNK_INOUT(NAME, TYPE)                                            \
-        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
-        static int handle_##NAME(struct ck_call *c, TYPE *io);                 \
-        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
-        { return handle_##NAME(c, (TYPE *)arg); }
-#define CK__THUNK_VALUE(NAME, TYPE)                                            \
-        CK__THUNK_VALIDATE(NAME, TYPE)                                         \
-        static int handle_##NAME(struct ck_call *c, TYPE value);               \
-        static int ck__handle_##NAME(struct ck_call *c, void *arg)             \
-        { return handle_##NAME(c, *(TYPE *)arg); }
+/* Per-flow thunks: the casts to the generic signature live here only.
+ * NAME may be a kernel macro's name (RTC_RD_TIME): the first-level macros
+ * only paste or stringify it and hand the pasted names down. */
+#define CK__THUNK_NONE(handle, thunk, validate, vthunk, TYPE)                  \
+        static int handle(struct ck_call *c);                                  \
+        static int thunk(struct ck_call *c, void *arg)                         \
+        { (void)arg; return handle(c); }
+#define CK__THUNK_OUT(handle, thunk, validate, vthunk, TYPE)                   \
+        static int handle(struct ck_call *c, TYPE *out);                       \
+        static int thunk(struct ck_call *c, void *arg)                         \
+        { return handle(c, (TYPE *)arg); }
+#define CK__THUNK_VALIDATE(validate, vthunk, TYPE)                             \
+        static int validate(struct ck_call *c, const struct ck_untrusted *u, TYPE *ret); \
+        static int vthunk(struct ck_call *c, const struct ck_untrusted *u, void *ret) \
+        { return validate(c, u, (TYPE *)ret); }
+#define CK__THUNK_IN(handle, thunk, validate, vthunk, TYPE)                    \
+        CK__THUNK_VALIDATE(validate, vthunk, TYPE)                             \
+        static int handle(struct ck_call *c, const TYPE *in);                  \
+        static int thunk(struct ck_call *c, void *arg)                         \
+        { return handle(c, (const TYPE *)arg); }
+#define CK__THUNK_INOUT(handle, thunk, validate, vthunk, TYPE)                 \
+        CK__THUNK_VALIDATE(validate, vthunk, TYPE)                             \
+        static int handle(struct ck_call *c, TYPE *io);                        \
+        static int thunk(struct ck_call *c, void *arg)                         \
+        { return handle(c, (TYPE *)arg); }
+#define CK__THUNK_VALUE(handle, thunk, validate, vthunk, TYPE)                 \
+        CK__THUNK_VALIDATE(validate, vthunk, TYPE)                             \
+        static int handle(struct ck_call *c, TYPE value);                      \
+        static int thunk(struct ck_call *c, void *arg)                         \
+        { return handle(c, *(TYPE *)arg); }
 
-#define CK__VALIDATOR_NONE(NAME)  NULL
-#define CK__VALIDATOR_OUT(NAME)   NULL
-#define CK__VALIDATOR_IN(NAME)    ck__validate_##NAME
-#define CK__VALIDATOR_INOUT(NAME) ck__validate_##NAME
-#define CK__VALIDATOR_VALUE(NAME) ck__validate_##NAME
+#define CK__VALIDATOR_NONE(vthunk)  NULL
+#define CK__VALIDATOR_OUT(vthunk)   NULL
+#define CK__VALIDATOR_IN(vthunk)    vthunk
+#define CK__VALIDATOR_INOUT(vthunk) vthunk
+#define CK__VALIDATOR_VALUE(vthunk) vthunk
 
 #define CK__TABLE_THUNK_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
-        CK__THUNK_##FLOW(NAME, TYPE)
+        CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
 #define CK__TABLE_THUNK_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
-        CK__THUNK_##FLOW(NAME, TYPE)
-#define CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)                        \
+        CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
+#define CK__TABLE_ENTRY(name_s, req, asize, enc_v, type_s, FLOW, SHAPE, TRUTH, vthunk, thunk) \
         {                                                                      \
-                .name = #NAME,                                                 \
-                .arg_type = #TYPE,                                             \
-                .request = CK_REQUEST(NAME),                                   \
-                .arg_size = ck_argsize_##NAME,                                 \
+                .name = name_s,                                                \
+                .arg_type = type_s,                                            \
+                .request = req,                                                \
+                .arg_size = asize,                                             \
                 .flow = CK_FLOW_##FLOW,                                        \
-                .encoding = (enum ck_encoding)ck_enc_##NAME,                   \
+                .encoding = (enum ck_encoding)enc_v,                           \
                 .shape = CK_SHAPE_##SHAPE,                                     \
                 .lie = CK__REASON_##TRUTH,                                     \
-                .validate = CK__VALIDATOR_##FLOW(NAME),                        \
-                .handle = ck__handle_##NAME,                                   \
+                .validate = CK__VALIDATOR_##FLOW(vthunk),                      \
+                .handle = thunk,                                               \
         },
 #define CK__TABLE_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
-        CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)
+        CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
+                        ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
+                        ck__validate_##NAME, ck__handle_##NAME)
 #define CK__TABLE_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
-        CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH)
+        CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
+                        ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
+                        ck__validate_##NAME, ck__handle_##NAME)
 
 #define CK_IOCTL_TABLE(var, LIST)                                              \
         LIST(CK__TABLE_THUNK_IOC, CK__TABLE_THUNK_RAW)                         \
@@ -229,7 +235,9 @@ struct ck_ioctl {
 #define CK__IF_NOT_VALUE_VALUE CK__DROP
 #define CK__RESTRICTED_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH) \
         CK__IF_HONEST_##TRUTH(CK__IF_FLAT_##SHAPE(CK__IF_NOT_VALUE_##FLOW(     \
-                CK__TABLE_ENTRY(NAME, TYPE, FLOW, SHAPE, TRUTH))))
+                CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
+                                ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
+                                ck__validate_##NAME, ck__handle_##NAME))))
 #define CK__RESTRICTED_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }

@@ -123,7 +123,18 @@ enum ck_shape {
 /* Compile-time facts for every row of a definition list. */
 #define CK_DECLARE_IOCTLS(LIST) LIST(CK__DECLARE_IOC, CK__DECLARE_RAW)
 
-/* The request number of a declared ioctl, bit-identical to _IOC(). */
-#define CK_REQUEST(NAME)                                                       \
-        ((unsigned long)_IOC((unsigned)ck_dir_##NAME, (unsigned)ck_group_##NAME, \
-                             (unsigned)ck_nr_##NAME, (unsigned)ck_size_##NAME))
+/* The request number of a declared ioctl, bit-identical to _IOC().  NAME
+ * may be a kernel macro's name too: it is only pasted, never expanded. */
+#define CK_REQUEST(NAME) CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME)
+/* For a family that mirrors a kernel ABI, after including the kernel's
+ * header: every row's number must equal the kernel macro of the same name
+ * (here NAME is used both pasted, for our facts, and expanded, for theirs). */
+#define CK__KERNEL_NUMBER_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)  \
+        CK__STATIC_ASSERT(CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME) == (NAME), \
+                          #NAME ": not the number of the kernel's " #NAME);
+#define CK__KERNEL_NUMBER_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)          \
+        CK__STATIC_ASSERT((NUMBER) == (NAME), #NAME ": not the number of the kernel's " #NAME);
+#define CK_ASSERT_KERNEL_NUMBERS(LIST) LIST(CK__KERNEL_NUMBER_IOC, CK__KERNEL_NUMBER_RAW)
+
+#define CK__REQ(dir, group, nr, size)                                          \
+        ((unsigned long)_IOC((unsigned)(dir), (unsigned)(group), (unsigned)(nr), (unsigned)(size)))

@@ -5,6 +5,9 @@
 #include "cusekit-private.h"
 
 #include <linux/ioctl.h>
+#include <linux/i2c-dev.h>
+#include <linux/rtc.h>
+#include <linux/watchdog.h>
 #include <string.h>
 
 struct expected {
@@ -24,6 +27,54 @@ static const struct expected expected_atom[] = {
         { "ATOM_BLOB_GET", _IOWR(0xCE, 0x08, struct atom_blob) },
 };
 
+/* rtc and watchdog: the kernel's own constants from the uapi headers */
+static const struct expected expected_rtc[] = {
+        { "RTC_AIE_ON", RTC_AIE_ON },
+        { "RTC_AIE_OFF", RTC_AIE_OFF },
+        { "RTC_UIE_ON", RTC_UIE_ON },
+        { "RTC_UIE_OFF", RTC_UIE_OFF },
+        { "RTC_PIE_ON", RTC_PIE_ON },
+        { "RTC_PIE_OFF", RTC_PIE_OFF },
+        { "RTC_ALM_SET", RTC_ALM_SET },
+        { "RTC_ALM_READ", RTC_ALM_READ },
+        { "RTC_RD_TIME", RTC_RD_TIME },
+        { "RTC_SET_TIME", RTC_SET_TIME },
+        { "RTC_IRQP_READ", RTC_IRQP_READ },
+        { "RTC_IRQP_SET", RTC_IRQP_SET },
+        { "RTC_EPOCH_READ", RTC_EPOCH_READ },
+        { "RTC_EPOCH_SET", RTC_EPOCH_SET },
+        { "RTC_WKALM_SET", RTC_WKALM_SET },
+        { "RTC_WKALM_RD", RTC_WKALM_RD },
+        { "RTC_PARAM_GET", RTC_PARAM_GET },
+        { "RTC_PARAM_SET", RTC_PARAM_SET },
+};
+
+static const struct expected expected_watchdog[] = {
+        { "WDIOC_GETSUPPORT", WDIOC_GETSUPPORT },
+        { "WDIOC_GETSTATUS", WDIOC_GETSTATUS },
+        { "WDIOC_GETBOOTSTATUS", WDIOC_GETBOOTSTATUS },
+        { "WDIOC_GETTEMP", WDIOC_GETTEMP },
+        { "WDIOC_SETOPTIONS", WDIOC_SETOPTIONS },
+        { "WDIOC_KEEPALIVE", WDIOC_KEEPALIVE },
+        { "WDIOC_SETTIMEOUT", WDIOC_SETTIMEOUT },
+        { "WDIOC_GETTIMEOUT", WDIOC_GETTIMEOUT },
+        { "WDIOC_SETPRETIMEOUT", WDIOC_SETPRETIMEOUT },
+        { "WDIOC_GETPRETIMEOUT", WDIOC_GETPRETIMEOUT },
+        { "WDIOC_GETTIMELEFT", WDIOC_GETTIMELEFT },
+};
+
+static const struct expected expected_i2c[] = {
+        { "I2C_RETRIES", I2C_RETRIES },
+        { "I2C_TIMEOUT", I2C_TIMEOUT },
+        { "I2C_SLAVE", I2C_SLAVE },
+        { "I2C_TENBIT", I2C_TENBIT },
+        { "I2C_FUNCS", I2C_FUNCS },
+        { "I2C_SLAVE_FORCE", I2C_SLAVE_FORCE },
+        { "I2C_RDWR", I2C_RDWR },
+        { "I2C_PEC", I2C_PEC },
+        { "I2C_SMBUS", I2C_SMBUS },
+};
+
 static const struct {
         const char *type;
         const struct expected *list;
@@ -31,6 +82,9 @@ static const struct {
 } expected_tables[] = {
         { "atom", expected_atom, G_N_ELEMENTS(expected_atom) },
         { "atom-flat", expected_atom, 4 },   /* GET SET FLIP RESET */
+        { "rtc", expected_rtc, G_N_ELEMENTS(expected_rtc) },
+        { "watchdog", expected_watchdog, G_N_ELEMENTS(expected_watchdog) },
+        { "i2c", expected_i2c, G_N_ELEMENTS(expected_i2c) },
 };
 
 static void test_requests_match_kernel_macros(void)

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""bench/table.py RAW: the markdown table of bench/run.sh from its raw lines."""
+import statistics
+import sys
+
+res, val, notes = {}, {}, []
+for line in open(sys.argv[1], errors="replace"):
+    f = line.split()
+    if len(f) >= 3 and f[0] == "RESULT":
+        res.setdefault(f[1], []).append(float(f[2]))
+    elif len(f) >= 3 and f[0] == "VALUE":
+        val[f[1]] = [float(x) for x in f[2:]]
+    elif line.startswith("# kernel") or line.startswith("machine:"):
+        notes.append(line.strip().lstrip("# "))
+
+
+def med(label):
+    return statistics.median(res[label]) if label in res else None
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "—"
+    if unit == "ns":
+        return f"{x / 1000:.1f} µs" if x >= 10000 else f"{x:.0f} ns"
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def verdict(x, limit):
+    if x is None:
+        return "not measured"
+    return "**met**" if x <= limit else "**missed**"
+
+
+out = []
+p = out.append
+native = med("native-fionread")
+p("## In the VM: one client, client and servers pinned to one CPU (median over rounds)\n")
+p("| request | what serves it | time per op | × native FIONREAD | × bare CUSE, same direction |")
+p("|---|---|---:|---:|---:|")
+rows = [
+    ("native-fionread", "ioctl(FIONREAD) on a pipe", "kernel", None),
+    ("bare-get", "_IOR int", "bare libfuse CUSE, unrestricted (2 rounds)", "bare-get"),
+    ("bare-set", "_IOW int", "bare libfuse CUSE, unrestricted (2 rounds)", "bare-set"),
+    ("flat-get", "ATOM_GET _IOR 16 B", "cusekitd atom-flat, restricted (1 round)", "bare-get"),
+    ("flat-set", "ATOM_SET _IOW 16 B", "cusekitd atom-flat, restricted (1 round)", "bare-set"),
+    ("unr-get", "ATOM_GET _IOR 16 B", "cusekitd atom, unrestricted (2 rounds)", "bare-get"),
+    ("unr-set", "ATOM_SET _IOW 16 B", "cusekitd atom, unrestricted (2 rounds)", "bare-set"),
+    ("rw4k-pipe", "write+read 4 KiB", "pipe", "rw4k-bare"),
+    ("rw4k-bare", "write+read 4 KiB", "bare libfuse CUSE", "rw4k-bare"),
+    ("rw2-pipe", "write+read 2 B", "pipe", "rw2-bare"),
+    ("rw2-bare", "write+read 2 B", "bare libfuse CUSE", "rw2-bare"),
+    ("rw2-atom", "write \"1\\n\" + read \"1\\n\"", "cusekitd atom-flat (atom takes no 4 KiB)", "rw2-bare"),
+]
+for label, what, server, anchor in rows:
+    if label == "native-fionread":
+        what, server = "FIONREAD on a pipe", "kernel (= 1.0)"
+    m = med(label)
+    p(f"| {what} | {server} | {fmt(m, 'ns')} | {fmt(ratio(m, native))} | "
+      f"{fmt(ratio(m, med(anchor))) if anchor and anchor != label else ''} |")
+p("")
+p("read()/write() rows: time per single read() or write() (half a write+read pair).\n")
+
+p("## In the VM: two clients in parallel (aggregate: wall time / all ops)\n")
+p("| request | server | time per op | × same with one client |")
+p("|---|---|---:|---:|")
+for label, one, text in [
+    ("par2-native-fionread", "native-fionread", "FIONREAD on a pipe | kernel"),
+    ("par2-bare-get", "bare-get", "_IOR int | bare CUSE"),
+    ("par2-flat-get", "flat-get", "ATOM_GET | cusekitd atom-flat"),
+    ("par2-unr-get", "unr-get", "ATOM_GET | cusekitd atom"),
+    ("par2-rw4k-pipe", "rw4k-pipe", "write+read 4 KiB | pipe"),
+    ("par2-rw4k-bare", "rw4k-bare", "write+read 4 KiB | bare CUSE"),
+    ("par2-rw2-atom", "rw2-atom", "write+read 2 B | cusekitd atom-flat"),
+]:
+    m = med(label)
+    p(f"| {text} | {fmt(m, 'ns')} | {fmt(ratio(m, med(one)))} |")
+p("")
+
+p("## Daemon-side instructions per ioctl (callgrind, in the VM; (Ir(N) − Ir(0)) / 2N, N GET + N SET)\n")
+n = val.get("cg-n", [None])[0]
+irs = {}
+if n:
+    def per(a, b):
+        return (val[a][0] - val[b][0]) / (2 * n) if a in val and b in val else None
+    irs = {"bare": per("ir-bare-n", "ir-bare-0"), "flat": per("ir-flat-n", "ir-flat-0"),
+           "unr": per("ir-unr-n", "ir-flat-0")}
+p("| server | rounds | instructions per ioctl | × bare |")
+p("|---|---:|---:|---:|")
+p(f"| bare libfuse CUSE, unrestricted | 2 | {fmt(irs.get('bare'))} | 1.0 |")
+p(f"| cusekitd atom-flat, restricted | 1 | {fmt(irs.get('flat'))} | {fmt(ratio(irs.get('flat'), irs.get('bare')))} |")
+p(f"| cusekitd atom, unrestricted | 2 | {fmt(irs.get('unr'))} | {fmt(ratio(irs.get('unr'), irs.get('bare')))} |")
+p("")
+
+p("## The pipeline in-process (host, ns per ioctl; instructions from callgrind)\n")
+p("| path | GET | SET |")
+p("|---|---:|---:|")
+for kind, text in [("pipeline-flat", "ck_pipeline_ioctl(), atom-flat (1 round)"),
+                   ("pipeline-unrestricted", "ck_pipeline_ioctl(), atom (2 rounds)"),
+                   ("loopback-flat", "ck_loopback_ioctl(), atom-flat"),
+                   ("loopback-unrestricted", "ck_loopback_ioctl(), atom")]:
+    p(f"| {text} | {fmt(med(kind + '-get'), 'ns')} | {fmt(med(kind + '-set'), 'ns')} |")
+ir_get = val.get("ir-pipeline-flat-get")
+ir_set = val.get("ir-pipeline-flat-set")
+p(f"| instructions per ck_pipeline_ioctl(), atom-flat | "
+  f"{fmt(ir_get[0] / ir_get[1]) if ir_get else '—'} | {fmt(ir_set[0] / ir_set[1]) if ir_set else '—'} |")
+p("")
+
+p("## N devices in one daemon (in the VM; atom-flat devices)\n")
+p("| N | `cusekitd --background` returns (all nodes present) | nodes present | daemon CPU | VmRSS | RSS per device vs N=1 |")
+p("|---:|---:|---:|---:|---:|---:|")
+rss1 = val.get("scale-1-rss-kib", [None])[0]
+per_dev = {}
+for N in (1, 100, 1000):
+    ms = val.get(f"scale-{N}-ms", [None])[0]
+    if ms is None:
+        p(f"| {N} | failed | | | | |")
+        continue
+    rss = val[f"scale-{N}-rss-kib"][0]
+    pd = (rss - rss1) / (N - 1) if N > 1 and rss1 else None
+    per_dev[N] = pd
+    p(f"| {N} | {ms:.0f} ms | {val[f'scale-{N}-present'][0]:.0f} | {val.get(f'scale-{N}-cpu-ms', [0])[0]:.0f} ms | "
+      f"{rss / 1024:.1f} MiB | {f'{pd:.1f} KiB' if pd is not None else ''} |")
+p("")
+
+p("## Targets\n")
+p("| target | measured | |")
+p("|---|---|---|")
+fg, fs = ratio(med("flat-get"), med("bare-get")), ratio(med("flat-set"), med("bare-set"))
+worst = max(fg, fs) if fg is not None and fs is not None else None
+p(f"| restricted flat ioctl ≤ 0.65× bare unrestricted, same run | GET {fmt(fg)}×, SET {fmt(fs)}× | {verdict(worst, 0.65)} |")
+fr = ratio(irs.get("flat"), irs.get("bare"))
+ur = ratio(irs.get("unr"), irs.get("bare"))
+p(f"| daemon instructions, restricted ≤ 0.6× bare | {fmt(fr)}× | {verdict(fr, 0.6)} |")
+p(f"| daemon instructions, unrestricted ≤ 1.1× bare | {fmt(ur)}× | {verdict(ur, 1.1)} |")
+pg, ps = med("pipeline-flat-get"), med("pipeline-flat-set")
+pw = max(pg, ps) if pg is not None and ps is not None else None
+p(f"| pipeline in-process ≤ 60 ns per flat ioctl | GET {fmt(pg, 'ns')}, SET {fmt(ps, 'ns')} | {verdict(pw, 60)} |")
+ms1000 = val.get("scale-1000-ms", [None])[0]
+ok1000 = ms1000 if val.get("scale-1000-present", [0])[0] == 1000 else None
+p(f"| 1000 devices: all nodes within 2 s (VM) | {fmt(ms1000)} ms | {verdict(ok1000, 2000)} |")
+p(f"| ≤ 16 KiB RSS per device | {fmt(per_dev.get(1000))} KiB (N=1000) | {verdict(per_dev.get(1000), 16)} |")
+p("")
+for note in notes:
+    p(f"- {note}")
+print("\n".join(out))
