@@ -34,9 +34,22 @@ static const char introspection_xml[] =
         " </interface>"
         "</node>";
 
+/* Stock clients (gdbus call --address, busctl --address) greet a bus first:
+ * answer Hello here so that they work on this peer-to-peer socket too. */
+static const char bus_xml[] =
+        "<node>"
+        " <interface name='org.freedesktop.DBus'>"
+        "  <method name='Hello'><arg type='s' name='unique_name' direction='out'/></method>"
+        "  <method name='AddMatch'><arg type='s' name='rule' direction='in'/></method>"
+        "  <method name='RemoveMatch'><arg type='s' name='rule' direction='in'/></method>"
+        " </interface>"
+        "</node>";
+
 struct ck_control {
         GDBusServer *server;
         GDBusNodeInfo *info;
+        GDBusNodeInfo *bus_info;
+        guint next_peer;
         GPtrArray *devices;
         struct ck_trace *trace;
         GPtrArray *connections;   /* GDBusConnection * */
@@ -320,6 +333,19 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
         }
 }
 
+static void bus_method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
+                            const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+
+        if (strcmp(method, "Hello") == 0) {
+                g_autofree char *name = g_strdup_printf(":1.%u", ++c->next_peer);
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(s)", name));
+        } else {
+                g_dbus_method_invocation_return_value(inv, NULL);   /* match rules: every signal is sent anyway */
+        }
+}
+
 static void on_trace_event(const struct ck_trace_event *ev, void *userdata)
 {
         struct ck_control *c = userdata;
@@ -350,10 +376,13 @@ static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gp
 {
         struct ck_control *c = userdata;
         static const GDBusInterfaceVTable vtable = { .method_call = method_call };
+        static const GDBusInterfaceVTable bus_vtable = { .method_call = bus_method_call };
         g_autoptr(GError) error = NULL;
 
         if (!g_dbus_connection_register_object(conn, CK_CONTROL_PATH, c->info->interfaces[0], &vtable, c, NULL,
-                                               &error)) {
+                                               &error) ||
+            !g_dbus_connection_register_object(conn, "/org/freedesktop/DBus", c->bus_info->interfaces[0],
+                                               &bus_vtable, c, NULL, &error)) {
                 g_warning("control: %s", error->message);
                 return FALSE;
         }
@@ -407,6 +436,7 @@ int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *device
         c->connections = g_ptr_array_new_with_free_func(g_object_unref);
         c->followers = g_ptr_array_new();
         c->info = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
+        c->bus_info = g_dbus_node_info_new_for_xml(bus_xml, NULL);
         g_autoptr(GDBusAuthObserver) observer = g_dbus_auth_observer_new();
         g_signal_connect(observer, "authorize-authenticated-peer", G_CALLBACK(on_authorize), NULL);
         /* the socket is created under a umask that keeps it private until chmod */
@@ -447,6 +477,8 @@ void ck_control_free(struct ck_control *c)
         g_ptr_array_unref(c->followers);
         if (c->info)
                 g_dbus_node_info_unref(c->info);
+        if (c->bus_info)
+                g_dbus_node_info_unref(c->bus_info);
         g_ptr_array_unref(c->devices);
         g_free(c->path);
         g_free(c);

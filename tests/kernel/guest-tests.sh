@@ -100,6 +100,10 @@ if grep -q "pid [0-9]* atom0 ioctl ATOM_BLOB_SET in {.*'len': <uint64 28>" <<<"$
 else
 	fail "the trace shows real requests with decoded fields and errnos" "$out"
 fi
+out=$(gdbus call --address unix:path=/run/cusekit/control-120.sock --dest org.cusekit.Daemon --object-path /org/cusekit/Daemon \
+	--method org.cusekit.Daemon1.GetState atom0 value 2>&1)
+if [ "$out" = "(<true>,)" ]; then pass "stock gdbus reaches the control socket ($out)"
+else fail "stock gdbus reaches the control socket" "$out"; fi
 out=$("$cli" --json trace -n 1 2>&1)
 check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["device"]' "$out"
 
@@ -108,7 +112,7 @@ mkdir -p "$tmp/state"
 "$daemon" --major 119 --background --pidfile "$tmp/p.pid" --state-dir "$tmp/state" --device atom:persist0 \
 	2>"$tmp/p.err"
 echo 1 >/dev/persist0
-kill -KILL "$(cat "$tmp/p.pid")"; wait_gone "$(cat "$tmp/p.pid")"
+ppid_=$(cat "$tmp/p.pid"); kill -KILL "$ppid_"; wait_gone "$ppid_"
 "$daemon" --major 119 --background --pidfile "$tmp/p.pid" --state-dir "$tmp/state" --device atom:persist0 \
 	2>>"$tmp/p.err"
 out=$("$cli" -M 119 get persist0 value 2>&1; dd if=/dev/persist0 bs=16 count=1 status=none 2>&1)
@@ -117,7 +121,7 @@ if grep -q "value = true" <<<"$out" && grep -qx 1 <<<"$out" && [ "$(ls "$tmp/sta
 else
 	fail "persistent state survives a SIGKILL of the daemon, with no stray files" "$out" "$(ls -la "$tmp/state")" "$(cat "$tmp/p.err")"
 fi
-kill -TERM "$(cat "$tmp/p.pid")"; wait_gone "$(cat "$tmp/p.pid")"
+ppid_=$(cat "$tmp/p.pid"); kill -TERM "$ppid_"; wait_gone "$ppid_"
 
 out=$("$daemon" --major 124 --device atom:atom0 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q "atom0: the name is taken" <<<"$out"; then

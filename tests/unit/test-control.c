@@ -287,6 +287,31 @@ static void test_follow(struct fixture *fx, gconstpointer data)
         g_subprocess_force_exit(p);
 }
 
+/* Stock tools speak to the socket as to a bus: gdbus call --address. */
+static void test_stock_gdbus(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *address = g_strdup_printf("unix:path=%s", fx->socket);
+        const char *argv[] = { "gdbus", "call", "--address", address, "--dest", "org.cusekit.Daemon", "--object-path", "/org/cusekit/Daemon",
+                               "--method", "org.cusekit.Daemon1.ListDevices", NULL };
+        struct cli_run run = { 0 };
+
+        if (!g_find_program_in_path("gdbus")) {
+                g_test_skip("gdbus is not installed (libglib2.0-bin)");
+                return;
+        }
+        g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                     &error);
+        g_assert_no_error(error);
+        g_subprocess_communicate_utf8_async(p, NULL, NULL, on_done, &run);
+        while (!run.done)
+                g_main_context_iteration(NULL, TRUE);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpstr(run.out, ==, "([('atom0', 'atom', '/dev/atom0', 'unrestricted', uint32 1)],)\n");
+        g_free(run.out);
+        g_free(run.err);
+}
+
 static void test_not_running(void)
 {
         g_autofree char *err = NULL;
@@ -354,6 +379,7 @@ int main(int argc, char **argv)
         ADD("follow", test_follow);
         ADD("persistence", test_persistence);
         ADD("second-daemon-refused", test_second_daemon_refused);
+        ADD("stock-gdbus", test_stock_gdbus);
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
         return g_test_run();

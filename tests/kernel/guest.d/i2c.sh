@@ -110,4 +110,19 @@ if [ $rc -eq 0 ] && [ "$out" = "0xab" ]; then
 else
 	fail "i2c: a new daemon loads the EEPROM from its file" "exit $rc" "$out" "$(cat "$tmp/i2c.err")"
 fi
+
+# the control interface: the LM75's temperature and the EEPROM's bytes
+"$build/src/bin/cusekit" -M 127 set i2c-7 0x48/temperature -5000 2>&1
+out=$(i2cget -y 7 0x48 0 w 2>&1)
+if [ "$out" = "0x00fb" ]; then
+	pass "i2c: cusekit sets the LM75 temperature that i2cget reads (-5.0 C: $out)"
+else
+	fail "i2c: cusekit sets the LM75 temperature that i2cget reads" "$out"
+fi
+out=$("$build/src/bin/cusekit" -M 127 --json get i2c-7 0x50/bytes 2>&1)
+if python3 -c 'import json,sys; b=json.loads(sys.argv[1])["0x50/bytes"]; assert b[0x10] == 0xab, b[0x10]' "$out"; then
+	pass "i2c: cusekit reads the EEPROM's bytes"
+else
+	fail "i2c: cusekit reads the EEPROM's bytes" "$out"
+fi
 i2c_stop || fail "i2c: the second daemon stops" "$(cat "$tmp/i2c.err")"

@@ -99,5 +99,20 @@ fi
 
 check "after all that bad input, the rtc still serves" \
 	hwclock --rtc=/dev/rtc7 --utc --adjfile="$rtcwd_adj" --show
+
+# the control interface: the offset is the clock, the watchdog's reset is visible
+"$build/src/bin/cusekit" -M 126 set rtc7 offset 315360000 2>&1   # ten years ahead
+out=$(busybox hwclock -u -r -f /dev/rtc7 2>&1)
+if grep -q "$(( $(date -u +%Y) + 10 ))" <<<"$out"; then
+	pass "cusekit set rtc7 offset moves the clock hwclock reads ($out)"
+else
+	fail "cusekit set rtc7 offset moves the clock hwclock reads" "$out"
+fi
+out=$("$build/src/bin/cusekit" -M 126 get watchdog8 2>&1)
+if grep -q "^resets = [1-9]" <<<"$out" && grep -q "^expired = true" <<<"$out"; then
+	pass "cusekit get shows the watchdog's recorded resets"
+else
+	fail "cusekit get shows the watchdog's recorded resets" "$out"
+fi
 kill -TERM "$rtcwd_pid" 2>/dev/null; wait_gone "$rtcwd_pid"
 check "the rtc and watchdog nodes go with their daemon" test ! -e /dev/rtc7 -a ! -e /dev/watchdog7
