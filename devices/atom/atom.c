@@ -359,34 +359,27 @@ static const struct ck_struct_desc *const atom_structs[] = {
         &atom_state_desc, &atom_flip_desc, &atom_blob_desc, NULL,
 };
 
-const struct ck_device_type ck_device_type_atom = {
-        .name = "atom",
-        .summary = "one bit of state; the tutorial device",
-        .ioctls = atom_ioctls,
-        .n_ioctls = G_N_ELEMENTS(atom_ioctls),
-        .params = atom_params,
-        .structs = atom_structs,
-        .priv_size = sizeof(struct atom),
-        .file_priv_size = sizeof(struct atom_open),
-        .init = atom_init,
-        .read = atom_read,
-        .write = atom_write,
-        .poll = atom_poll,
-};
+/* The two types differ only in the table they serve. */
+#define ATOM_TYPE(type_name, what, table)                                      \
+        {                                                                      \
+                .name = type_name,                                             \
+                .summary = what,                                               \
+                .ioctls = table,                                               \
+                .n_ioctls = G_N_ELEMENTS(table),                               \
+                .params = atom_params,                                         \
+                .structs = atom_structs,                                       \
+                .priv_size = sizeof(struct atom),                              \
+                .file_priv_size = sizeof(struct atom_open),                    \
+                .init = atom_init,                                             \
+                .read = atom_read,                                             \
+                .write = atom_write,                                           \
+                .poll = atom_poll,                                             \
+        }
+
+const struct ck_device_type ck_device_type_atom =
+        ATOM_TYPE("atom", "one bit of state; the tutorial device", atom_ioctls);
 CK_DEVICE_TYPE_REGISTER(ck_device_type_atom);
 
-const struct ck_device_type ck_device_type_atom_flat = {
-        .name = "atom-flat",
-        .summary = "atom with its honest flat ioctls only: served in restricted mode",
-        .ioctls = atom_flat_ioctls,
-        .n_ioctls = G_N_ELEMENTS(atom_flat_ioctls),
-        .params = atom_params,
-        .structs = atom_structs,
-        .priv_size = sizeof(struct atom),
-        .file_priv_size = sizeof(struct atom_open),
-        .init = atom_init,
-        .read = atom_read,
-        .write = atom_write,
-        .poll = atom_poll,
-};
+const struct ck_device_type ck_device_type_atom_flat =
+        ATOM_TYPE("atom-flat", "atom with its honest flat ioctls only: served in restricted mode", atom_flat_ioctls);
 CK_DEVICE_TYPE_REGISTER(ck_device_type_atom_flat);
