@@ -107,6 +107,28 @@ else fail "stock gdbus reaches the control socket" "$out"; fi
 out=$("$cli" --json trace -n 1 2>&1)
 check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["device"]' "$out"
 
+# --- who may reach what: a shared socket, but only the devices whose node one may use ---
+"$daemon" --major 117 --background --pidfile "$tmp/perm.pid" --control-mode 0666 \
+	--device atom:open0,mode=0666 --device atom:closed0 2>"$tmp/perm.err"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+out=$(as_nobody "$cli" -M 117 list 2>&1; as_nobody "$cli" -M 117 get closed0 2>&1;
+      as_nobody "$cli" -M 117 set open0 value 1 2>&1 && dd if=/dev/open0 bs=16 count=1 status=none)
+if grep -q "^open0 " <<<"$out" && ! grep -q "^closed0 " <<<"$out" &&
+   grep -q "no device 'closed0' (or not permitted)" <<<"$out" && grep -qx 1 <<<"$out"; then
+	pass "a caller reaches only the devices whose node it may use"
+else
+	fail "a caller reaches only the devices whose node it may use" "$out"
+fi
+check "the default control socket is 0600 for the daemon's user" \
+	test "$(stat -c '%a %U' /run/cusekit/control-120.sock)" = "600 root"
+out=$(as_nobody "$cli" list 2>&1)
+if grep -q "not permitted to use /run/cusekit/control-120.sock" <<<"$out"; then
+	pass "a caller without access to the socket is told so"
+else
+	fail "a caller without access to the socket is told so" "$out"
+fi
+permpid=$(cat "$tmp/perm.pid"); kill -TERM "$permpid"; wait_gone "$permpid"
+
 # --- persistent state survives SIGKILL ---
 mkdir -p "$tmp/state"
 "$daemon" --major 119 --background --pidfile "$tmp/p.pid" --state-dir "$tmp/state" --device atom:persist0 \
