@@ -29,9 +29,11 @@ static int fail(const char *fmt, ...)
         return EXIT_FAILURE;
 }
 
+/* Takes a floating @v. */
 static void print_json(GVariant *v)
 {
-        g_autoptr(JsonNode) node = json_gvariant_serialize(v);
+        g_autoptr(GVariant) owned = g_variant_ref_sink(v);
+        g_autoptr(JsonNode) node = json_gvariant_serialize(owned);
         g_autofree char *text = json_to_string(node, TRUE);
 
         printf("%s\n", text);
@@ -180,7 +182,7 @@ static int cmd_set(int argc, char **argv)
 
 static int cmd_fault(int argc, char **argv)
 {
-        char *errno_name = NULL;
+        g_autofree char *errno_name = NULL;
         int delay = -1, short_read = -1, count = -1;
         double probability = 1;
         const GOptionEntry entries[] = {
@@ -283,7 +285,8 @@ static void print_event(GVariant *ev)
                 g_variant_builder_add(&b, "{sv}", "errno", g_variant_new_string(err ? strerrorname_np(err) : ""));
                 g_variant_builder_add(&b, "{sv}", "result", g_variant_new_int64(result));
                 g_variant_builder_add(&b, "{sv}", "latency_ns", g_variant_new_uint64(latency_ns));
-                g_autoptr(JsonNode) node = json_gvariant_serialize(g_variant_builder_end(&b));
+                g_autoptr(GVariant) event = g_variant_ref_sink(g_variant_builder_end(&b));
+                g_autoptr(JsonNode) node = json_gvariant_serialize(event);
                 g_autofree char *text = json_to_string(node, FALSE);
                 printf("%s\n", text);
         } else {

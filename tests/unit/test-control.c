@@ -296,7 +296,8 @@ static void test_stock_gdbus(struct fixture *fx, gconstpointer data)
                                "--method", "org.cusekit.Daemon1.ListDevices", NULL };
         struct cli_run run = { 0 };
 
-        if (!g_find_program_in_path("gdbus")) {
+        g_autofree char *gdbus = g_find_program_in_path("gdbus");
+        if (!gdbus) {
                 g_test_skip("gdbus is not installed (libglib2.0-bin)");
                 return;
         }
