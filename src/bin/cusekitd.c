@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <grp.h>
+#include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +156,23 @@ static char *major_user(int major)
         }
         return NULL;
 }
+
+/* libfuse makes one pthread key per CUSE session and nothing else can
+ * have one once they run out (GLib aborts): count what is free, up front. */
+static unsigned free_thread_keys(void)
+{
+        pthread_key_t keys[PTHREAD_KEYS_MAX];
+        unsigned n = 0;
+
+        while (n < G_N_ELEMENTS(keys) && pthread_key_create(&keys[n], NULL) == 0)
+                n++;
+        for (unsigned i = 0; i < n; i++)
+                pthread_key_delete(keys[i]);
+        return n;
+}
+
+/* Keys left for GLib and GIO after the sessions have theirs. */
+#define THREAD_KEYS_RESERVED 16
 
 static void raise_fd_limit(size_t wanted)
 {
@@ -400,6 +419,12 @@ int main(int argc, char **argv)
                                     "choose another with --major", o.major, user);
         }
         raise_fd_limit(hosted->len + 64);
+        unsigned keys = free_thread_keys();
+        if (hosted->len + THREAD_KEYS_RESERVED > keys)
+                return fail("%u devices asked for, but one process can host at most %u: libfuse makes a "
+                            "pthread key per CUSE session (PTHREAD_KEYS_MAX %d); split them over several "
+                            "cusekitd with distinct --major", hosted->len,
+                            keys > THREAD_KEYS_RESERVED ? keys - THREAD_KEYS_RESERVED : 0, PTHREAD_KEYS_MAX);
 
         for (guint i = 0; i < hosted->len; i++) {
                 struct hosted *h = hosted->pdata[i];

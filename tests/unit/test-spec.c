@@ -4,6 +4,7 @@
 #include "spec.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void test_parse(void)
 {
@@ -116,6 +117,21 @@ static void test_daemon_command_line(void)
         g_assert_cmpint(run_daemon((const char *[]){ "-d", "atom:a", "--cuse-path", "/nonexistent/cuse", NULL },
                                    &err), ==, 1);
         g_assert_nonnull(strstr(err, "/nonexistent/cuse does not exist: this kernel has no CUSE"));
+        g_clear_pointer(&err, g_free);
+
+        /* past libfuse's one pthread key per session: refused before any channel opens */
+        g_autoptr(GString) conf = g_string_new("[cusekitd]\nmajor=116\n");
+        for (int i = 0; i < 1100; i++)
+                g_string_append_printf(conf, "[device m/a%d]\ntype=atom\n", i);
+        g_autofree char *path = NULL;
+        int fd = g_file_open_tmp("cusekit-many-XXXXXX.conf", &path, NULL);
+        g_assert_cmpint(fd, >=, 0);
+        close(fd);
+        g_assert_true(g_file_set_contents(path, conf->str, -1, NULL));
+        g_assert_cmpint(run_daemon((const char *[]){ "--config", path, "--cuse-path", "/dev/null", NULL }, &err),
+                        ==, 1);
+        g_assert_nonnull(strstr(err, "1100 devices asked for, but one process can host at most"));
+        unlink(path);
 }
 
 int main(int argc, char **argv)
