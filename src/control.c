@@ -52,8 +52,8 @@ struct ck_control {
         guint next_peer;
         GPtrArray *devices;
         struct ck_trace *trace;
-        GPtrArray *connections;   /* GDBusConnection * */
-        GPtrArray *followers;     /* GDBusConnection *, a subset */
+        GPtrArray *connections;   /* GDBusConnection *: peers, then buses */
+        GPtrArray *followers;     /* struct follower * */
         char *path;
 };
 
@@ -92,12 +92,37 @@ static gboolean permitted(uid_t uid, const struct ck_device *d)
         return (st.st_mode & 06) == 06;
 }
 
-static uid_t caller_uid(GDBusConnection *conn)
+/* A caller on our socket is the peer; on a bus, the bus says who @sender is. */
+static uid_t caller_uid(GDBusConnection *conn, const char *sender)
 {
         GCredentials *cred = g_dbus_connection_get_peer_credentials(conn);
-        uid_t uid = cred ? g_credentials_get_unix_user(cred, NULL) : (uid_t)-1;
 
+        if (cred || !sender)
+                return cred ? g_credentials_get_unix_user(cred, NULL) : (uid_t)-1;
+        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+                conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "GetConnectionUnixUser", g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        guint32 uid = (guint32)-1;
+        if (r)
+                g_variant_get(r, "(u)", &uid);
         return uid;
+}
+
+/* Who asked for Request signals; on a bus they go to that name only. */
+struct follower {
+        GDBusConnection *conn;
+        char *sender;             /* NULL: a peer on our socket */
+        uid_t uid;
+        guint watch;
+};
+
+static void follower_free(struct follower *f)
+{
+        if (f->watch)
+                g_bus_unwatch_name(f->watch);
+        g_free(f->sender);
+        g_free(f);
 }
 
 static void return_errno(GDBusMethodInvocation *inv, int error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -117,7 +142,8 @@ static struct ck_device *device_arg(struct ck_control *c, GDBusMethodInvocation 
 {
         struct ck_device *d = find_device(c, name);
 
-        if (!d || !permitted(caller_uid(g_dbus_method_invocation_get_connection(inv)), d)) {
+        if (!d || !permitted(caller_uid(g_dbus_method_invocation_get_connection(inv),
+                                         g_dbus_method_invocation_get_sender(inv)), d)) {
                 /* the same answer either way: no probing for names */
                 return_errno(inv, ENODEV, "no device '%s' (or not permitted)", name);
                 return NULL;
@@ -246,11 +272,39 @@ static void set_state(GDBusMethodInvocation *inv, struct ck_device *d, const cha
         g_dbus_method_invocation_return_value(inv, NULL);
 }
 
+static void on_follower_vanished(GDBusConnection *conn, const char *name, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+
+        for (guint i = 0; i < c->followers->len; i++) {
+                struct follower *f = c->followers->pdata[i];
+                if (f->conn == conn && g_strcmp0(f->sender, name) == 0) {
+                        g_ptr_array_remove_index(c->followers, i);
+                        return;
+                }
+        }
+}
+
+static void follow(struct ck_control *c, GDBusConnection *conn, const char *sender, uid_t uid)
+{
+        for (guint i = 0; i < c->followers->len; i++) {
+                struct follower *f = c->followers->pdata[i];
+                if (f->conn == conn && g_strcmp0(f->sender, sender) == 0)
+                        return;
+        }
+        struct follower *f = g_new0(struct follower, 1);
+        *f = (struct follower){ .conn = conn, .sender = g_strdup(sender), .uid = uid };
+        if (sender)
+                f->watch = g_bus_watch_name_on_connection(conn, sender, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                          on_follower_vanished, c, NULL);
+        g_ptr_array_add(c->followers, f);
+}
+
 static void method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
                         const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
 {
         struct ck_control *c = userdata;
-        uid_t uid = caller_uid(conn);
+        uid_t uid = caller_uid(conn, sender);
         const char *dev_name = NULL;
         struct ck_device *d = NULL;
 
@@ -327,8 +381,7 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
                 }
                 g_dbus_method_invocation_return_value(inv, g_variant_new("(a" CK_TRACE_EVENT_TYPE ")", &b));
         } else if (strcmp(method, "FollowTrace") == 0) {
-                if (!g_ptr_array_find(c->followers, conn, NULL))
-                        g_ptr_array_add(c->followers, conn);
+                follow(c, conn, sender, uid);
                 g_dbus_method_invocation_return_value(inv, NULL);
         }
 }
@@ -352,12 +405,12 @@ static void on_trace_event(const struct ck_trace_event *ev, void *userdata)
         GVariant *event = NULL;
 
         for (guint i = 0; i < c->followers->len; i++) {
-                GDBusConnection *conn = c->followers->pdata[i];
-                if (!permitted(caller_uid(conn), ev->device))
+                struct follower *f = c->followers->pdata[i];
+                if (!permitted(f->uid, ev->device))
                         continue;
                 if (!event)
                         event = g_variant_ref_sink(ck_trace_event_to_variant(ev));
-                g_dbus_connection_emit_signal(conn, NULL, CK_CONTROL_PATH, CK_CONTROL_INTERFACE, "Request",
+                g_dbus_connection_emit_signal(f->conn, f->sender, CK_CONTROL_PATH, CK_CONTROL_INTERFACE, "Request",
                                               g_variant_new_tuple(&event, 1), NULL);
         }
         if (event)
@@ -368,7 +421,13 @@ static void on_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GErr
 {
         struct ck_control *c = userdata;
 
-        g_ptr_array_remove(c->followers, conn);
+        for (guint i = 0; i < c->followers->len;) {
+                struct follower *f = c->followers->pdata[i];
+                if (f->conn == conn)
+                        g_ptr_array_remove_index(c->followers, i);
+                else
+                        i++;
+        }
         g_ptr_array_remove(c->connections, conn);
 }
 
@@ -379,16 +438,56 @@ static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gp
         static const GDBusInterfaceVTable bus_vtable = { .method_call = bus_method_call };
         g_autoptr(GError) error = NULL;
 
+        /* a peer on our socket has no bus to greet: we answer for it */
         if (!g_dbus_connection_register_object(conn, CK_CONTROL_PATH, c->info->interfaces[0], &vtable, c, NULL,
                                                &error) ||
-            !g_dbus_connection_register_object(conn, "/org/freedesktop/DBus", c->bus_info->interfaces[0],
-                                               &bus_vtable, c, NULL, &error)) {
+            (server && !g_dbus_connection_register_object(conn, "/org/freedesktop/DBus", c->bus_info->interfaces[0],
+                                                          &bus_vtable, c, NULL, &error))) {
                 g_warning("control: %s", error->message);
                 return FALSE;
         }
         g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
         g_ptr_array_add(c->connections, g_object_ref(conn));
         return TRUE;
+}
+
+int ck_control_add_bus(struct ck_control *c, const char *bus, const char *name, GError **error)
+{
+        g_autofree char *address = NULL;
+
+        /* a connection of our own, not the process-wide singleton */
+        if (strcmp(bus, "session") == 0 || strcmp(bus, "system") == 0)
+                address = g_dbus_address_get_for_bus_sync(bus[1] == 'e' ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+                                                          NULL, error);
+        else
+                address = g_strdup(bus);
+        if (!address)
+                return -EIO;
+        g_autoptr(GDBusConnection) conn = g_dbus_connection_new_for_address_sync(
+                address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                NULL, NULL, error);
+        if (!conn)
+                return -EIO;
+        g_dbus_connection_set_exit_on_close(conn, FALSE);   /* the devices outlive a bus restart */
+
+        /* ours alone, or not at all: a second daemon must not queue for it */
+        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+                conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "RequestName",
+                g_variant_new("(su)", name, 4u /* DBUS_NAME_FLAG_DO_NOT_QUEUE */), G_VARIANT_TYPE("(u)"),
+                G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+        guint32 reply = 0;
+        if (!r)
+                return -EACCES;
+        g_variant_get(r, "(u)", &reply);
+        if (reply != 1 /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */) {
+                g_set_error(error, CK_ERROR, EADDRINUSE, "the bus name %s is taken (another cusekitd?)", name);
+                return -EADDRINUSE;
+        }
+        if (!on_new_connection(NULL, conn, c)) {
+                g_set_error(error, CK_ERROR, EIO, "cannot export the control object on the %s bus", bus);
+                return -EIO;
+        }
+        return 0;
 }
 
 /* Only peers whose credentials the kernel vouches for; per-device checks follow. */
@@ -434,7 +533,7 @@ int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *device
         c->trace = trace;
         c->path = g_strdup(path);
         c->connections = g_ptr_array_new_with_free_func(g_object_unref);
-        c->followers = g_ptr_array_new();
+        c->followers = g_ptr_array_new_with_free_func((GDestroyNotify)follower_free);
         c->info = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
         c->bus_info = g_dbus_node_info_new_for_xml(bus_xml, NULL);
         g_autoptr(GDBusAuthObserver) observer = g_dbus_auth_observer_new();
@@ -471,10 +570,10 @@ void ck_control_free(struct ck_control *c)
                 g_object_unref(c->server);
                 unlink(c->path);
         }
+        g_ptr_array_unref(c->followers);
         for (guint i = 0; i < c->connections->len; i++)
                 g_signal_handlers_disconnect_by_data(c->connections->pdata[i], c);
         g_ptr_array_unref(c->connections);
-        g_ptr_array_unref(c->followers);
         if (c->info)
                 g_dbus_node_info_unref(c->info);
         if (c->bus_info)

@@ -19,5 +19,8 @@ typedef struct ck_control ck_control;
  * daemon's user).  A live socket at @path is an error; a stale one goes. */
 int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *devices, struct ck_trace *trace,
                    struct ck_control **ret, GError **error);
+/* Also serves on a message bus ("session", "system" or an address), under
+ * the well-known @name; callers there are checked by their bus credentials. */
+int ck_control_add_bus(struct ck_control *c, const char *bus, const char *name, GError **error);
 void ck_control_free(struct ck_control *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_control, ck_control_free)

@@ -16,6 +16,7 @@
 
 static gboolean json;
 static GDBusConnection *conn;
+static const char *dest;          /* a bus name when on a bus; NULL on the socket */
 static GMainLoop *follow_loop;
 
 static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -43,7 +44,7 @@ static void print_json(GVariant *v)
 static GVariant *call(const char *method, GVariant *params, const char *reply_type)
 {
         g_autoptr(GError) error = NULL;
-        GVariant *r = g_dbus_connection_call_sync(conn, NULL, PATH, IFACE, method, params,
+        GVariant *r = g_dbus_connection_call_sync(conn, dest, PATH, IFACE, method, params,
                                                   reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
                                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
         if (!r) {
@@ -337,7 +338,7 @@ static int cmd_trace(int argc, char **argv)
         if (max < 0)
                 return fail("trace: --max must not be negative");
         if (follow) {
-                g_dbus_connection_signal_subscribe(conn, NULL, IFACE, "Request", PATH, NULL,
+                g_dbus_connection_signal_subscribe(conn, dest, IFACE, "Request", PATH, NULL,
                                                    G_DBUS_SIGNAL_FLAGS_NONE, on_request, NULL, NULL);
                 g_autoptr(GVariant) r = call("FollowTrace", NULL, "()");
                 if (!r)
@@ -374,10 +375,14 @@ static const struct {
 int main(int argc, char **argv)
 {
         g_autofree char *socket = NULL;
+        g_autofree char *bus = NULL;
+        g_autofree char *bus_name = NULL;
         int major = 120;
         const GOptionEntry entries[] = {
                 { "socket", 'S', 0, G_OPTION_ARG_FILENAME, &socket, "cusekitd's control socket", "PATH" },
                 { "major", 'M', 0, G_OPTION_ARG_INT, &major, "The daemon's --major, to find its socket (default 120)", "N" },
+                { "bus", 'B', 0, G_OPTION_ARG_STRING, &bus, "Reach cusekitd on a bus instead: session, system or an address", "BUS" },
+                { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, "Its name there (default org.cusekit.Daemon)", "NAME" },
                 { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
                 { 0 },
         };
@@ -402,6 +407,29 @@ int main(int argc, char **argv)
         if (i == G_N_ELEMENTS(commands))
                 return fail("unknown command '%s' (see --help)", argv[1]);
 
+        if (bus) {
+                if (strcmp(bus, "session") == 0 || strcmp(bus, "system") == 0)
+                        conn = g_bus_get_sync(bus[1] == 'e' ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, &error);
+                else
+                        conn = g_dbus_connection_new_for_address_sync(
+                                bus, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                NULL, NULL, &error);
+                if (!conn)
+                        return fail("cannot reach the %s bus: %s", bus, error->message);
+                dest = bus_name ? bus_name : "org.cusekit.Daemon";
+                g_autoptr(GVariant) owner = g_dbus_connection_call_sync(
+                        conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+                        g_variant_new("(s)", dest), G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                gboolean has = FALSE;
+                if (owner)
+                        g_variant_get(owner, "(b)", &has);
+                if (!has)
+                        return fail("cusekitd is not running on the %s bus: nobody owns %s", bus, dest);
+                int r = commands[i].run(argc - 1, argv + 1);
+                g_object_unref(conn);
+                return r;
+        }
         if (!socket)
                 socket = g_strdup_printf("/run/cusekit/control-%d.sock", major);
         if (access(socket, F_OK) < 0)

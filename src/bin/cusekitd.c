@@ -47,6 +47,8 @@ struct options {
         char *control_mode;
         char *state_dir;
         int trace_size;
+        char *bus;
+        char *bus_name;
 };
 
 static void options_clear(struct options *o)
@@ -61,6 +63,8 @@ static void options_clear(struct options *o)
         g_free(o->control_socket);
         g_free(o->control_mode);
         g_free(o->state_dir);
+        g_free(o->bus);
+        g_free(o->bus_name);
 }
 
 struct hosted {
@@ -117,6 +121,8 @@ static int load_config(struct options *o, GPtrArray *specs)
         STR("control-socket", control_socket);
         STR("control-mode", control_mode);
         STR("state-dir", state_dir);
+        STR("bus", bus);
+        STR("bus-name", bus_name);
 #undef STR
         if (o->major < 0 && g_key_file_has_key(kf, "cusekitd", "major", NULL))
                 o->major = g_key_file_get_integer(kf, "cusekitd", "major", NULL);
@@ -299,7 +305,7 @@ static char *types_help(void)
         g_string_append(s,
                 "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
                 "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile,\n"
-                "control-socket, control-mode, state-dir, trace-size;\n"
+                "control-socket, control-mode, state-dir, trace-size, bus, bus-name;\n"
                 "and one [device NAME] group per device with type=TYPE and its keys.\n"
                 "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
         return g_string_free(s, FALSE);
@@ -321,6 +327,8 @@ int main(int argc, char **argv)
                 { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &o.control_socket, "Control socket (default /run/cusekit/control-MAJOR.sock; 'none': no control)", "PATH" },
                 { "control-mode", 0, 0, G_OPTION_ARG_STRING, &o.control_mode, "Control socket mode (default 0600, for the daemon's user)", "OCTAL" },
                 { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir, "Keep persistent device state in DIR across restarts", "DIR" },
+                { "bus", 0, 0, G_OPTION_ARG_STRING, &o.bus, "Also serve the control interface on a bus: session, system or an address", "BUS" },
+                { "bus-name", 0, 0, G_OPTION_ARG_STRING, &o.bus_name, "Its name there (default org.cusekit.Daemon)", "NAME" },
                 { "trace-size", 0, 0, G_OPTION_ARG_INT, &o.trace_size, "Requests kept in the trace ring (default 4096; 0: no trace)", "N" },
                 { "cuse-path", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o.cuse_path, "The CUSE channel", "PATH" },
                 { 0 },
@@ -459,6 +467,11 @@ int main(int argc, char **argv)
                 if (ck_control_new(o.control_socket, control_mode, pw ? pw->pw_uid : (uid_t)-1, devices, trace,
                                    &control, &error) < 0)
                         return fail("%s (give --control-socket PATH, or none)", error->message);
+                if (o.bus && ck_control_add_bus(control, o.bus, o.bus_name ? o.bus_name : "org.cusekit.Daemon",
+                                                &error) < 0)
+                        return fail("--bus %s: %s", o.bus, error->message);
+        } else if (o.bus) {
+                return fail("--bus needs the control interface: drop --control-socket none");
         }
 
         /* written while still root: it lives where root writes */

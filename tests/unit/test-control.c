@@ -313,6 +313,39 @@ static void test_stock_gdbus(struct fixture *fx, gconstpointer data)
         g_free(run.err);
 }
 
+/* The same interface on a message bus, under a well-known name. */
+static void test_bus(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GTestDBus) bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *out = NULL, *value = NULL, *err = NULL;
+
+        g_test_dbus_up(bus);
+        g_assert_cmpint(ck_control_add_bus(fx->control, "session", "org.cusekit.Test", &error), ==, 0);
+        g_assert_no_error(error);
+        /* a second daemon under the same name is refused, clearly */
+        struct ck_control *other = NULL;
+        g_autofree char *other_socket = g_build_filename(fx->dir, "other.sock", NULL);
+        g_assert_cmpint(ck_control_new(other_socket, 0600, (uid_t)-1, fx->devices, NULL, &other, &error), ==, 0);
+        g_assert_cmpint(ck_control_add_bus(other, "session", "org.cusekit.Test", &error), ==, -EADDRINUSE);
+        g_assert_nonnull(strstr(error->message, "the bus name org.cusekit.Test is taken"));
+        g_clear_error(&error);
+        ck_control_free(other);
+
+        g_assert_cmpint(cli(fx, &out, NULL, "--bus", "session", "--bus-name", "org.cusekit.Test", "list", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "atom0"));
+        g_assert_cmpint(cli(fx, NULL, NULL, "--bus", "session", "--bus-name", "org.cusekit.Test", "set", "atom0",
+                            "value", "1", NULL), ==, 0);
+        g_assert_cmpint(atom_get(fx), ==, 0);
+        g_assert_cmpuint(fx->mem->value, ==, 1);
+        g_assert_cmpint(cli(fx, &value, NULL, "--bus", "session", "--bus-name", "org.cusekit.Test", "get", "atom0",
+                            NULL), ==, 0);
+        g_assert_nonnull(strstr(value, "value = true"));
+        g_assert_cmpint(cli(fx, NULL, &err, "--bus", "session", "list", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "nobody owns org.cusekit.Daemon"));
+        g_test_dbus_down(bus);
+}
+
 static void test_not_running(void)
 {
         g_autofree char *err = NULL;
@@ -381,6 +414,7 @@ int main(int argc, char **argv)
         ADD("persistence", test_persistence);
         ADD("second-daemon-refused", test_second_daemon_refused);
         ADD("stock-gdbus", test_stock_gdbus);
+        ADD("bus", test_bus);
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
         return g_test_run();
