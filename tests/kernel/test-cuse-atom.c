@@ -6,6 +6,8 @@
  */
 #include "atom/atom-abi.h"
 
+#include "cuse-test.h"
+
 #include <cusekit/client.h>
 
 #include <errno.h>
@@ -19,16 +21,6 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int open_node(const char *name, int flags)
-{
-        g_autofree char *path = g_strdup_printf("/dev/%s", name);
-        int fd = open(path, flags | O_CLOEXEC);
-
-        if (fd < 0)
-                g_error("open %s: %s", path, g_strerror(errno));
-        return fd;
-}
 
 static void reset(int fd)
 {

@@ -7,6 +7,8 @@
 #include "i2c/i2c-abi.h"
 
 
+#include "cuse-test.h"
+
 #include <cusekit/client.h>
 
 #include <errno.h>
@@ -18,18 +20,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define NODE "/dev/i2c-7"
+#define NODE "i2c-7"
 #define EEPROM 0x50
 #define SENSOR 0x48
-
-static int open_node(void)
-{
-        int fd = open(NODE, O_RDWR | O_CLOEXEC);
-
-        if (fd < 0)
-                g_error("open %s: %s", NODE, g_strerror(errno));
-        return fd;
-}
 
 static int rdwr(int fd, struct i2c_msg *msgs, unsigned n)
 {
@@ -47,7 +40,7 @@ static int smbus(int fd, uint8_t read_write, uint8_t command, uint32_t size, uni
 
 static void test_every_ioctl(void)
 {
-        int fd = open_node();
+        int fd = open_node(NODE, O_RDWR);
         unsigned long funcs = 0;
 
         g_assert_cmphex(CK_REQUEST(I2C_RDWR), ==, I2C_RDWR);
@@ -96,7 +89,7 @@ static void test_every_ioctl(void)
 
 static void test_bad_input(void)
 {
-        int fd = open_node();
+        int fd = open_node(NODE, O_RDWR);
         static struct i2c_msg msgs[I2C_RDWR_IOCTL_MAX_MSGS + 1];
         static uint8_t big[CK_I2C_MSG_MAX + 1];
 
@@ -167,7 +160,7 @@ static void *race_len(void *data)
  * EINVAL, and nothing else happens to the bus. */
 static void test_double_fetch_race(void)
 {
-        int fd = open_node();
+        int fd = open_node(NODE, O_RDWR);
         static uint8_t bytes[5] = { 0xb0, '1', '2', '3', '4' };
         static uint8_t room[4];
         struct i2c_msg msgs[] = {
@@ -215,7 +208,7 @@ static void *flip_size(void *data)
 
 static void test_smbus_race(void)
 {
-        int fd = open_node();
+        int fd = open_node(NODE, O_RDWR);
         static struct i2c_smbus_ioctl_data d;
         static union i2c_smbus_data data = { .word = 0x3635 };
         struct racer r = { .msg = (void *)&d };

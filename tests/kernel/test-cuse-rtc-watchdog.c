@@ -8,6 +8,8 @@
 #include "rtc/rtc-abi.h"
 #include "watchdog/watchdog-abi.h"
 
+#include "cuse-test.h"
+
 #include <cusekit/client.h>
 
 #include <errno.h>
@@ -18,16 +20,6 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-
-static int open_node(const char *name, int flags)
-{
-        g_autofree char *path = g_strdup_printf("/dev/%s", name);
-        int fd = open(path, flags | O_CLOEXEC);
-
-        if (fd < 0)
-                g_error("open %s: %s", path, g_strerror(errno));
-        return fd;
-}
 
 static gint64 tm_secs(const struct rtc_time *tm)
 {
