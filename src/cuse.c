@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -18,6 +19,8 @@ struct ck_cuse_node {
         gboolean attached;           /* in the epoll set */
         gboolean ready;
         gboolean dead;
+        gboolean notifying;          /* in node_notify(): a nested notify only asks again */
+        gboolean notify_again;
         GQueue waiting_reads;        /* struct waiting_read *, oldest first */
         GHashTable *pollers;         /* struct ck_file * -> struct fuse_pollhandle * */
 };
@@ -136,15 +139,28 @@ static void node_notify(struct ck_device *d, void *userdata)
 {
         struct ck_cuse_node *n = userdata;
 
-        for (GList *l = n->waiting_reads.head; l;) {
-                struct waiting_read *w = l->data;
-                l = l->next;
-                fuse_req_interrupt_func(w->req, NULL, NULL);
-                if (try_read(w->req, w->file, w->size) == 0)
-                        waiting_read_free(w);
-                else
-                        fuse_req_interrupt_func(w->req, on_interrupt, w);
+        /* A read served here may notify again (a fifo that was full has room
+         * now): serving the list from inside itself would serve a read twice
+         * and reuse read_buf under the reply being built, so a nested call
+         * only asks for another pass. */
+        if (n->notifying) {
+                n->notify_again = TRUE;
+                return;
         }
+        n->notifying = TRUE;
+        do {
+                n->notify_again = FALSE;
+                for (GList *l = n->waiting_reads.head; l;) {
+                        struct waiting_read *w = l->data;
+                        l = l->next;
+                        fuse_req_interrupt_func(w->req, NULL, NULL);
+                        if (try_read(w->req, w->file, w->size) == 0)
+                                waiting_read_free(w);
+                        else
+                                fuse_req_interrupt_func(w->req, on_interrupt, w);
+                }
+        } while (n->notify_again);
+        n->notifying = FALSE;
 
         GHashTableIter it;
         struct fuse_pollhandle *ph;
@@ -308,6 +324,92 @@ static const struct cuse_lowlevel_ops ops = {
         .ioctl = cuse_ioctl,
 };
 
+/*
+ * The FUSE_IOCTL fast path.  libfuse spends ~1100 instructions per request
+ * on bookkeeping an ioctl served at once does not need: a calloc'd fuse_req,
+ * its mutex, the in-flight list (kept for interrupts) and a reply assembled
+ * per call (for a retry, a malloc'd iovec array).  An ioctl is served and
+ * answered within this one call, so it is parsed here from the raw kernel
+ * request (libfuse's buffer holds it as read from /dev/cuse) and answered
+ * with one writev().  The reply format is the one fuse_reply_err(),
+ * fuse_reply_ioctl() and fuse_reply_ioctl_retry() write (the new iovec
+ * format: libfuse's CUSE_INIT reply announces minor >= 16, so the kernel
+ * reads struct fuse_ioctl_iovec, fs/fuse/ioctl.c).
+ *
+ * Everything else stays on libfuse, and so does an ioctl that is not plain:
+ * before the node is ready, a spliced buffer, FUSE_IOCTL_COMPAT (cuse_lowlevel
+ * answers ENOSYS) or FUSE_IOCTL_DIR (ENOTTY; never sent to CUSE), and any
+ * device with injected faults (a delayed reply needs a fuse_req to keep).
+ * An interrupt for a request answered here finds nothing in libfuse's list,
+ * exactly as for one libfuse answered at once.
+ */
+_Static_assert(sizeof(struct ck_region) == sizeof(struct fuse_ioctl_iovec) &&
+                       offsetof(struct ck_region, addr) == offsetof(struct fuse_ioctl_iovec, base) &&
+                       offsetof(struct ck_region, len) == offsetof(struct fuse_ioctl_iovec, len),
+               "ck_region doubles as the kernel's fuse_ioctl_iovec");
+
+/* CUSEKIT_FAST_IOCTL=0 turns it off: bench/ measures both paths in one run. */
+static int fast_ioctl_enabled = -1;
+
+static gboolean fast_ioctl(struct ck_cuse_node *n, const struct fuse_buf *buf, size_t size)
+{
+        const struct fuse_in_header *ih = buf->mem;
+        const struct fuse_ioctl_in *arg = (const void *)(ih + 1);
+        struct ck_device *d = n->device;
+
+        if (G_UNLIKELY(fast_ioctl_enabled < 0))
+                fast_ioctl_enabled = g_strcmp0(g_getenv("CUSEKIT_FAST_IOCTL"), "0") != 0;
+        if (!fast_ioctl_enabled || (buf->flags & FUSE_BUF_IS_FD) || size < sizeof(*ih) + sizeof(*arg) || ih->opcode != FUSE_IOCTL ||
+            !n->ready || (arg->flags & (FUSE_IOCTL_COMPAT | FUSE_IOCTL_DIR)) ||
+            (d->faults && d->faults->len) || size - sizeof(*ih) - sizeof(*arg) < arg->in_size)
+                return FALSE;
+
+        struct ck_ioctl_reply *rep = shared_reply;
+        const struct ck_ioctl_request rq = {
+                .cmd = arg->cmd,
+                .arg = arg->arg,
+                .tid = (pid_t)ih->pid,
+                .unrestricted = (arg->flags & FUSE_IOCTL_UNRESTRICTED) != 0,
+                .in = arg->in_size ? (const void *)(arg + 1) : NULL,
+                .in_size = arg->in_size,
+                .out_size = arg->out_size,
+        };
+        ck_pipeline_ioctl((struct ck_file *)(uintptr_t)arg->fh, &rq, rep);
+        g_assert(rep->delay_ms == 0);   /* no faults, no delay */
+
+        struct fuse_out_header oh = { .unique = ih->unique };
+        struct fuse_ioctl_out io = { 0 };
+        struct iovec iov[3] = { { &oh, sizeof(oh) }, { &io, sizeof(io) } };
+        int count = 2;
+
+        switch (rep->kind) {
+        case CK_REPLY_ERROR:
+                /* as fuse_reply_err(): the header alone, out-of-range errors as ERANGE */
+                oh.error = rep->result < 0 && rep->result > -1000 ? rep->result : -ERANGE;
+                count = 1;
+                break;
+        case CK_REPLY_RETRY:
+                io.flags = FUSE_IOCTL_RETRY;
+                io.in_iovs = rep->n_in;
+                io.out_iovs = rep->n_out;
+                if (rep->n_in + rep->n_out)
+                        iov[count++] = (struct iovec){ rep->regions,
+                                                       (rep->n_in + rep->n_out) * sizeof(rep->regions[0]) };
+                break;
+        case CK_REPLY_DATA:
+                io.result = rep->result;
+                if (rep->size)
+                        iov[count++] = (struct iovec){ rep->data, rep->size };
+                break;
+        }
+        for (int i = 0; i < count; i++)
+                oh.len += (uint32_t)iov[i].iov_len;
+        /* ENOENT: the request was interrupted meanwhile; the kernel has let go of it */
+        if (writev(fuse_session_fd(n->se), iov, count) < 0 && errno != ENOENT)
+                g_warning("%s: replying to an ioctl: %s", ck_device_name(d), g_strerror(errno));
+        return TRUE;
+}
+
 static void node_receive(struct ck_cuse_node *n)
 {
         int r = fuse_session_receive_buf(n->se, &shared_buf);
@@ -318,6 +420,8 @@ static void node_receive(struct ck_cuse_node *n)
                 n->dead = TRUE;
                 return;
         }
+        if (fast_ioctl(n, &shared_buf, (size_t)r))
+                return;
         fuse_session_process_buf(n->se, &shared_buf);
 }
 

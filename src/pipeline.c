@@ -440,12 +440,33 @@ static int fault_check(struct ck_device *d, enum ck_op op, const char *ioctl_nam
         return hit.error;
 }
 
+/* The trace is on by default, so an event must stay cheap: one monotonic
+ * clock read at each end, and the wall time derived from the end by an
+ * offset (wall - monotonic) that is read again once a second, so that a
+ * step of the wall clock shows within a second. */
+static gint64 wall_offset_us;
+static guint64 wall_offset_at_ns;
+static bool wall_offset_valid;
+
+static gint64 wall_time_us(guint64 mono_ns)
+{
+        if (G_UNLIKELY(!wall_offset_valid || mono_ns - wall_offset_at_ns > 1000000000u)) {
+                guint64 at = now_ns();
+                wall_offset_us = g_get_real_time() - (gint64)(at / 1000);
+                wall_offset_at_ns = at;
+                wall_offset_valid = true;
+        }
+        return (gint64)(mono_ns / 1000) + wall_offset_us;
+}
+
 static void trace_record(struct ck_device *d, struct ck_trace_event *ev, guint64 start_ns, const void *in,
                          const void *out)
 {
+        guint64 end = now_ns();
+
         ev->device = d;
-        ev->time_us = g_get_real_time();
-        ev->latency_ns = now_ns() - start_ns;
+        ev->time_us = wall_time_us(end);
+        ev->latency_ns = end - start_ns;
         ck_trace_record(d->trace, ev, in, out);
 }
 
@@ -466,7 +487,14 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         }
 
         guint64 start = now_ns();
-        struct ck_trace_event ev = { .pid = rq->tid, .op = CK_OP_IOCTL, .io = io, .cmd = rq->cmd };
+        /* Not "= { ... }": that would zero the 128 bytes of argument copies
+         * on every ioctl; the ring copies only in_size/out_size of them. */
+        struct ck_trace_event ev;
+        memset(&ev, 0, offsetof(struct ck_trace_event, in));
+        ev.pid = rq->tid;
+        ev.op = CK_OP_IOCTL;
+        ev.io = io;
+        ev.cmd = rq->cmd;
         if (error)
                 reply_error(rep, error);
         else

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "trace.h"
 
+#include <stddef.h>
 #include <string.h>
 
 struct ck_trace {
         struct ck_trace_event *ring;
         guint capacity;
         guint64 count;                 /* events ever recorded */
+        guint next;                    /* count % capacity */
         ck_trace_listener listener;
         void *listener_data;
 };
@@ -36,13 +38,16 @@ void ck_trace_set_listener(struct ck_trace *t, ck_trace_listener fn, void *userd
 
 void ck_trace_record(struct ck_trace *t, struct ck_trace_event *ev, const void *in, const void *out)
 {
-        struct ck_trace_event *slot = &t->ring[t->count++ % t->capacity];
+        struct ck_trace_event *slot = &t->ring[t->next];
 
-        *slot = *ev;
-        if (in)
-                memcpy(slot->in, in, MIN(ev->in_size, CK_TRACE_BYTES));
-        if (out)
-                memcpy(slot->out, out, MIN(ev->out_size, CK_TRACE_BYTES));
+        t->count++;
+        if (++t->next == t->capacity)
+                t->next = 0;
+        /* the fixed fields, then only the argument bytes that count: @ev's
+         * own copies are filled only that far */
+        memcpy(slot, ev, offsetof(struct ck_trace_event, in));
+        memcpy(slot->in, in ? in : ev->in, MIN(ev->in_size, CK_TRACE_BYTES));
+        memcpy(slot->out, out ? out : ev->out, MIN(ev->out_size, CK_TRACE_BYTES));
         if (t->listener)
                 t->listener(slot, t->listener_data);
 }
