@@ -2,6 +2,7 @@
 /* Every defined ioctl's request number equals what the kernel's own macros
  * make of it, and every device type's table is indexed and searchable. */
 #include "atom/atom-abi.h"
+#include "fifo/fifo-abi.h"
 #include "cusekit-private.h"
 
 #include <linux/ioctl.h>
@@ -9,6 +10,7 @@
 #include <linux/rtc.h>
 #include <linux/watchdog.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 struct expected {
         const char *name;
@@ -75,6 +77,13 @@ static const struct expected expected_i2c[] = {
         { "I2C_SMBUS", I2C_SMBUS },
 };
 
+/* FIONREAD from the C library's own headers */
+static const struct expected expected_fifo[] = {
+        { "FIONREAD", FIONREAD },
+        { "FIFO_RESET", _IO(0xCF, 0x01) },
+        { "FIFO_GET_INFO", _IOR(0xCF, 0x02, struct fifo_info) },
+};
+
 static const struct {
         const char *type;
         const struct expected *list;
@@ -85,6 +94,7 @@ static const struct {
         { "rtc", expected_rtc, G_N_ELEMENTS(expected_rtc) },
         { "watchdog", expected_watchdog, G_N_ELEMENTS(expected_watchdog) },
         { "i2c", expected_i2c, G_N_ELEMENTS(expected_i2c) },
+        { "fifo", expected_fifo, G_N_ELEMENTS(expected_fifo) },
 };
 
 static void test_requests_match_kernel_macros(void)
