@@ -50,7 +50,7 @@ log "kernel $(uname -r), $(nproc) CPU(s), pinned to CPU $cpu; $(grep -m1 'model 
 
 # --- servers ---
 "${PIN[@]}" "$daemon" --background --pidfile "$tmp/d.pid" --major 110 \
-	--device atom:batom0 --device atom-flat:batomflat0 || { echo "cusekitd did not start"; exit 1; }
+	--device atom:batom0 --device atom-flat:batomflat0 --device fifo:bfifo0 || { echo "cusekitd did not start"; exit 1; }
 dpid=$(cat "$tmp/d.pid")
 "${PIN[@]}" "$bare" --name bbare0 --major 111 --minor 0 --pidfile "$tmp/b.pid" &
 bpid=$!
@@ -68,13 +68,15 @@ for ((round = 1; round <= REPS; round++)); do
 	run flat-set "$ITER_CUSE" ioctl /dev/batomflat0 "$ATOM_SET"
 	run unr-get "$ITER_CUSE" ioctl /dev/batom0 "$ATOM_GET"
 	run unr-set "$ITER_CUSE" ioctl /dev/batom0 "$ATOM_SET"
-	# read()/write(): 4 KiB where the server takes it; atom takes "1\n" and
-	# answers it with "1\n" (one read per change), so 2-byte anchors too.
+	# read()/write(): 4 KiB where the server takes it (the fifo device);
+	# atom takes "1\n" and answers it with "1\n" (one read per change), so
+	# 2-byte anchors too.
 	run rw4k-pipe "$ITER_NATIVE" rw pipe 4096 4096
 	run rw4k-bare "$ITER_CUSE" rw /dev/bbare0 4096 4096
 	run rw2-pipe "$ITER_NATIVE" rw pipe 2 4096
 	run rw2-bare "$ITER_CUSE" rw /dev/bbare0 2 2
 	run rw2-atom "$ITER_CUSE" rw /dev/batomflat0 2 4096
+	run rw4k-fifo "$ITER_CUSE" rw /dev/bfifo0 4096 4096
 	# two clients in parallel, each its own open (aggregate ns per operation)
 	run par2-native-fionread "$ITER_NATIVE" --parallel 2 fionread
 	run par2-bare-get "$ITER_CUSE" --parallel 2 ioctl /dev/bbare0 "$BARE_GET"
@@ -94,8 +96,9 @@ stop "$bpid"
 # per ioctl = (Ir(N) - Ir(0)) / 2N: startup, open and close cancel out.
 if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 	total_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
-	cg_run() { # NAME N SERVER-KIND
+	cg_run() { # NAME N SERVER-KIND [ENV...]
 		local name=$1 n=$2 kind=$3 out=$tmp/cg.$1 spid dev get set
+		shift 3
 		rm -f "$tmp/cg.pid"
 		case $kind in
 		bare)
@@ -103,7 +106,7 @@ if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 				"$bare" --name cgbare0 --major 113 --minor 0 --pidfile "$tmp/cg.pid" &
 			spid=$!; dev=/dev/cgbare0; get=$BARE_GET; set=$BARE_SET ;;
 		flat | unr)
-			"${PIN[@]}" valgrind -q --tool=callgrind --callgrind-out-file="$out" \
+			env "$@" "${PIN[@]}" valgrind -q --tool=callgrind --callgrind-out-file="$out" \
 				"$daemon" --pidfile "$tmp/cg.pid" --major 112 \
 				--device atom:cgatom0 --device atom-flat:cgatomflat0 2>/dev/null &
 			spid=$!; get=$ATOM_GET; set=$ATOM_SET
@@ -122,6 +125,9 @@ if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 	cg_run flat-0 0 flat
 	cg_run flat-n "$CG_N" flat
 	cg_run unr-n "$CG_N" unr
+	# the same through libfuse's request path (the FUSE_IOCTL fast path off)
+	cg_run flat-n-libfuse "$CG_N" flat CUSEKIT_FAST_IOCTL=0
+	cg_run unr-n-libfuse "$CG_N" unr CUSEKIT_FAST_IOCTL=0
 	echo "VALUE cg-n $CG_N"
 	# where the cost goes, for docs/PERFORMANCE.md
 	if [ -s "$tmp/cg.flat-n" ]; then

@@ -5,7 +5,9 @@
  *   loopback  ck_loopback_ioctl(): the in-process transport playing the
  *             kernel (copy-in, pipeline, copy-out), as unit tests drive it;
  *   pipeline  ck_pipeline_ioctl() alone, on a prepared request: what the
- *             CUSE transport calls once per kernel round.
+ *             CUSE transport calls once per kernel round;
+ *   traced    the same with a trace ring of 4096 attached, as cusekitd
+ *             runs by default.
  *
  * For atom-flat (restricted, one round) and atom (unrestricted: two rounds
  * per data ioctl), ATOM_GET and ATOM_SET (16-byte struct atom_state).
@@ -19,6 +21,7 @@
 #include "atom/atom-abi.h"
 #include "loopback.h"
 #include "pipeline.h"
+#include "trace.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,6 +51,7 @@ struct bench {
         const char *type;
         bool direct;             /* ck_pipeline_ioctl() rather than the loopback */
         unsigned long cmd;
+        bool traced;             /* with cusekitd's default trace ring */
 };
 
 static struct atom_state state;   /* the client's argument */
@@ -124,14 +128,16 @@ int main(int argc, char **argv)
                 reps = 1;
 
         static const struct bench benches[] = {
-                { "pipeline-flat-get", "atom-flat", true, CK_REQUEST(ATOM_GET) },
-                { "pipeline-flat-set", "atom-flat", true, CK_REQUEST(ATOM_SET) },
-                { "pipeline-unrestricted-get", "atom", true, CK_REQUEST(ATOM_GET) },
-                { "pipeline-unrestricted-set", "atom", true, CK_REQUEST(ATOM_SET) },
-                { "loopback-flat-get", "atom-flat", false, CK_REQUEST(ATOM_GET) },
-                { "loopback-flat-set", "atom-flat", false, CK_REQUEST(ATOM_SET) },
-                { "loopback-unrestricted-get", "atom", false, CK_REQUEST(ATOM_GET) },
-                { "loopback-unrestricted-set", "atom", false, CK_REQUEST(ATOM_SET) },
+                { "pipeline-flat-get", "atom-flat", true, CK_REQUEST(ATOM_GET), false },
+                { "pipeline-flat-set", "atom-flat", true, CK_REQUEST(ATOM_SET), false },
+                { "pipeline-unrestricted-get", "atom", true, CK_REQUEST(ATOM_GET), false },
+                { "pipeline-unrestricted-set", "atom", true, CK_REQUEST(ATOM_SET), false },
+                { "traced-flat-get", "atom-flat", true, CK_REQUEST(ATOM_GET), true },
+                { "traced-flat-set", "atom-flat", true, CK_REQUEST(ATOM_SET), true },
+                { "loopback-flat-get", "atom-flat", false, CK_REQUEST(ATOM_GET), false },
+                { "loopback-flat-set", "atom-flat", false, CK_REQUEST(ATOM_SET), false },
+                { "loopback-unrestricted-get", "atom", false, CK_REQUEST(ATOM_GET), false },
+                { "loopback-unrestricted-set", "atom", false, CK_REQUEST(ATOM_SET), false },
         };
         for (size_t k = 0; k < G_N_ELEMENTS(benches); k++) {
                 const struct bench *b = &benches[k];
@@ -141,12 +147,16 @@ int main(int argc, char **argv)
                 g_autoptr(ck_device) d = NULL;
                 if (ck_device_new(b->type, "bench0", NULL, &d, &error) < 0)
                         g_error("%s: %s", b->type, error->message);
+                struct ck_trace *trace = b->traced ? ck_trace_new(4096) : NULL;
+                ck_device_set_trace(d, trace);
                 double *t = g_new(double, reps);
                 for (long r = 0; r < reps; r++)
                         t[r] = run(b, d);
                 qsort(t, (size_t)reps, sizeof(double), cmp_double);
                 printf("RESULT %s %.1f %.1f %.1f\n", b->label, t[reps / 2], t[0], t[reps - 1]);
                 g_free(t);
+                ck_device_set_trace(d, NULL);
+                ck_trace_free(trace);
         }
         return 0;
 }

@@ -61,7 +61,7 @@ say "host: pipeline and loopback (ns per ioctl)"
 taskset -c 0 "$build/bench/bench-pipeline" --iter $P_ITER --reps $P_REPS | tee -a "$raw" >&2
 if command -v valgrind >/dev/null; then
 	say "host: callgrind, instructions per ck_pipeline_ioctl()"
-	for what in pipeline-flat-get pipeline-flat-set; do
+	for what in pipeline-flat-get pipeline-flat-set traced-flat-get traced-flat-set; do
 		out=$(mktemp)
 		valgrind -q --tool=callgrind --callgrind-out-file="$out" --toggle-collect=ck_pipeline_ioctl \
 			"$build/bench/bench-pipeline" --only $what --iter 10000 --reps 1 >/dev/null

@@ -54,7 +54,8 @@ rows = [
     ("rw4k-bare", "write+read 4 KiB", "bare libfuse CUSE", "rw4k-bare"),
     ("rw2-pipe", "write+read 2 B", "pipe", "rw2-bare"),
     ("rw2-bare", "write+read 2 B", "bare libfuse CUSE", "rw2-bare"),
-    ("rw2-atom", "write \"1\\n\" + read \"1\\n\"", "cusekitd atom-flat (atom takes no 4 KiB)", "rw2-bare"),
+    ("rw2-atom", "write \"1\\n\" + read \"1\\n\"", "cusekitd atom-flat", "rw2-bare"),
+    ("rw4k-fifo", "write+read 4 KiB", "cusekitd fifo", "rw4k-bare"),
 ]
 for label, what, server, anchor in rows:
     if label == "native-fionread":
@@ -88,18 +89,24 @@ if n:
     def per(a, b):
         return (val[a][0] - val[b][0]) / (2 * n) if a in val and b in val else None
     irs = {"bare": per("ir-bare-n", "ir-bare-0"), "flat": per("ir-flat-n", "ir-flat-0"),
-           "unr": per("ir-unr-n", "ir-flat-0")}
+           "unr": per("ir-unr-n", "ir-flat-0"),
+           "flat-lf": per("ir-flat-n-libfuse", "ir-flat-0"), "unr-lf": per("ir-unr-n-libfuse", "ir-flat-0")}
 p("| server | rounds | instructions per ioctl | × bare |")
 p("|---|---:|---:|---:|")
 p(f"| bare libfuse CUSE, unrestricted | 2 | {fmt(irs.get('bare'))} | 1.0 |")
 p(f"| cusekitd atom-flat, restricted | 1 | {fmt(irs.get('flat'))} | {fmt(ratio(irs.get('flat'), irs.get('bare')))} |")
 p(f"| cusekitd atom, unrestricted | 2 | {fmt(irs.get('unr'))} | {fmt(ratio(irs.get('unr'), irs.get('bare')))} |")
+p(f"| cusekitd atom-flat, FUSE_IOCTL fast path off (CUSEKIT_FAST_IOCTL=0) | 1 | {fmt(irs.get('flat-lf'))} | "
+  f"{fmt(ratio(irs.get('flat-lf'), irs.get('bare')))} |")
+p(f"| cusekitd atom, FUSE_IOCTL fast path off (CUSEKIT_FAST_IOCTL=0) | 2 | {fmt(irs.get('unr-lf'))} | "
+  f"{fmt(ratio(irs.get('unr-lf'), irs.get('bare')))} |")
 p("")
 
 p("## The pipeline in-process (host, ns per ioctl; instructions from callgrind)\n")
 p("| path | GET | SET |")
 p("|---|---:|---:|")
 for kind, text in [("pipeline-flat", "ck_pipeline_ioctl(), atom-flat (1 round)"),
+                   ("traced-flat", "ck_pipeline_ioctl(), atom-flat, trace ring on (cusekitd's default)"),
                    ("pipeline-unrestricted", "ck_pipeline_ioctl(), atom (2 rounds)"),
                    ("loopback-flat", "ck_loopback_ioctl(), atom-flat"),
                    ("loopback-unrestricted", "ck_loopback_ioctl(), atom")]:
@@ -108,6 +115,10 @@ ir_get = val.get("ir-pipeline-flat-get")
 ir_set = val.get("ir-pipeline-flat-set")
 p(f"| instructions per ck_pipeline_ioctl(), atom-flat | "
   f"{fmt(ir_get[0] / ir_get[1]) if ir_get else '—'} | {fmt(ir_set[0] / ir_set[1]) if ir_set else '—'} |")
+tr_get = val.get("ir-traced-flat-get")
+tr_set = val.get("ir-traced-flat-set")
+p(f"| instructions per ck_pipeline_ioctl(), atom-flat, trace on | "
+  f"{fmt(tr_get[0] / tr_get[1]) if tr_get else '—'} | {fmt(tr_set[0] / tr_set[1]) if tr_set else '—'} |")
 p("")
 
 p("## N devices in one daemon (in the VM; atom-flat devices)\n")
