@@ -32,7 +32,8 @@ int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **re
         struct ck_file *f;
         guint delay_ms;
         int r = ck_pipeline_open(d, open_flags, gettid(), &f, &delay_ms);
-        g_usleep(delay_ms * 1000ul);
+        if (delay_ms)
+                g_usleep(delay_ms * 1000ul);
         if (r < 0)
                 return r;
 
@@ -157,7 +158,8 @@ int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
                         .out_size = out_size,
                 };
                 ck_pipeline_ioctl(lb->file, &rq, rep);
-                g_usleep(rep->delay_ms * 1000ul);
+                if (rep->delay_ms)      /* g_usleep(0) is still a nanosleep() syscall */
+                        g_usleep(rep->delay_ms * 1000ul);
 
                 switch (rep->kind) {
                 case CK_REPLY_ERROR:
@@ -196,7 +198,8 @@ ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size)
         guint delay_ms;
         ssize_t r = ck_pipeline_read(lb->file, lb->tid, buf, size, &delay_ms);
 
-        g_usleep(delay_ms * 1000ul);
+        if (delay_ms)
+                g_usleep(delay_ms * 1000ul);
         return r;
 }
 
@@ -205,7 +208,8 @@ ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
         guint delay_ms;
         ssize_t r = ck_pipeline_write(lb->file, lb->tid, buf, size, &delay_ms);
 
-        g_usleep(delay_ms * 1000ul);
+        if (delay_ms)
+                g_usleep(delay_ms * 1000ul);
         return r;
 }
 
