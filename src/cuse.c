@@ -427,11 +427,13 @@ static void node_receive(struct ck_cuse_node *n)
 
 /* All channels sit in one epoll set behind one GLib fd watch: a main-loop
  * iteration polls one fd whatever the number of devices, and a wakeup
- * serves one request from each channel that has one. */
+ * serves every request that is queued by then (up to a bound, so that
+ * signals and other sources still get their turn). */
 static int epoll_fd = -1;
 static guint epoll_watch;
 
 #define EPOLL_BATCH 64
+#define MAX_REQUESTS_PER_WAKEUP 64
 
 static void node_detach(struct ck_cuse_node *n)
 {
@@ -444,19 +446,22 @@ static void node_detach(struct ck_cuse_node *n)
 static gboolean on_epoll(gint fd, GIOCondition cond, gpointer userdata)
 {
         struct epoll_event ev[EPOLL_BATCH];
-        /* One look per wakeup: asking again would cost a system call per
-         * request when, as with one client, nothing else is queued; what is
-         * left (the set is level-triggered) wakes the loop again. */
-        int k = epoll_wait(epoll_fd, ev, EPOLL_BATCH, 0);
+        unsigned served = 0;
 
-        for (int i = 0; i < k; i++) {
-                struct ck_cuse_node *n = ev[i].data.ptr;
-                if (!n->attached)
-                        continue;
-                node_receive(n);
-                if (n->dead) {
-                        g_warning("%s: the kernel closed the CUSE channel", ck_device_name(n->device));
-                        node_detach(n);
+        while (served < MAX_REQUESTS_PER_WAKEUP) {
+                int k = epoll_wait(epoll_fd, ev, EPOLL_BATCH, 0);
+                if (k <= 0)
+                        break;
+                for (int i = 0; i < k; i++) {
+                        struct ck_cuse_node *n = ev[i].data.ptr;
+                        if (!n->attached)
+                                continue;
+                        node_receive(n);
+                        served++;
+                        if (n->dead) {
+                                g_warning("%s: the kernel closed the CUSE channel", ck_device_name(n->device));
+                                node_detach(n);
+                        }
                 }
         }
         return G_SOURCE_CONTINUE;
