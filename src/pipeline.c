@@ -250,8 +250,9 @@ static void inflight_store(struct ck_file *f, const struct ck_ioctl_request *rq,
         g_array_append_val(f->inflight, p);
 }
 
-/* Asks the kernel for @in/@out (first stage) plus the nested regions. */
-static void reply_retry(struct ck_call *c, const struct ck_region *stage0_in, const struct ck_region *stage0_out)
+/* Asks the kernel for the first-stage argument (in, out or both, as the
+ * call's flow says) plus the nested regions. */
+static void reply_retry(struct ck_call *c, const struct ck_region *stage0)
 {
         struct ck_ioctl_reply *rep = c->rep;
         const struct ck_inflight *old = c->plan;
@@ -266,13 +267,13 @@ static void reply_retry(struct ck_call *c, const struct ck_region *stage0_in, co
 
         unsigned k = 0;
         if (c->stage0_in)
-                rep->regions[k++] = *stage0_in;
+                rep->regions[k++] = *stage0;
         for (unsigned i = 0; i < old_nested_in; i++)
                 rep->regions[k++] = old->regions[c->stage0_in + i];
         for (unsigned i = 0; i < c->n_new_in; i++)
                 rep->regions[k++] = c->new_in[i];
         if (c->stage0_out)
-                rep->regions[k++] = *stage0_out;
+                rep->regions[k++] = *stage0;
         for (unsigned i = 0; i < old_nested_out; i++)
                 rep->regions[k++] = old->regions[old->n_in + c->stage0_out + i];
         for (unsigned i = 0; i < c->n_new_out; i++)
@@ -337,7 +338,7 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
 
         if (rq->unrestricted && (flows_in || flows_out)) {
                 if (rq->in_size == 0 && rq->out_size == 0)      /* first round: nothing fetched yet */
-                        return reply_retry(&c, &stage0, &stage0);
+                        return reply_retry(&c, &stage0);
                 if (io->shape == CK_SHAPE_NESTED) {
                         int i = inflight_find(f, rq);
                         if (i < 0)
@@ -382,7 +383,7 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                         return reply_error(rep, c.plan_broken ? -EINVAL : r);
                 }
                 if (c.n_new_in || c.n_new_out)
-                        return reply_retry(&c, &stage0, &stage0);
+                        return reply_retry(&c, &stage0);
                 if (r == CK_NEED_ROUND)
                         g_error("%s: validator asked for a round without asking for memory", io->name);
         }
