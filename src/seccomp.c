@@ -43,6 +43,9 @@
 #define MAX_IO (1u << 20)
 /* Pipe of two pages: one byte leaves room (POLLOUT), two pages do not. */
 #define FIFO_SIZE 8192
+/* include/linux/fcntl.h, fs.h: not in the uapi headers */
+#define OPEN_HOW_SIZE_VER0 24
+#define SEEK_MAX SEEK_HOLE
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
 
