@@ -482,21 +482,24 @@ static gboolean on_inotify(gint fd, GIOCondition cond, gpointer userdata)
 {
         struct ck_seccomp *s = userdata;
         _Alignas(struct inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
+        ssize_t n;
 
-        for (ssize_t off = 0; n > 0 && off < n;) {
-                const struct inotify_event *ev = (const void *)(buf + off);
-                off += (ssize_t)(sizeof(*ev) + ev->len);
-                if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-                        continue;
-                GHashTableIter it;
-                struct served *sv;
-                g_hash_table_iter_init(&it, s->served);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
-                        if (sv->wd == ev->wd) {
-                                served_release(sv);
-                                break;
-                        }
+        /* everything queued: a caller may be waiting on the release */
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                for (ssize_t off = 0; off < n;) {
+                        const struct inotify_event *ev = (const void *)(buf + off);
+                        off += (ssize_t)(sizeof(*ev) + ev->len);
+                        if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+                                continue;
+                        GHashTableIter it;
+                        struct served *sv;
+                        g_hash_table_iter_init(&it, s->served);
+                        while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
+                                if (sv->wd == ev->wd) {
+                                        served_release(sv);
+                                        break;
+                                }
+                }
         }
         return G_SOURCE_CONTINUE;
 }
@@ -760,6 +763,10 @@ static gboolean pending_open_run(gpointer userdata)
 
 static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
 {
+        /* A close the program made before this open has released its file by
+         * now in the kernel (its IN_CLOSE is queued): release it here too, or
+         * an exclusive device is still busy for a close-then-reopen. */
+        on_inotify(s->inotify, G_IO_IN, s);
         if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
                 return reply(c, -ENOTDIR);
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
