@@ -635,6 +635,8 @@ static char *base_dir(pid_t pid, int dirfd, const char *path)
         return g_strdup(target);
 }
 
+static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *path, char **ret_target);
+
 /* Resolves the path of a call: 1 ours (in *ret), 0 not ours (continue), or -errno. */
 static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, bool follow,
                         struct ck_resolved *ret)
@@ -643,8 +645,16 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
 
         if (read_path(c, path_addr, path) < 0)
                 return 0;             /* the kernel reports it as it would */
-        if (!path[0] || strncmp(path, "/proc/", 6) == 0)
+        if (!path[0])
                 return 0;
+        if (strncmp(path, "/proc/", 6) == 0) {
+                /* /proc/PID/fd/N of a device descriptor, followed: the node,
+                 * as the kernel's proc_fd_link() gives it (a new open, its stat) */
+                g_autofree char *node = NULL;
+                if (!follow || !proc_fd_link(s, c, path, &node))
+                        return 0;
+                return ck_resolver_resolve(s->resolver, "/", node, true, ret) < 0 ? 0 : 1;
+        }
         g_autofree char *base = base_dir(c->pid, dirfd, path);
         if (!base || !ck_resolver_maybe_ours(s->resolver, base, path))
                 return 0;

@@ -874,6 +874,37 @@ static void test_paths(void)
         g_rmdir(dir);
 }
 
+/* /proc/self/fd/N of a device descriptor is the node (proc_fd_link()):
+ * stat shows it, and opening it is a new open of the device, whose close
+ * does not release the first. */
+static void test_proc_fd_reopen(void)
+{
+        g_assert_cmpint(opens_settled("atom0", 0), ==, 0);
+        int fd = open_node("atom0", O_RDONLY);
+        g_autofree char *self = g_strdup_printf("/proc/self/fd/%d", fd);
+        g_autofree char *by_pid = g_strdup_printf("/proc/%d/fd/%d", getpid(), fd);
+        struct stat st;
+
+        g_assert_cmpint(stat(self, &st), ==, 0);
+        assert_node(&st, ATOM0_MINOR);
+        g_assert_cmpint(stat(by_pid, &st), ==, 0);
+        assert_node(&st, ATOM0_MINOR);
+        g_assert_cmpint(lstat(self, &st), ==, 0);
+        g_assert_true(S_ISLNK(st.st_mode));
+
+        int again = open(self, O_RDWR | O_CLOEXEC);
+        g_assert_cmpint(again, >=, 0);
+        g_assert_cmpint(opens_of("atom0"), ==, 2);
+        g_assert_cmpint(write(again, "0", 1), ==, 1);     /* its own access mode */
+        g_assert_cmpint(write(fd, "0", 1), ==, -1);
+        g_assert_cmpint(errno, ==, EBADF);
+        close(again);
+        g_assert_cmpint(opens_settled("atom0", 1), ==, 1);
+        g_assert_true(is_atom(fd));
+        close(fd);
+        g_assert_cmpint(opens_settled("atom0", 0), ==, 0);
+}
+
 /* Everything that is not a device path goes to the kernel untouched. */
 static void test_other_paths_pass_through(void)
 {
@@ -1025,6 +1056,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/io/seek-and-sizes", test_seek_and_sizes);
         g_test_add_func("/run/path/stat-access", test_stat_access);
         g_test_add_func("/run/path/resolution", test_paths);
+        g_test_add_func("/run/path/proc-fd-reopen", test_proc_fd_reopen);
         g_test_add_func("/run/path/others-pass-through", test_other_paths_pass_through);
         g_test_add_func("/run/pitfall/io-uring", test_io_uring_refused);
         g_test_add_func("/run/pitfall/compat32", test_compat32);
