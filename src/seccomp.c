@@ -55,6 +55,7 @@ enum op {
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
         OP_READLINK, OP_READLINKAT,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
@@ -68,6 +69,8 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
@@ -1050,6 +1053,33 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
+/* Extended attributes of a path that is ours: none, as on a devtmpfs node
+ * or a sysfs attribute without an LSM (ls -l asks for security.selinux). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list,
+                     uint64_t name_addr)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        ck_resolved_clear(&res);
+        if (list)
+                return reply(c, 0);
+        /* fs/xattr.c: getxattr() copies the name first, then the handler's prefix */
+        char name[PATH_MAX];
+        r = read_path(c, name_addr, name);
+        if (r < 0)
+                return reply(c, r == -ENAMETOOLONG ? -ERANGE : r);
+        if (!name[0] || strlen(name) > 255)
+                return reply(c, -ERANGE);
+        static const char *const prefixes[] = { "security.", "system.", "trusted.", "user." };
+        for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+                if (g_str_has_prefix(name, prefixes[i]))
+                        return reply(c, -ENODATA);
+        reply(c, -EOPNOTSUPP);
+}
+
 /* --- read, write --- */
 
 /* The client's iovec array as regions; -errno as readv(2) gives it. */
@@ -1369,6 +1399,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_LISTXATTR, true, 0);
         case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
         case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
                 return do_rw(s, &c, op, a);

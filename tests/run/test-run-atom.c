@@ -39,6 +39,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -874,6 +875,28 @@ static void test_paths(void)
         g_rmdir(dir);
 }
 
+/* A node has no extended attributes (devtmpfs without an LSM): ls -l asks. */
+static void test_xattr(void)
+{
+        char value[64];
+
+        g_assert_cmpint(lgetxattr("/dev/atom0", "security.selinux", value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, ==, ENODATA);
+        g_assert_cmpint(getxattr("/dev/./atom0", "user.x", value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, ==, ENODATA);
+        g_assert_cmpint(getxattr("/dev/atom0", "nonamespace", value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, ==, EOPNOTSUPP);
+        g_assert_cmpint(getxattr("/dev/atom0", bad_ptr, value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, ==, EFAULT);
+        g_assert_cmpint(listxattr("/dev/atom0", value, sizeof(value)), ==, 0);
+        g_assert_cmpint(llistxattr("/dev/atomflat0", NULL, 0), ==, 0);
+        /* the host's files keep theirs */
+        g_assert_cmpint(lgetxattr("/dev/null", "security.selinux", value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, !=, ENOENT);
+        g_assert_cmpint(lgetxattr("/dev/atom-not-there", "user.x", value, sizeof(value)), ==, -1);
+        g_assert_cmpint(errno, ==, ENOENT);
+}
+
 /* /proc/self/fd/N of a device descriptor is the node (proc_fd_link()):
  * stat shows it, and opening it is a new open of the device, whose close
  * does not release the first. */
@@ -1056,6 +1079,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/io/seek-and-sizes", test_seek_and_sizes);
         g_test_add_func("/run/path/stat-access", test_stat_access);
         g_test_add_func("/run/path/resolution", test_paths);
+        g_test_add_func("/run/path/xattr", test_xattr);
         g_test_add_func("/run/path/proc-fd-reopen", test_proc_fd_reopen);
         g_test_add_func("/run/path/others-pass-through", test_other_paths_pass_through);
         g_test_add_func("/run/pitfall/io-uring", test_io_uring_refused);

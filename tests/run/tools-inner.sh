@@ -18,6 +18,11 @@ check "test -c and stat see character devices with the run's numbers" \
 	'^character special file 78:2 600$' \
 	sh -c 'test -c /dev/rtc7 && test -c /dev/i2c-7 && stat -c "%F %t:%T %a" /dev/i2c-7'
 
+out=$(ls -l /dev/rtc7 /dev/i2c-7 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^crw------- ' <<<"$out")" = 2 ] && [ "$(wc -l <<<"$out")" = 2 ] &&
+	pass "ls -l shows the nodes, and nothing else (no xattr error)" ||
+	fail "ls -l shows the nodes, and nothing else (no xattr error)" "exit $rc" "$out"
+
 # --- rtc: util-linux hwclock, busybox-static hwclock ---
 hw() { hwclock --rtc=/dev/rtc7 --utc --noadjfile "$@"; }
 out=$(hw --verbose --show 2>&1); rc=$?
