@@ -45,6 +45,15 @@ out=$(run1 sh -c '"$0" run --device atom:atom1 -- true' "$CUSEKIT" 2>&1); rc=$?
 	pass "a run inside a run is refused, saying why (125)" ||
 	fail "a run inside a run is refused, saying why (125)" "exit $rc" "$out"
 
+# cusekitd's config file and persistent state, as under cusekitd
+printf '[cusekitd]\nmajor=120\nrunas=nobody\n\n[device atom5]\ntype=atom\nvalue=1\n' >"$tmp/conf"
+check "--config FILE: cusekitd's format, its own keys accepted" '^1$' \
+	"$CUSEKIT" run --config "$tmp/conf" -- dd if=/dev/atom5 bs=8 count=1 status=none
+mkdir "$tmp/state"
+"$CUSEKIT" run --state-dir "$tmp/state" --device atom:atom0 -- cusekit set atom0 value true >/dev/null 2>&1
+check "--state-dir: persistent state survives into the next run" '^1$' \
+	"$CUSEKIT" run --state-dir "$tmp/state" --device atom:atom0 -- dd if=/dev/atom0 bs=8 count=1 status=none
+
 # control from outside, while PROGRAM waits; the socket's directory is private
 "$CUSEKIT" run -v --device atom:atom0 -- sh -c '
 	echo "$CUSEKIT_CONTROL" >"$0/sock"

@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -450,13 +451,17 @@ static void test_last_close_releases(void)
         int a = dup(fd);
         int b = dup2(fd, 100);
         int c = fcntl(fd, F_DUPFD_CLOEXEC, 200);
+        int d = dup3(fd, 101, O_CLOEXEC);
         g_assert_cmpint(a, >=, 0);
         g_assert_cmpint(b, ==, 100);
         g_assert_cmpint(c, >=, 200);
+        g_assert_cmpint(d, ==, 101);
         g_assert_cmpint(opens_of("atom0"), ==, 1);    /* one description */
+        g_assert_true(is_atom(d));
         close(fd);
         close(a);
         close(b);
+        close(d);
         g_assert_true(is_atom(c));
         g_assert_cmpint(opens_settled("atom0", 1), ==, 1);
 
@@ -475,6 +480,45 @@ static void test_last_close_releases(void)
         close(c);
         g_assert_cmpint(opens_settled("atom0", 1), ==, 1);    /* the child still has it */
         close(sync[1]);
+        int status;
+        g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+        g_assert_cmpint(opens_settled("atom0", 0), ==, 0);
+}
+
+/* A descriptor passed over a unix socket to a process that never opened
+ * the device is the device there too. */
+static void test_fd_passing(void)
+{
+        int sv[2];
+        g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+        pid_t child = fork();
+        if (child == 0) {
+                char byte, control[CMSG_SPACE(sizeof(int))];
+                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                                      .msg_controllen = sizeof(control) };
+                close(sv[0]);
+                if (recvmsg(sv[1], &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
+                        _exit(2);
+                int fd;
+                memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(fd));
+                struct atom_flip flip = { .count = 1 };
+                _exit(cusekit_write_read(fd, ATOM_FLIP, &flip) == 0 && is_atom(fd) ? 0 : 1);
+        }
+        close(sv[1]);
+        int fd = open_node("atom0", O_RDWR);
+        char byte = 'x', control[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                              .msg_controllen = sizeof(control) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        *cm = (struct cmsghdr){ .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS, .cmsg_len = CMSG_LEN(sizeof(int)) };
+        memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+        g_assert_cmpint(sendmsg(sv[0], &msg, 0), ==, 1);
+        close(fd);
+        close(sv[0]);
         int status;
         g_assert_cmpint(waitpid(child, &status, 0), ==, child);
         g_assert_true(WIFEXITED(status));
@@ -1070,6 +1114,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/fd/open-flags", test_open_flags);
         g_test_add_func("/run/fd/cloexec-across-exec", test_cloexec_across_exec);
         g_test_add_func("/run/fd/last-close-releases", test_last_close_releases);
+        g_test_add_func("/run/fd/passing", test_fd_passing);
         g_test_add_func("/run/fd/exclusive-reopen", test_exclusive_reopen);
         g_test_add_func("/run/io/poll-select-epoll", test_poll_select_epoll);
         g_test_add_func("/run/io/blocking-read-parked", test_blocking_read_parked);
