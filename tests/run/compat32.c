@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,6 +35,14 @@ int main(int argc, char **argv)
         bad += refused("open", syscall(SYS_open, node, O_RDWR));
         bad += refused("openat", syscall(SYS_openat, AT_FDCWD, node, O_RDWR));
         bad += refused("open O_RDONLY", open(node, O_RDONLY));
+
+        /* a device descriptor inherited from a 64-bit parent */
+        if (argc > 2) {
+                int dev = atoi(argv[2]);
+                char buf[8];
+                bad += refused("read of the inherited descriptor", read(dev, buf, sizeof(buf)));
+                bad += refused("ioctl of the inherited descriptor", syscall(SYS_ioctl, dev, 0x8010ce01 /* ATOM_GET */, buf));
+        }
 
         /* everything else is the kernel's, as without the run */
         int fd = open("/proc/self/exe", O_RDONLY);
