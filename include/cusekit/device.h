@@ -50,7 +50,9 @@ uint64_t ck_untrusted_value(const struct ck_untrusted *u);
  * them with ck_call_input(); accepted inputs are numbered 0, 1, ... */
 int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u);
 
-/* Nested input: @len bytes at client address @uaddr. */
+/* Nested input: @len bytes at client address @uaddr.  *ret is NULL
+ * unless it returns 0.  On an ioctl not declared NESTED: -EIO (a bug of
+ * the family: that call fails with EIO, logged once; the daemon goes on). */
 int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len,
                   const struct ck_untrusted **ret);
 /* Nested output: the handler fills @len bytes that go to @uaddr; numbered
