@@ -496,14 +496,44 @@ static gboolean on_authorize(GDBusAuthObserver *observer, GIOStream *stream, GCr
         return cred != NULL && g_credentials_get_unix_user(cred, NULL) != (uid_t)-1;
 }
 
-static gboolean socket_alive(const char *path)
+/* Only a socket nobody listens on (a daemon that died) may be replaced:
+ * anything else at @path stays, and start-up stops. */
+static int clear_stale_socket(const char *path, GError **error)
 {
-        g_autoptr(GSocketClient) client = g_socket_client_new();
-        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-        g_autoptr(GSocketConnection) conn =
-                g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+        struct stat st;
 
-        return conn != NULL;
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "control socket %s: %s", path, g_strerror(e));
+                return -e;
+        }
+        if (!S_ISSOCK(st.st_mode)) {
+                g_set_error(error, CK_ERROR, EEXIST, "control socket %s: something else is there (not a socket); "
+                            "not removing it", path);
+                return -EEXIST;
+        }
+        g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+        g_autoptr(GError) local = NULL;
+        if (!probe)
+                return -ENOMEM;
+        if (g_socket_connect(probe, addr, NULL, &local)) {
+                g_set_error(error, CK_ERROR, EADDRINUSE, "control socket %s is in use by another cusekitd", path);
+                return -EADDRINUSE;
+        }
+        if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)) {
+                g_set_error(error, CK_ERROR, EEXIST, "control socket %s: %s; not removing it", path, local->message);
+                return -EEXIST;
+        }
+        if (unlink(path) < 0 && errno != ENOENT) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "control socket %s: removing the stale socket: %s", path,
+                            g_strerror(e));
+                return -e;
+        }
+        return 0;
 }
 
 int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *devices, struct ck_trace *trace,
@@ -517,14 +547,9 @@ int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *device
                 g_set_error(error, CK_ERROR, errno, "cannot create %s: %s", dir, g_strerror(errno));
                 return -errno;
         }
-        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-                if (socket_alive(path)) {
-                        g_set_error(error, CK_ERROR, EADDRINUSE,
-                                    "control socket %s is in use by another cusekitd", path);
-                        return -EADDRINUSE;
-                }
-                unlink(path);
-        }
+        int r = clear_stale_socket(path, error);
+        if (r < 0)
+                return r;
         g_autofree char *escaped = g_dbus_address_escape_value(path);
         address = g_strdup_printf("unix:path=%s", escaped);
 

@@ -244,6 +244,10 @@ struct ck_ioctl {
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }
 
+/* Joins the values of a repeated key (key=a,key=b on the command line,
+ * key=a;b in a config file): a character no value can hold. */
+#define CK_LIST_SEPARATOR "\x1f"
+
 /* --- the device type --- */
 struct ck_device_type {
         const char *name;             /* the TYPE of --device TYPE:NAME */
@@ -251,7 +255,7 @@ struct ck_device_type {
         const struct ck_ioctl *ioctls;
         size_t n_ioctls;
         const char *const *params;    /* accepted key=value keys, NULL-terminated */
-        const char *const *list_params; /* of those, the ones that may repeat: values joined by ';' */
+        const char *const *list_params; /* of those, the ones that may repeat: values joined by CK_LIST_SEPARATOR */
         const struct ck_struct_desc *const *structs;  /* field names of argument types, NULL-terminated */
         size_t priv_size;             /* per device, zeroed */
         size_t file_priv_size;        /* per open, zeroed */

@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <grp.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -316,8 +317,10 @@ int main(int argc, char **argv)
         };
         g_autoptr(GOptionContext) ctx = g_option_context_new("- serve emulated devices as real /dev nodes");
         g_autoptr(GError) error = NULL;
-        g_autofree char *help = types_help();
+        g_autofree char *help = NULL;
 
+        setlocale(LC_ALL, "");   /* GLib's messages in the user's charset, with real quotes */
+        help = types_help();
         g_option_context_add_main_entries(ctx, entries, NULL);
         g_option_context_set_description(ctx, help);
         if (!g_option_context_parse(ctx, &argc, &argv, &error))
@@ -477,7 +480,9 @@ int main(int argc, char **argv)
         /* nodes first: no request may reach a device being freed */
         g_clear_pointer(&nodes, g_ptr_array_unref);
         g_clear_pointer(&host, ck_host_free);
-        if (o.pidfile)
+        /* only our own pid file: another daemon may have taken the path since */
+        g_autofree char *pid_text = NULL;
+        if (o.pidfile && g_file_get_contents(o.pidfile, &pid_text, NULL, NULL) && atoi(pid_text) == getpid())
                 unlink(o.pidfile);
         return EXIT_SUCCESS;
 }
