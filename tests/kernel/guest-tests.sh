@@ -105,7 +105,7 @@ out=$(gdbus call --address unix:path=/run/cusekit/control-120.sock --dest org.cu
 if [ "$out" = "(<true>,)" ]; then pass "stock gdbus reaches the control socket ($out)"
 else fail "stock gdbus reaches the control socket" "$out"; fi
 out=$("$cli" --json trace -n 1 2>&1)
-check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["device"]' "$out"
+check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e[0]["device"]' "$out"
 
 # --- who may reach what: a shared socket, but only the devices whose node one may use ---
 "$daemon" --major 117 --background --pidfile "$tmp/perm.pid" --control-mode 0666 \

@@ -436,6 +436,64 @@ static void test_command_line_words(struct fixture *fx, gconstpointer data)
         g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
 }
 
+/* Who may reach a device is the kernel's answer for the caller's real
+ * credentials: supplementary groups it really has (not the user database's),
+ * and the node's ACLs.  Nodes here are files under /dev/shm. */
+static void test_permitted_as_kernel(void)
+{
+        if (geteuid() != 0) {
+                g_test_skip("needs root to run a caller as another user");
+                return;
+        }
+        g_autofree char *dir = g_dir_make_tmp("cusekit-perm-XXXXXX", NULL);
+        g_autofree char *nodes = g_strdup("/dev/shm/cusekit-perm-XXXXXX");
+        g_assert_nonnull(g_mkdtemp_full(nodes, 0755));
+        g_assert_cmpint(chmod(dir, 0755), ==, 0);
+        const char *base = nodes + strlen("/dev/");
+        static const char *const leaves[] = { "grp", "acl", "closed" };
+        g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_free);
+        g_autoptr(GError) error = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(leaves); i++) {
+                g_autofree char *name = g_strdup_printf("%s/%s", base, leaves[i]);
+                g_autofree char *path = g_strdup_printf("/dev/%s", name);
+                struct ck_device *d;
+                g_assert_true(g_file_set_contents(path, "", 0, NULL));
+                g_assert_cmpint(chmod(path, 0600), ==, 0);
+                g_assert_cmpint(ck_device_new("atom", name, NULL, &d, &error), ==, 0);
+                g_ptr_array_add(devices, d);
+        }
+        /* grp: group disk may; acl: user nobody may, by an ACL entry; closed: nobody else */
+        g_autofree char *cmd = g_strdup_printf("chgrp disk %1$s/grp && chmod 0660 %1$s/grp && "
+                                               "setfacl -m u:nobody:rw %1$s/acl", nodes);
+        g_assert_cmpint(system(cmd), ==, 0);
+        g_autofree char *socket = g_build_filename(dir, "control.sock", NULL);
+        struct ck_control *control;
+        g_assert_cmpint(ck_control_new(socket, 0666, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
+
+        /* nobody, with group disk given by the kernel only (setpriv), not by /etc/group */
+        const char *argv[] = { "setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=disk",
+                               g_getenv("CUSEKIT_CLI"), "--socket", socket, "list", NULL };
+        struct cli_run run = { 0 };
+        g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+        g_assert_no_error(error);
+        g_subprocess_communicate_utf8_async(p, NULL, NULL, on_done, &run);
+        while (!run.done)
+                g_main_context_iteration(NULL, TRUE);
+        g_assert_cmpint(run.status, ==, 0);
+        g_autofree char *grp = g_strdup_printf("%s/grp ", base);
+        g_autofree char *acl = g_strdup_printf("%s/acl ", base);
+        g_autofree char *closed = g_strdup_printf("%s/closed ", base);
+        if (!strstr(run.out, grp) || !strstr(run.out, acl) || strstr(run.out, closed))
+                g_error("nobody+disk should see grp and acl only; saw:\n%s%s", run.out, run.err);
+        g_free(run.out);
+        g_free(run.err);
+
+        ck_control_free(control);
+        g_autofree char *rm = g_strdup_printf("rm -rf '%s' '%s'", nodes, dir);
+        g_assert_cmpint(system(rm), ==, 0);
+}
+
 static void test_persistence(struct fixture *fx, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
@@ -497,5 +555,6 @@ int main(int argc, char **argv)
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
         g_test_add_func("/control/help-alone", test_help_alone);
+        g_test_add_func("/control/permitted-as-kernel", test_permitted_as_kernel);
         return g_test_run();
 }
