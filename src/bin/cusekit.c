@@ -187,8 +187,12 @@ static GVariant *parse_value(const char *name, const char *type, const char *tex
         if (integer_range(type, &min, &max)) {
                 gint64 n;
                 guint64 u;
-                gboolean ok = min < 0 ? g_ascii_string_to_signed(text, 0, min, (gint64)max, &n, NULL)
-                                      : g_ascii_string_to_unsigned(text, 0, 0, max, &u, NULL);
+                /* decimal, or hex after 0x, as a register dump reads */
+                gboolean hex = g_str_has_prefix(text, "0x") || g_str_has_prefix(text, "0X");
+                const char *digits = hex ? text + 2 : text;
+                guint base = hex ? 16 : 10;
+                gboolean ok = min < 0 ? g_ascii_string_to_signed(digits, base, min, (gint64)max, &n, NULL)
+                                      : g_ascii_string_to_unsigned(digits, base, 0, max, &u, NULL);
                 if (!ok) {
                         *ret_why = min < 0 ? g_strdup_printf("%s must be a whole number from %" G_GINT64_FORMAT
                                                              " to %" G_GINT64_FORMAT ", not '%s'",
