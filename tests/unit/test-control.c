@@ -147,6 +147,10 @@ static void test_set_numbers(void)
         g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "0x100", NULL), ==, 0);
         g_assert_cmpint(cli_at(socket, &out2, NULL, "get", "i2c-3", "0x48/temperature", NULL), ==, 0);
         g_assert_nonnull(strstr(out2, "256"));
+        g_autofree char *out3 = NULL;
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "-5000", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out3, NULL, "get", "i2c-3", "0x48/temperature", "--json", NULL), ==, 0);
+        g_assert_nonnull(strstr(out3, "-5000"));
         g_assert_cmpint(cli_at(socket, NULL, &err, "set", "i2c-3", "0x48/temperature", "warm", NULL), ==, 1);
         g_assert_nonnull(strstr(err, "0x48/temperature must be a whole number from"));
         ck_control_free(control);
