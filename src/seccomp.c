@@ -46,6 +46,8 @@
 /* include/linux/fcntl.h, fs.h: not in the uapi headers */
 #define OPEN_HOW_SIZE_VER0 24
 #define SEEK_MAX SEEK_HOLE
+/* the kernel sets it in f_flags on 64-bit; glibc defines O_LARGEFILE as 0 there */
+#define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
 
@@ -1278,7 +1280,7 @@ static void do_fcntl(struct ck_seccomp *s, struct client *c, struct served *sv, 
         struct ck_file *f = sv->file;
 
         if (cmd == F_GETFL)
-                return reply(c, f->flags | O_LARGEFILE);
+                return reply(c, f->flags | KERNEL_O_LARGEFILE);
         if (cmd != F_SETFL)
                 return reply_continue(c);    /* descriptor flags, locks, owners, dup: native */
         int flags = (int)arg;
