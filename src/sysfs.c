@@ -14,12 +14,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
 /* drivers/base/power/sysfs.c, for one device directory: runtime PM is
  * disabled (no driver enables it), as for a class device. */
 struct power {
+        bool runtime;                 /* pm_runtime_enable()d, without callbacks */
         bool forbidden;               /* control "on": pm_runtime_forbid() */
         bool async;
         bool can_wakeup;
@@ -44,6 +46,7 @@ struct ck_sysfs {
         GHashTable *attrs;            /* "dev:ino" -> struct ck_sysfs_attr * (owned) */
         GHashTable *dirs;             /* program paths of the directories made */
         GPtrArray *powers;            /* struct power *, owned */
+        int err;                      /* of the last make_attr() that failed */
 };
 
 static void attr_free(gpointer data)
@@ -170,15 +173,15 @@ static struct ck_sysfs_attr *make_attr(struct ck_sysfs *s, const char *path, uns
         g_autofree char *real = real_path(s, path);
         struct stat st;
 
-        if (make_parent_dir(s, path, error) < 0)
+        if ((s->err = make_parent_dir(s, path, error)) < 0)
                 return NULL;
         int fd = open(real, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
-                fail(error, -errno, "attribute", path);
+                s->err = fail(error, -errno, "attribute", path);
                 return NULL;
         }
         if (ftruncate(fd, CK_SYSFS_PAGE) < 0 || fchmod(fd, mode & 07777) < 0 || fstat(fd, &st) < 0) {
-                fail(error, -errno, "attribute", path);
+                s->err = fail(error, -errno, "attribute", path);
                 close(fd);
                 return NULL;
         }
@@ -201,6 +204,86 @@ static struct ck_sysfs_attr *make_const(struct ck_sysfs *s, const char *path, un
         return a;
 }
 
+/* cuse_class_dev_attrs: `waiting`, the requests the daemon has not
+ * answered, is 0 between requests; `abort` (it would end the connection)
+ * is not offered. */
+static const struct ck_sysfs_entry cuse_entries[] = {
+        CK_SYSFS_CONST("waiting", 0400, "0\n"),
+};
+const struct ck_sysfs_class ck_sysfs_cuse = {
+        .name = "cuse",
+        .entries = cuse_entries,
+        .n_entries = G_N_ELEMENTS(cuse_entries),
+};
+
+/* --- lib/kstrtox.c --- */
+
+static int parse_ull(const char *s, unsigned base, unsigned long long *ret)
+{
+        unsigned long long v = 0;
+        bool overflow = false;
+        size_t digits = 0;
+
+        if (base == 0) {
+                if (s[0] == '0')
+                        base = g_ascii_tolower(s[1]) == 'x' && g_ascii_isxdigit(s[2]) ? 16 : 8;
+                else
+                        base = 10;
+        }
+        if (base == 16 && s[0] == '0' && g_ascii_tolower(s[1]) == 'x')
+                s += 2;
+        for (;; s++, digits++) {
+                int digit = g_ascii_xdigit_value(*s);
+                if (digit < 0 || (unsigned)digit >= base)
+                        break;
+                if (v > (ULLONG_MAX - (unsigned)digit) / base)
+                        overflow = true;
+                v = v * base + (unsigned)digit;
+        }
+        if (overflow)
+                return -ERANGE;
+        if (digits == 0)
+                return -EINVAL;
+        if (*s == '\n')
+                s++;
+        if (*s)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int ck_sysfs_kstrtoull(const char *buf, unsigned base, unsigned long long *ret)
+{
+        if (base == 1 || base > 16)
+                return -EINVAL;
+        return parse_ull(buf[0] == '+' ? buf + 1 : buf, base, ret);
+}
+
+int ck_sysfs_kstrtoll(const char *buf, unsigned base, long long *ret)
+{
+        unsigned long long v;
+        int r;
+
+        if (buf[0] == '-') {
+                if (base == 1 || base > 16)
+                        return -EINVAL;
+                r = parse_ull(buf + 1, base, &v);
+                if (r < 0)
+                        return r;
+                if (v > (unsigned long long)LLONG_MAX + 1)
+                        return -ERANGE;
+                *ret = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
+                return 0;
+        }
+        r = ck_sysfs_kstrtoull(buf, base, &v);
+        if (r < 0)
+                return r;
+        if (v > LLONG_MAX)
+                return -ERANGE;
+        *ret = (long long)v;
+        return 0;
+}
+
 /* --- built in attributes --- */
 
 /* sysfs_streq(): equal but for one trailing newline on either */
@@ -213,18 +296,71 @@ static bool text_is(const char *buf, const char *word)
         return len == n && strncmp(buf, word, n) == 0;
 }
 
-/* kobject_synth_uevent(): an action, then optional arguments; nobody
- * listens to our uevents, but a bad action is refused as the kernel does. */
+/* kobject_action_args()'s words: letters and digits up to @delim, not empty */
+static const char *word_end(const char *p, const char *end, char delim)
+{
+        const char *start = p;
+
+        while (p <= end && *p != delim)
+                if (!g_ascii_isalnum(*p++))
+                        return NULL;
+        return p == start ? NULL : p;
+}
+
+/* uuid_is_valid() */
+static bool uuid_valid(const char *p)
+{
+        for (int i = 0; i < 36; i++) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (p[i] != '-')
+                                return false;
+                } else if (!g_ascii_isxdigit(p[i])) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* kobject_synth_uevent(): "ACTION [UUID [KEY=VALUE...]]"; nobody listens to
+ * our uevents, but what the kernel refuses is refused (EINVAL). */
 static ssize_t uevent_store(struct ck_sysfs_attr *a, const char *buf, size_t len)
 {
         static const char *const actions[] = { "add", "remove", "change", "move",
                                                "online", "offline", "bind", "unbind" };
-        size_t n = strcspn(buf, " \n");
+        size_t count = len;
 
-        for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
-                if (n == strlen(actions[i]) && strncmp(buf, actions[i], n) == 0)
-                        return (ssize_t)len;
-        return -EINVAL;
+        if (count && (buf[count - 1] == '\n' || buf[count - 1] == '\0'))
+                count--;
+        const char *space = memchr(buf, ' ', count);
+        size_t first = space ? (size_t)(space - buf) : count;
+        bool known = false;
+        for (size_t i = 0; i < G_N_ELEMENTS(actions) && !known; i++)
+                known = count && first == strlen(actions[i]) && strncmp(buf, actions[i], first) == 0;
+        if (!known)
+                return -EINVAL;
+        if (!space)
+                return (ssize_t)len;
+        /* kobject_action_args() */
+        const char *args = space + 1, *end = buf + count - 1;
+        size_t n = count - (size_t)(args - buf);
+        if (n == 0 || n < 36 || !uuid_valid(args))
+                return -EINVAL;
+        for (const char *next = args + 36; next <= end;) {
+                if (*next != ' ')
+                        return -EINVAL;
+                const char *key = ++next;
+                if (key > end)
+                        return -EINVAL;
+                next = word_end(key, end, '=');
+                if (!next || next > end || *next != '=')
+                        return -EINVAL;
+                if (++next > end)
+                        return -EINVAL;
+                next = word_end(next, end, ' ');
+                if (!next)
+                        return -EINVAL;
+        }
+        return (ssize_t)len;
 }
 
 static ssize_t show_text(char *buf, size_t size, const char *text)
@@ -256,6 +392,8 @@ static ssize_t runtime_usage_show(struct ck_sysfs_attr *a, char *buf, size_t siz
 
 static ssize_t runtime_enabled_show(struct ck_sysfs_attr *a, char *buf, size_t size)
 {
+        if (a->power->runtime)
+                return show_text(buf, size, a->power->forbidden ? "forbidden\n" : "enabled\n");
         return show_text(buf, size, a->power->forbidden ? "disabled & forbidden\n" : "disabled\n");
 }
 
@@ -327,19 +465,21 @@ static struct ck_sysfs_attr *make_builtin(struct ck_sysfs *s, const char *path, 
 }
 
 /* dpm_sysfs_add() under Debian's 6.1 configuration (PM_ADVANCED_DEBUG,
- * PM_SLEEP, no PM_AUTOSLEEP). */
-static int make_power(struct ck_sysfs *s, const char *dir, struct ck_device *d, bool can_wakeup,
+ * PM_SLEEP, no PM_AUTOSLEEP): @flags CK_SYSFS_WAKEUP, ... */
+static int make_power(struct ck_sysfs *s, const char *dir, struct ck_device *d, unsigned flags,
                       GError **error)
 {
+        bool can_wakeup = flags & CK_SYSFS_WAKEUP;
         struct power *power = g_new0(struct power, 1);
-        static const char *const zero[] = { "runtime_active_kids", "runtime_suspended_time",
-                                            "runtime_active_time" };
         static const char *const wakeup_counters[] = {
                 "wakeup_count", "wakeup_active_count", "wakeup_abort_count", "wakeup_expire_count",
                 "wakeup_active", "wakeup_total_time_ms", "wakeup_max_time_ms", "wakeup_last_time_ms",
         };
 
         power->can_wakeup = power->wakeup = can_wakeup;
+        power->async = flags & CK_SYSFS_ASYNC;
+        /* enabled, it rests suspended: nothing resumes it */
+        power->runtime = flags & CK_SYSFS_RPM_NO_CALLBACKS;
         g_ptr_array_add(s->powers, power);
 #define POWER_PATH(name) g_autofree char *name##_path = g_strconcat(dir, "/power/" #name, NULL)
         POWER_PATH(async);
@@ -348,29 +488,35 @@ static int make_power(struct ck_sysfs *s, const char *dir, struct ck_device *d, 
         POWER_PATH(runtime_enabled);
         POWER_PATH(control);
         POWER_PATH(autosuspend_delay_ms);
+        POWER_PATH(runtime_active_kids);
+        POWER_PATH(runtime_suspended_time);
+        POWER_PATH(runtime_active_time);
 #undef POWER_PATH
         if (!make_builtin(s, async_path, 0644, d, power, async_show, async_store, error) ||
-            !make_const(s, runtime_status_path, 0444, d, "unsupported\n", error) ||
+            !make_const(s, runtime_status_path, 0444, d, power->runtime ? "suspended\n" : "unsupported\n",
+                        error) ||
             !make_builtin(s, runtime_usage_path, 0444, d, power, runtime_usage_show, NULL, error) ||
             !make_builtin(s, runtime_enabled_path, 0444, d, power, runtime_enabled_show, NULL, error) ||
-            !make_builtin(s, control_path, 0644, d, power, control_show, control_store, error) ||
-            !make_builtin(s, autosuspend_delay_ms_path, 0644, d, power, autosuspend_show,
-                          autosuspend_store, error))
-                return -EIO;
-        for (size_t i = 0; i < G_N_ELEMENTS(zero); i++) {
-                g_autofree char *path = g_strconcat(dir, "/power/", zero[i], NULL);
-                if (!make_const(s, path, 0444, d, "0\n", error))
-                        return -EIO;
+            !make_const(s, runtime_active_kids_path, 0444, d, "0\n", error))
+                return s->err;
+        /* pm_runtime_has_no_callbacks(): no runtime group */
+        if (!power->runtime) {
+                if (!make_builtin(s, control_path, 0644, d, power, control_show, control_store, error) ||
+                    !make_builtin(s, autosuspend_delay_ms_path, 0644, d, power, autosuspend_show,
+                                  autosuspend_store, error) ||
+                    !make_const(s, runtime_suspended_time_path, 0444, d, "0\n", error) ||
+                    !make_const(s, runtime_active_time_path, 0444, d, "0\n", error))
+                        return s->err;
         }
         if (!can_wakeup)
                 return 0;
         g_autofree char *wakeup_path = g_strconcat(dir, "/power/wakeup", NULL);
         if (!make_builtin(s, wakeup_path, 0644, d, power, wakeup_show, wakeup_store, error))
-                return -EIO;
+                return s->err;
         for (size_t i = 0; i < G_N_ELEMENTS(wakeup_counters); i++) {
                 g_autofree char *path = g_strconcat(dir, "/power/", wakeup_counters[i], NULL);
                 if (!make_builtin(s, path, 0444, d, power, wakeup_count_show, NULL, error))
-                        return -EIO;
+                        return s->err;
         }
         return 0;
 }
@@ -411,7 +557,7 @@ static int make_entry(struct ck_sysfs *s, struct ck_device *d, const struct ck_s
                         return fail(error, -EINVAL, "attribute without contents", path);
                 struct ck_sysfs_attr *a = make_attr(s, path, e->mode, d, error);
                 if (!a)
-                        return -EIO;
+                        return s->err;
                 a->entry = e;
                 if (e->value)
                         a->value = expand(e->value, name);
@@ -460,8 +606,8 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                         struct ck_sysfs_attr *a;
                         if ((r = make_dir(s, parent_dir, error)) < 0 ||
                             !(a = make_const(s, parent_uevent, 0644, d, text, error)) ||
-                            (r = make_power(s, parent_dir, d, cls->parent_wakeup, error)) < 0)
-                                return r < 0 ? r : -EIO;
+                            (r = make_power(s, parent_dir, d, cls->parent_power, error)) < 0)
+                                return r < 0 ? r : s->err;
                         a->builtin_store = uevent_store;
                 }
         }
@@ -470,11 +616,11 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
             !make_const(s, dev_path, 0444, d, dev_text, error) ||
             !(uevent = make_const(s, uevent_path, 0644, d, uevent_text, error)) ||
             (r = make_link_to(s, subsystem, class_dir, error)) < 0 ||
-            (r = make_power(s, dir, d, false, error)) < 0 ||
+            (r = make_power(s, dir, d, 0, error)) < 0 ||
             (r = make_dir(s, class_dir, error)) < 0 ||
             (r = make_link_to(s, class_link, dir, error)) < 0 ||
             (r = make_link_to(s, devt_link, dir, error)) < 0)
-                return r < 0 ? r : -EIO;
+                return r < 0 ? r : s->err;
         uevent->builtin_store = uevent_store;
         if (parent_dir) {
                 g_autofree char *device_link = g_strconcat(dir, "/device", NULL);

@@ -291,6 +291,11 @@ struct ck_sysfs_entry {
 #define CK_SYSFS_DIR(path_)                                                    \
         { .kind = CK_SYSFS_DIR, .path = path_ }
 
+/* How the parent device does power management (drivers/base/power/sysfs.c). */
+#define CK_SYSFS_WAKEUP        (1u << 0)  /* device_init_wakeup(parent, true): power/wakeup "enabled" */
+#define CK_SYSFS_ASYNC         (1u << 1)  /* device_enable_async_suspend() */
+#define CK_SYSFS_RPM_NO_CALLBACKS (1u << 2)  /* pm_runtime_no_callbacks() + pm_runtime_enable() */
+
 struct ck_sysfs_class {
         const char *name;             /* the class: /sys/class/NAME/DEVICE */
         /* The parent device's directory below /sys/devices ("platform/cusekit-rtc.%s"):
@@ -298,7 +303,7 @@ struct ck_sysfs_class {
          * NULL: a virtual device, /sys/devices/virtual/CLASS/DEVICE. */
         const char *parent;
         const char *parent_uevent;    /* the parent's `uevent` ("DRIVER=...\n"); NULL: empty */
-        gboolean parent_wakeup;       /* device_init_wakeup(parent, true): power/wakeup "enabled" */
+        unsigned parent_power;        /* CK_SYSFS_WAKEUP, ... */
         const struct ck_sysfs_entry *entries;
         size_t n_entries;
 };
@@ -311,13 +316,23 @@ struct ck_sysfs_class {
                 .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
         }
 /* The same, for a class device with a parent device. */
-#define CK_SYSFS_CLASS_PARENT(var, NAME, PARENT, UEVENT, WAKEUP, ...)          \
+#define CK_SYSFS_CLASS_PARENT(var, NAME, PARENT, UEVENT, POWER, ...)           \
         static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
         static const struct ck_sysfs_class var = {                             \
                 .name = NAME, .parent = PARENT, .parent_uevent = UEVENT,       \
-                .parent_wakeup = WAKEUP, .entries = var##_entries,             \
+                .parent_power = POWER, .entries = var##_entries,               \
                 .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
         }
+
+/* What fs/fuse/cuse.c shows for a node of its own: for families without
+ * a kernel driver to mirror. */
+extern const struct ck_sysfs_class ck_sysfs_cuse;
+
+/* The kernel's kstrtoull()/kstrtoll() for store(): @base 0 (0x: hex,
+ * 0: octal) or 2..16, an optional '+' ('-'), one trailing newline;
+ * -EINVAL (not a number) or -ERANGE (does not fit) as there. */
+int ck_sysfs_kstrtoull(const char *buf, unsigned base, unsigned long long *ret);
+int ck_sysfs_kstrtoll(const char *buf, unsigned base, long long *ret);
 
 /* --- the device type --- */
 struct ck_device_type {
