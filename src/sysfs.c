@@ -115,9 +115,11 @@ static int make_dir(struct ck_sysfs *s, const char *path, GError **error)
                 slash = strchr(slash, '/');
                 if (slash)
                         *slash = '\0';
-                g_autofree char *real = real_path(s, walk);
+                g_autofree char *real = NULL;
                 struct stat st;
-                if (lstat(real, &st) == 0) {
+                if (g_hash_table_contains(s->dirs, walk)) {
+                        /* made already */
+                } else if (lstat((real = real_path(s, walk)), &st) == 0) {
                         if (!S_ISDIR(st.st_mode))
                                 return fail(error, -ENOTDIR, "directory", walk);
                 } else if (errno != ENOENT) {
@@ -758,6 +760,16 @@ void ck_sysfs_free(struct ck_sysfs *s)
 const char *ck_sysfs_root(const struct ck_sysfs *s)
 {
         return s->root;
+}
+
+const char *ck_sysfs_program_path(const struct ck_sysfs *s, const char *real_path)
+{
+        size_t n = strlen(s->root);
+
+        if (strncmp(real_path, s->root, n) != 0 || strncmp(real_path + n, "/sys", 4) != 0 ||
+            (real_path[n + 4] != '\0' && real_path[n + 4] != '/'))
+                return NULL;
+        return real_path + n;
 }
 
 bool ck_sysfs_is_host(const struct ck_sysfs *s, const char *path)

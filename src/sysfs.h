@@ -36,7 +36,8 @@
 typedef struct ck_sysfs ck_sysfs;
 struct ck_sysfs_attr;
 
-/* Builds the tree in @root, an existing empty directory, for @devices
+/* Builds the tree in @root, an existing empty directory (best on tmpfs:
+ * 1000 devices take 0.3 s there, 10 s and more on a busy ext4), for @devices
  * (@n of them; device i is the character device @major:(@first_minor + i),
  * as its node).  Devices whose type has no .sysfs get nothing.  0 or
  * -errno with @error set; @ret untouched then, and @root left empty. */
@@ -48,6 +49,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_sysfs, ck_sysfs_free)
 
 /* ROOT, as given. */
 const char *ck_sysfs_root(const struct ck_sysfs *s);
+
+/* For a real path under ROOT (e.g. what /proc/PID/fd/N of a directory
+ * descriptor we injected names), the program's path it stands for: a
+ * pointer into @real_path ("/sys/dev/char/120:0"); NULL if not under ROOT/sys. */
+const char *ck_sysfs_program_path(const struct ck_sysfs *s, const char *real_path);
 
 /* @path: a program's absolute, normalized path ("/sys/block").  True when
  * ROOT+@path is a placeholder for the host's @path. */

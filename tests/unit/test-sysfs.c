@@ -35,6 +35,21 @@ static GHashTable *params_of(const char *const *kv)
         return params;
 }
 
+/* A private ROOT, on tmpfs where there is one, as cusekit run would take. */
+static char *make_root(void)
+{
+        g_autoptr(GError) error = NULL;
+
+        if (access("/dev/shm", W_OK) == 0) {
+                char *root = g_strdup("/dev/shm/test-sysfs-XXXXXX");
+                g_assert_nonnull(g_mkdtemp(root));
+                return root;
+        }
+        char *root = g_dir_make_tmp("test-sysfs-XXXXXX", &error);
+        g_assert_no_error(error);
+        return root;
+}
+
 static struct ck_device *device_new(const char *type, const char *name, const char *const *kv)
 {
         g_autoptr(GHashTable) params = params_of(kv);
@@ -50,8 +65,7 @@ static void setup(struct fixture *fx, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
 
-        fx->root = g_dir_make_tmp("test-sysfs-XXXXXX", &error);
-        g_assert_no_error(error);
+        fx->root = make_root();
         fx->devices[RTC] = device_new("rtc", "rtc7", (const char *const[]){ "offset", "3600", NULL });
         fx->devices[WATCHDOG] = device_new("watchdog", "watchdog7",
                                            (const char *const[]){ "timeout", "30", "bootstatus", "32", NULL });
@@ -236,6 +250,14 @@ static void test_links(struct fixture *fx, gconstpointer data)
         g_assert_cmpstr(ck_sysfs_attr_path(attr(fx, "/sys/dev/char/120:10/since_epoch")), ==,
                         RTC_DIR "/since_epoch");
         g_assert_true(ck_sysfs_attr_device(attr(fx, "/sys/dev/char/120:11/state")) == fx->devices[WATCHDOG]);
+        /* a directory descriptor's path back to the program's */
+        g_autofree char *wd_dir = real(fx, WD_DIR);
+        g_assert_cmpstr(ck_sysfs_program_path(fx->sysfs, wd_dir), ==, WD_DIR);
+        g_autofree char *sys_dir = real(fx, "/sys");
+        g_assert_cmpstr(ck_sysfs_program_path(fx->sysfs, sys_dir), ==, "/sys");
+        g_autofree char *sibling = real(fx, "/system");
+        g_assert_null(ck_sysfs_program_path(fx->sysfs, sibling));
+        g_assert_null(ck_sysfs_program_path(fx->sysfs, "/sys/class"));
         /* not attributes */
         g_autofree char *class_dir = real(fx, "/sys/class/rtc");
         g_assert_null(ck_sysfs_attr_at(fx->sysfs, class_dir));
@@ -666,7 +688,7 @@ static void test_open_write_rules(struct fixture *fx, gconstpointer data)
 static void test_lifecycle(void)
 {
         g_autoptr(GError) error = NULL;
-        g_autofree char *root = g_dir_make_tmp("test-sysfs-XXXXXX", &error);
+        g_autofree char *root = make_root();
         g_autoptr(ck_device) rtc = device_new("rtc", "rtc0", NULL);
         g_autoptr(ck_device) other = device_new("rtc", "rtc0", NULL);
         struct ck_sysfs *s = NULL;
@@ -697,6 +719,38 @@ static void test_lifecycle(void)
                         g_file_test("/sys/class/rtc", G_FILE_TEST_EXISTS));
         ck_sysfs_free(s);
         g_assert_false(g_file_test(sys, G_FILE_TEST_EXISTS));
+        g_assert_cmpint(g_rmdir(root), ==, 0);
+}
+
+/* 1000 devices in one run (the figure): all there, minors in order */
+static void test_many(void)
+{
+        enum { N = 1000 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *root = make_root();
+        g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_free);
+        struct ck_sysfs *s = NULL;
+
+        for (int i = 0; i < N; i++) {
+                g_autofree char *name = g_strdup_printf("atom%d", i);
+                g_ptr_array_add(devices, device_new("atom", name, NULL));
+        }
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(ck_sysfs_new(root, (struct ck_device *const *)devices->pdata, N, MAJOR, 0, &s, &error),
+                        ==, 0);
+        g_assert_no_error(error);
+        g_test_message("%d devices: %.3f s", N, (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+        for (int i = 0; i < N; i += 111) {
+                g_autofree char *link = g_strdup_printf("%s/sys/dev/char/%d:%d", root, MAJOR, i);
+                g_autofree char *text = g_file_read_link(link, NULL);
+                g_autofree char *expect = g_strdup_printf("../../devices/virtual/cuse/atom%d", i);
+                g_assert_cmpstr(text, ==, expect);
+                g_autofree char *dev = g_strdup_printf("%s/sys/class/cuse/atom%d/dev", root, i);
+                struct ck_sysfs_attr *a = ck_sysfs_attr_at(s, dev);
+                g_assert_nonnull(a);
+                g_assert_true(ck_sysfs_attr_device(a) == devices->pdata[i]);
+        }
+        ck_sysfs_free(s);
         g_assert_cmpint(g_rmdir(root), ==, 0);
 }
 
@@ -752,5 +806,6 @@ int main(int argc, char **argv)
 #undef FX
         g_test_add_func("/sysfs/lifecycle", test_lifecycle);
         g_test_add_func("/sysfs/kstrto", test_kstrto);
+        g_test_add_func("/sysfs/many", test_many);
         return g_test_run();
 }
