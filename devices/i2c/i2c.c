@@ -459,6 +459,18 @@ CK_STRUCT_DESC(i2c_smbus_desc, struct i2c_smbus_ioctl_data,
                CK_FIELD(struct i2c_smbus_ioctl_data, data, PTR));
 static const struct ck_struct_desc *const i2c_structs[] = { &i2c_rdwr_desc, &i2c_smbus_desc, NULL };
 
+/* --- sysfs: i2c-dev's class device below its adapter, an i2c bus device
+ * without a parent (as i2c-stub's); new_device/delete_device, which would
+ * instantiate kernel drivers, are not offered. --- */
+
+#define I2C_ADAPTER_NAME "cusekit I2C adapter"
+
+CK_SYSFS_CLASS_PARENT(i2c_sysfs, "i2c-dev", "%s", NULL, CK_SYSFS_ASYNC | CK_SYSFS_RPM_NO_CALLBACKS,
+        CK_SYSFS_CONST("name", 0444, I2C_ADAPTER_NAME "\n"),
+        CK_SYSFS_CONST("device/name", 0444, I2C_ADAPTER_NAME "\n"),
+        CK_SYSFS_LINK("device/subsystem", "../../bus/i2c"),
+        CK_SYSFS_LINK("/sys/bus/i2c/devices/%s", "../../../devices/%s"));
+
 const struct ck_device_type ck_device_type_i2c = {
         .name = "i2c",
         .summary = "an I2C adapter (i2c-dev) with emulated chips: "
@@ -474,5 +486,6 @@ const struct ck_device_type ck_device_type_i2c = {
         .fini = i2c_fini,
         .read = i2c_read,
         .write = i2c_write,
+        .sysfs = &i2c_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_i2c);

@@ -51,6 +51,7 @@ struct rtc {
         unsigned long epoch;
         gint64 correction;           /* ppb; kept, not applied to the rate */
         guint64 bsm;                 /* RTC_BSM_* */
+        int max_user_freq;           /* sysfs; 0 until written: rtc_allocate_device()'s 64 */
 };
 
 /* --- calendar, as drivers/rtc/lib.c counts it --- */
@@ -715,6 +716,165 @@ static const struct ck_struct_desc *const rtc_structs[] = {
         &rtc_time_desc, &rtc_wkalrm_desc, &rtc_param_desc, NULL,
 };
 
+/* --- sysfs: drivers/rtc/sysfs.c over a platform parent that can wake the system --- */
+
+static struct rtc *rtc_of_device(struct ck_device *d)
+{
+        return ck_device_priv(d);
+}
+
+static ssize_t sysfs_date_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        int err = rtc_read(rtc_of_device(d), &tm, NULL);
+
+        if (err < 0)
+                return err;
+        /* %ptRd */
+        return g_snprintf(buf, size, "%04d-%02d-%02d\n", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static ssize_t sysfs_time_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        int err = rtc_read(rtc_of_device(d), &tm, NULL);
+
+        if (err < 0)
+                return err;
+        /* %ptRt */
+        return g_snprintf(buf, size, "%02d:%02d:%02d\n", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static ssize_t sysfs_since_epoch_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        gint64 now;
+        int err = rtc_read(rtc_of_device(d), &tm, &now);
+
+        if (err < 0)
+                return err;
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", now);
+}
+
+static int rtc_max_user_freq(const struct rtc *r)
+{
+        return r->max_user_freq ? r->max_user_freq : 64;
+}
+
+static ssize_t sysfs_max_user_freq_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%d\n", rtc_max_user_freq(rtc_of_device(d)));
+}
+
+static ssize_t sysfs_max_user_freq_store(struct ck_device *d, const char *buf, size_t len)
+{
+        unsigned long long val;
+        int err = ck_sysfs_kstrtoull(buf, 0, &val);
+
+        if (err < 0)
+                return err;
+        if (val >= 4096 || val == 0)
+                return -EINVAL;
+        rtc_of_device(d)->max_user_freq = (int)val;
+        return (ssize_t)len;
+}
+
+/* Disabled alarms are not shown: the file is empty. */
+static ssize_t sysfs_wakealarm_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc *r = rtc_of_device(d);
+
+        if (!r->alarm_enabled)
+                return 0;
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", r->alarm_time);
+}
+
+/* wakealarm_store(): N (seconds since 1970), +N (from now) or +=N (pushes
+ * the enabled alarm later); a time not in the future disables the alarm. */
+static ssize_t sysfs_wakealarm_store(struct ck_device *d, const char *buf, size_t len)
+{
+        struct rtc *r = rtc_of_device(d);
+        struct rtc_wkalrm alarm = { 0 };
+        gint64 now;
+        long long when;
+        gboolean push = FALSE, adjust = FALSE;
+        int err = rtc_read(r, &alarm.time, &now);
+
+        if (err < 0)
+                return err;
+        if (*buf == '+') {
+                buf++;
+                if (*buf == '=') {
+                        buf++;
+                        push = TRUE;
+                } else {
+                        adjust = TRUE;
+                }
+        }
+        err = ck_sysfs_kstrtoll(buf, 0, &when);
+        if (err < 0)
+                return err;
+        if (adjust)
+                when += now;
+        if (when > now || push) {
+                /* an enabled alarm is not clobbered */
+                if (r->alarm_enabled) {
+                        if (!push)
+                                return -EBUSY;
+                        when += r->alarm_time;
+                } else if (push) {
+                        return -EINVAL;
+                }
+                alarm.enabled = 1;
+        } else {
+                alarm.enabled = 0;
+                when = now + 300;     /* a valid future time, even when disabling */
+        }
+        secs_to_tm(when, &alarm.time);
+        err = tm_valid(&alarm.time);  /* rtc_set_alarm() */
+        if (err < 0)
+                return err;
+        err = alarm_store(r, &alarm);
+        return err < 0 ? err : (ssize_t)len;
+}
+
+/* The correction, as RTC_PARAM_CORRECTION: rtc_read_offset()/rtc_set_offset(). */
+static ssize_t sysfs_offset_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", rtc_of_device(d)->correction);
+}
+
+static ssize_t sysfs_offset_store(struct ck_device *d, const char *buf, size_t len)
+{
+        long long offset;
+        int err = ck_sysfs_kstrtoll(buf, 10, &offset);
+
+        if (err < 0)
+                return err;
+        if (offset < -RTC_CORRECTION_MAX || offset > RTC_CORRECTION_MAX)
+                return -ERANGE;
+        rtc_of_device(d)->correction = offset;
+        return (ssize_t)len;
+}
+
+/* No range: like a driver that sets none, the attribute is not shown. */
+CK_SYSFS_CLASS_PARENT(rtc_sysfs, "rtc", "platform/cusekit-rtc.%s",
+                      "DRIVER=cusekit-rtc\nMODALIAS=platform:cusekit-rtc\n", CK_SYSFS_WAKEUP,
+        CK_SYSFS_CONST("name", 0444, "cusekit-rtc cusekit-rtc.%s\n"),
+        CK_SYSFS_RO("date", sysfs_date_show),
+        CK_SYSFS_RO("time", sysfs_time_show),
+        CK_SYSFS_RO("since_epoch", sysfs_since_epoch_show),
+        CK_SYSFS_RW("max_user_freq", sysfs_max_user_freq_show, sysfs_max_user_freq_store),
+        CK_SYSFS_CONST("hctosys", 0444, "0\n"),   /* the system clock was not set from it */
+        CK_SYSFS_RW("wakealarm", sysfs_wakealarm_show, sysfs_wakealarm_store),
+        CK_SYSFS_RW("offset", sysfs_offset_show, sysfs_offset_store),
+        CK_SYSFS_CONST("device/modalias", 0444, "platform:cusekit-rtc\n"),
+        CK_SYSFS_LINK("device/subsystem", "../../../bus/platform"),
+        CK_SYSFS_LINK("device/driver", "../../../bus/platform/drivers/cusekit-rtc"),
+        CK_SYSFS_LINK("/sys/bus/platform/devices/cusekit-rtc.%s", "../../../devices/platform/cusekit-rtc.%s"),
+        CK_SYSFS_LINK("/sys/bus/platform/drivers/cusekit-rtc/cusekit-rtc.%s",
+                      "../../../../devices/platform/cusekit-rtc.%s"));
+
 const struct ck_device_type ck_device_type_rtc = {
         .name = "rtc",
         .summary = "a real-time clock at an offset from the host's, with alarm, update and periodic interrupts",
@@ -730,5 +890,6 @@ const struct ck_device_type ck_device_type_rtc = {
         .release = rtc_release,
         .read = rtc_dev_read,
         .poll = rtc_poll,
+        .sysfs = &rtc_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_rtc);

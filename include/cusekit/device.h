@@ -242,6 +242,98 @@ struct ck_ioctl {
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }
 
+/* --- sysfs: what the device's real driver shows under /sys ---
+ *
+ * A transport that serves /sys (cusekit run) builds, for every device
+ * whose type has .sysfs, the class device the kernel would have:
+ * /sys/class/CLASS/NAME -> the device's directory, /sys/dev/char/MAJ:MIN,
+ * and in that directory `dev`, `uevent`, `subsystem`, `power/` (and
+ * `device` when there is a parent), then the family's entries.
+ *
+ * An entry's @path is relative to the class device's directory ("name",
+ * "power/wakeup", "device/name" for the parent's), or absolute from
+ * "/sys/"; "%s" in a path, target or value stands for the device's name.
+ * Attributes act as the kernel's: opening one for writing needs a write
+ * bit in @mode (even for root), reading a read bit; show() runs when the
+ * file is read from its start, store() on each write().
+ */
+enum ck_sysfs_kind {
+        CK_SYSFS_ATTR,
+        CK_SYSFS_DIR,
+        CK_SYSFS_LINK,
+};
+
+struct ck_sysfs_entry {
+        enum ck_sysfs_kind kind;
+        const char *path;
+        unsigned mode;                /* ATTR: 0444, 0644, 0200, ...; DIR: 0 is 0755 */
+        const char *target;           /* LINK: its text, relative like the kernel's */
+        const char *value;            /* ATTR without show: its fixed contents */
+        /* Fills @buf (@size bytes, a page, zeroed): the length, or a
+         * negative errno that read() returns.  NULL: @value. */
+        ssize_t (*show)(struct ck_device *d, char *buf, size_t size);
+        /* @buf holds @len (1..page) bytes and a NUL: @len or a negative
+         * errno that write() returns.  NULL: writes get EIO. */
+        ssize_t (*store)(struct ck_device *d, const char *buf, size_t len);
+};
+
+#define CK_SYSFS_RO(path_, show_)                                              \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0444, .show = show_ }
+#define CK_SYSFS_RW(path_, show_, store_)                                      \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0644, .show = show_, .store = store_ }
+#define CK_SYSFS_WO(path_, store_)                                             \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0200, .store = store_ }
+/* A fixed attribute: @value never changes. */
+#define CK_SYSFS_CONST(path_, mode_, value_)                                   \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = mode_, .value = value_ }
+#define CK_SYSFS_LINK(path_, target_)                                          \
+        { .kind = CK_SYSFS_LINK, .path = path_, .target = target_ }
+#define CK_SYSFS_DIR(path_)                                                    \
+        { .kind = CK_SYSFS_DIR, .path = path_ }
+
+/* How the parent device does power management (drivers/base/power/sysfs.c). */
+#define CK_SYSFS_WAKEUP        (1u << 0)  /* device_init_wakeup(parent, true): power/wakeup "enabled" */
+#define CK_SYSFS_ASYNC         (1u << 1)  /* device_enable_async_suspend() */
+#define CK_SYSFS_RPM_NO_CALLBACKS (1u << 2)  /* pm_runtime_no_callbacks() + pm_runtime_enable() */
+
+struct ck_sysfs_class {
+        const char *name;             /* the class: /sys/class/NAME/DEVICE */
+        /* The parent device's directory below /sys/devices ("platform/cusekit-rtc.%s"):
+         * the class device is PARENT/CLASS/DEVICE and `device` links to it;
+         * NULL: a virtual device, /sys/devices/virtual/CLASS/DEVICE. */
+        const char *parent;
+        const char *parent_uevent;    /* the parent's `uevent` ("DRIVER=...\n"); NULL: empty */
+        unsigned parent_power;        /* CK_SYSFS_WAKEUP, ... */
+        const struct ck_sysfs_entry *entries;
+        size_t n_entries;
+};
+
+/* static const struct ck_sysfs_class var, from CK_SYSFS_*() entries. */
+#define CK_SYSFS_CLASS(var, NAME, ...)                                         \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .entries = var##_entries,                        \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+        }
+/* The same, for a class device with a parent device. */
+#define CK_SYSFS_CLASS_PARENT(var, NAME, PARENT, UEVENT, POWER, ...)           \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .parent = PARENT, .parent_uevent = UEVENT,       \
+                .parent_power = POWER, .entries = var##_entries,               \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+        }
+
+/* What fs/fuse/cuse.c shows for a node of its own: for families without
+ * a kernel driver to mirror. */
+extern const struct ck_sysfs_class ck_sysfs_cuse;
+
+/* The kernel's kstrtoull()/kstrtoll() for store(): @base 0 (0x: hex,
+ * 0: octal) or 2..16, an optional '+' ('-'), one trailing newline;
+ * -EINVAL (not a number) or -ERANGE (does not fit) as there. */
+int ck_sysfs_kstrtoull(const char *buf, unsigned base, unsigned long long *ret);
+int ck_sysfs_kstrtoll(const char *buf, unsigned base, long long *ret);
+
 /* --- the device type --- */
 struct ck_device_type {
         const char *name;             /* the TYPE of --device TYPE:NAME */
@@ -265,6 +357,9 @@ struct ck_device_type {
         ssize_t (*write)(struct ck_file *f, const struct ck_untrusted *data);
         /* POLLIN/POLLOUT/... that hold now. */
         unsigned (*poll)(struct ck_file *f);
+
+        /* What its real driver shows under /sys; NULL: nothing. */
+        const struct ck_sysfs_class *sysfs;
 };
 
 /* Makes a device type known to the daemon and the tests. */
