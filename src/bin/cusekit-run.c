@@ -6,6 +6,7 @@
 #include "cusekit-run.h"
 #include "host.h"
 #include "seccomp.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,9 @@
 #define EXIT_RUN_FAILED 125
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
+
+/* The nodes' numbers, as cusekitd's default gives its CUSE nodes. */
+#define NODE_MAJOR 120
 
 /* cusekitd's own keys of a shared config file: accepted, not used here. */
 static const char *const cusekitd_keys[] = {
@@ -294,10 +298,19 @@ int cusekit_run(int argc, char **argv)
                 g_autoptr(GPtrArray) list = g_ptr_array_new();
                 for (guint i = 0; i < ck_host_n_devices(host); i++)
                         g_ptr_array_add(list, ck_host_device(host, i));
-                g_autofree char *overlay = g_build_filename(work_dir, "root", NULL);
+                /* the /sys the devices' real drivers would show, merged with the host's */
+                g_autofree char *root = g_build_filename(work_dir, "root", NULL);
+                g_autoptr(ck_sysfs) sysfs = NULL;
+                if (g_mkdir(root, 0700) < 0 ||
+                    ck_sysfs_new(root, (struct ck_device *const *)list->pdata, list->len, NODE_MAJOR, 0, &sysfs,
+                                 &error) < 0) {
+                        fail(EXIT_RUN_FAILED, "emulated /sys: %s", error ? error->message : g_strerror(errno));
+                        goto out;
+                }
                 const struct ck_seccomp_options options = {
                         .work_dir = work_dir,
-                        .major = 120,
+                        .sysfs = sysfs,
+                        .major = NODE_MAJOR,
                         .first_minor = 0,
                 };
                 g_autoptr(ck_seccomp) transport = NULL;
