@@ -513,7 +513,7 @@ static const struct command commands[] = {
           .max_args = 3, .options = fault_options, .run = cmd_fault },
         { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
           .run = cmd_trace },
-        { .name = "run", .args = "[OPTION...] -- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",
+        { .name = "run", .args = "-- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",
           .description = cusekit_run_description, .min_args = 1, .max_args = -1, .options = cusekit_run_options,
           .options_first = TRUE, .no_daemon = TRUE, .run = cusekit_run },
 };
