@@ -72,6 +72,8 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE
 		fail "differential $(head -n1 <<<"$out") ($real against $emu)" "$(tail -n +2 <<<"$out")" \
 			"$(cat "$diff_out/$fam.real.err" "$diff_out/$fam.emu.err")"
 	fi
+	# measured, not compared (see ck-diff.c): how the periods kept time on each side
+	cat "$diff_out/$fam.real.err" "$diff_out/$fam.emu.err" | sed -n 's/^ck-diff: timing /# timing /p'
 	# the raw runs, for docs/FIDELITY.md and for whoever debugs a failure
 	[ -n "${CUSEKIT_DIFF_KEEP:-}" ] && cp "$diff_out/$fam.real" "$diff_out/$fam.emu" "$CUSEKIT_DIFF_KEEP/" 2>/dev/null
 }
