@@ -65,6 +65,9 @@ void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
 struct ck_file *ck_call_file(struct ck_call *c);
 struct ck_device *ck_call_device(struct ck_call *c);
 pid_t ck_call_pid(struct ck_call *c);
+/* The kernel's capable(@cap) for the calling process (CAP_* of
+ * <linux/capability.h>): its effective set, in the daemon's user namespace. */
+gboolean ck_call_capable(struct ck_call *c, int cap);
 
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
