@@ -130,6 +130,11 @@ static int load_config(struct options *o, GPtrArray *specs)
                 o->first_minor = g_key_file_get_integer(kf, "cusekitd", "first-minor", NULL);
         if (o->trace_size < 0 && g_key_file_has_key(kf, "cusekitd", "trace-size", NULL))
                 o->trace_size = g_key_file_get_integer(kf, "cusekitd", "trace-size", NULL);
+        /* in addition to --module: modules=A.so;B.so */
+        g_auto(GStrv) modules = g_key_file_get_string_list(kf, "cusekitd", "modules", NULL, NULL);
+        for (char **m = modules; m && *m; m++)
+                if (ck_registry_load_module(*m, &error) < 0)
+                        return fail("%s: modules: %s", o->config, error->message);
 
         g_autoptr(GPtrArray) from_file = ck_device_specs_from_keyfile(kf, &error);
         if (!from_file)
@@ -290,6 +295,16 @@ static gboolean on_quit(gpointer loop)
         return G_SOURCE_CONTINUE;
 }
 
+/* Loaded while parsing, so that a later --help lists their types. */
+static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
+{
+        if (ck_registry_load_module(value, error) < 0) {
+                g_prefix_error(error, "--module: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static char *types_help(void)
 {
         GString *s = g_string_new("Device types:\n");
@@ -305,8 +320,10 @@ static char *types_help(void)
         g_string_append(s,
                 "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
                 "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile,\n"
-                "control-socket, control-mode, state-dir, trace-size, bus, bus-name;\n"
+                "control-socket, control-mode, state-dir, trace-size, bus, bus-name, modules;\n"
                 "and one [device NAME] group per device with type=TYPE and its keys.\n"
+                "Modules: every *.so in $CUSEKIT_MODULE_PATH (colon-separated directories), by default\n"
+                CK_MODULE_DIR ", then each --module.\n"
                 "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
         return g_string_free(s, FALSE);
 }
@@ -317,6 +334,7 @@ int main(int argc, char **argv)
         const GOptionEntry entries[] = {
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
+                { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, on_module, "Load device types from a module (repeatable; before --help to list them)", "PATH.so" },
                 { "major", 0, 0, G_OPTION_ARG_INT, &o.major, "Char major shared by all nodes (default 120; 0: one dynamic major each)", "N" },
                 { "first-minor", 0, 0, G_OPTION_ARG_INT, &o.first_minor, "Minor of the first node; the rest follow (default 0)", "N" },
                 { "runas", 'u', 0, G_OPTION_ARG_STRING, &o.runas, "Drop to USER once the nodes exist", "USER" },
@@ -335,6 +353,8 @@ int main(int argc, char **argv)
         };
         g_autoptr(GOptionContext) ctx = g_option_context_new("- serve emulated devices as real /dev nodes");
         g_autoptr(GError) error = NULL;
+        if (ck_registry_load_default_modules(&error) < 0)
+                return fail("default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
         g_autofree char *help = types_help();
 
         g_option_context_add_main_entries(ctx, entries, NULL);
