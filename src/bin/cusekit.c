@@ -3,6 +3,8 @@
  * cusekit: the command line of cusekitd's control interface.
  *   cusekit [--socket PATH | --major N] [--json] COMMAND ...
  */
+#include "cusekit-abi.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -370,6 +372,7 @@ static const struct {
         { "set", cmd_set, "set DEVICE NAME VALUE     set device state" },
         { "fault", cmd_fault, "fault add|list|clear ...  inject faults (cusekit fault --help)" },
         { "trace", cmd_trace, "trace [--follow] [-n N]   requests served" },
+        { "abi", cusekit_abi, "abi MODULE.so|TYPE [--table|--header|--check]  a family's ioctl ABI (no daemon)" },
 };
 
 int main(int argc, char **argv)
@@ -406,6 +409,8 @@ int main(int argc, char **argv)
                 i++;
         if (i == G_N_ELEMENTS(commands))
                 return fail("unknown command '%s' (see --help)", argv[1]);
+        if (commands[i].run == cusekit_abi)    /* needs no daemon */
+                return commands[i].run(argc - 1, argv + 1);
 
         if (bus) {
                 if (strcmp(bus, "session") == 0 || strcmp(bus, "system") == 0)
