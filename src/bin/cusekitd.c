@@ -295,7 +295,7 @@ static gboolean on_quit(gpointer loop)
         return G_SOURCE_CONTINUE;
 }
 
-/* Loaded while parsing, so that a later --help lists their types. */
+/* Loaded while parsing, so that --help lists their types too. */
 static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
 {
         if (ck_registry_load_module(value, error) < 0) {
@@ -331,10 +331,13 @@ static char *types_help(void)
 int main(int argc, char **argv)
 {
         __attribute__((cleanup(options_clear))) struct options o = { .major = -1, .first_minor = -1, .trace_size = -1 };
+        gboolean show_help = FALSE;
         const GOptionEntry entries[] = {
+                /* ours, not GLib's: printed after every --module has loaded */
+                { "help", 'h', 0, G_OPTION_ARG_NONE, &show_help, "Show this help and the device types", NULL },
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
-                { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, on_module, "Load device types from a module (repeatable; before --help to list them)", "PATH.so" },
+                { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, on_module, "Load device types from a module (repeatable)", "PATH.so" },
                 { "major", 0, 0, G_OPTION_ARG_INT, &o.major, "Char major shared by all nodes (default 120; 0: one dynamic major each)", "N" },
                 { "first-minor", 0, 0, G_OPTION_ARG_INT, &o.first_minor, "Minor of the first node; the rest follow (default 0)", "N" },
                 { "runas", 'u', 0, G_OPTION_ARG_STRING, &o.runas, "Drop to USER once the nodes exist", "USER" },
@@ -355,12 +358,18 @@ int main(int argc, char **argv)
         g_autoptr(GError) error = NULL;
         if (ck_registry_load_default_modules(&error) < 0)
                 return fail("default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
-        g_autofree char *help = types_help();
 
         g_option_context_add_main_entries(ctx, entries, NULL);
-        g_option_context_set_description(ctx, help);
+        g_option_context_set_help_enabled(ctx, FALSE);
         if (!g_option_context_parse(ctx, &argc, &argv, &error))
                 return fail("%s (see --help)", error->message);
+        if (show_help) {
+                g_autofree char *types = types_help();
+                g_option_context_set_description(ctx, types);
+                g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+                fputs(help, stdout);
+                return EXIT_SUCCESS;
+        }
         if (argc > 1)
                 return fail("unexpected argument '%s' (see --help)", argv[1]);
 

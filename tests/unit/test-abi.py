@@ -23,7 +23,7 @@ results = []
 
 def abi(*args, env=None):
     p = subprocess.run([cli, 'abi'] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       env=dict(os.environ, CUSEKIT_MODULE_PATH='', **(env or {})))
+                       env=dict(os.environ, **dict({'CUSEKIT_MODULE_PATH': ''}, **(env or {}))))
     return p.returncode, p.stdout
 
 
