@@ -370,10 +370,39 @@ struct ck_device_type {
         const struct ck_sysfs_class *sysfs;
 };
 
-/* Makes a device type known to the daemon and the tests. */
-#define CK_DEVICE_TYPE_REGISTER(type)                                          \
-        static const struct ck_device_type *const ck__register_##type          \
-                __attribute__((used, section("ck_device_types"), aligned(sizeof(void *)))) = &(type)
+/* --- registering device types --- */
+
+/* The device-author API this header describes.  A loader refuses a module
+ * built for another version: bumped whenever a struct above or a
+ * function's meaning changes incompatibly. */
+#define CUSEKIT_DEVICE_API_VERSION 1
+
+/* What CK_DEVICE_TYPE_REGISTER hands the registry.  .api_version stays the
+ * first member in every version, so any loader can read it. */
+struct ck_device_registration {
+        uint32_t api_version;         /* CUSEKIT_DEVICE_API_VERSION the family was built with */
+        uint32_t type_size;           /* sizeof(struct ck_device_type) it was built with */
+        const struct ck_device_type *type;
+};
+
+/* Called by CK_DEVICE_TYPE_REGISTER's constructor, never directly: the
+ * program (linked in) or the module loader (a module being loaded) checks
+ * and indexes the type. */
+void ck_register_device_type(const struct ck_device_registration *reg);
+
+/* Makes a device type known: the one way for a family linked into cusekit
+ * and for a module (a shared object given to cusekitd --module) alike. */
+#define CK_DEVICE_TYPE_REGISTER(var)                                           \
+        __attribute__((constructor)) static void ck__register_##var(void)      \
+        {                                                                      \
+                static const struct ck_device_registration reg = {             \
+                        .api_version = CUSEKIT_DEVICE_API_VERSION,             \
+                        .type_size = sizeof(struct ck_device_type),            \
+                        .type = &(var),                                        \
+                };                                                             \
+                ck_register_device_type(&reg);                                 \
+        }                                                                      \
+        extern void ck__registered_##var(void)
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
  * command, and the count of arguments are handled for every row alike,
  * before any daemon is reached.
  */
+#include "cusekit-abi.h"
 #include "cusekit-run.h"
 
 #include <errno.h>
@@ -513,6 +514,8 @@ static const struct command commands[] = {
           .max_args = 3, .options = fault_options, .run = cmd_fault },
         { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
           .run = cmd_trace },
+        { .name = "abi", .args = "MODULE.so|TYPE", .summary = "a family's ioctl ABI: --table, --header, --check",
+          .min_args = 1, .max_args = 1, .options = cusekit_abi_options, .no_daemon = TRUE, .run = cusekit_abi },
         { .name = "run", .args = "-- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",
           .description = cusekit_run_description, .min_args = 1, .max_args = -1, .options = cusekit_run_options,
           .options_first = TRUE, .no_daemon = TRUE, .run = cusekit_run },
