@@ -227,7 +227,9 @@ enum ck_shape {
 #define CK_REQUEST_AT_N(NAME, index, count)                                    \
         CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME + (index),       \
                 ck_count_max_##NAME ? (count) * sizeof(ck_arg_##NAME) : ck_size_##NAME)
-#define CK_REQUEST_N(NAME, count) CK_REQUEST_AT_N(NAME, 0, count)
+#define CK_REQUEST_N(NAME, count)                                              \
+        CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME,                 \
+                ck_count_max_##NAME ? (count) * sizeof(ck_arg_##NAME) : ck_size_##NAME)
 /* For a family that mirrors a kernel ABI, after including the kernel's
  * header: every row's number must equal the kernel macro of the same name
  * (here NAME is used both pasted, for our facts, and expanded, for theirs). */
