@@ -4,6 +4,7 @@
 #include "atom/atom-abi.h"
 #include "fifo/fifo-abi.h"
 #include "spi/spi-abi.h"
+#include "tty/tty-abi.h"   /* <asm/termios.h>: the kernel's termios, not the C library's */
 #include "cusekit-private.h"
 
 #include <linux/ioctl.h>
@@ -12,7 +13,6 @@
 #include <linux/spi/spidev.h>
 #include <linux/watchdog.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 struct expected {
         const char *name;
@@ -79,7 +79,7 @@ static const struct expected expected_i2c[] = {
         { "I2C_SMBUS", I2C_SMBUS },
 };
 
-/* FIONREAD from the C library's own headers */
+/* FIONREAD from the kernel's <asm/ioctls.h> */
 static const struct expected expected_fifo[] = {
         { "FIONREAD", FIONREAD },
         { "FIFO_RESET", _IO(0xCF, 0x01) },
@@ -101,6 +101,20 @@ static const struct expected expected_spi[] = {
         { "SPI_IOC_WR_MODE32", SPI_IOC_WR_MODE32 },
 };
 
+static const struct expected expected_tty[] = {
+        { "TCGETS", TCGETS }, { "TCSETS", TCSETS }, { "TCSETSW", TCSETSW }, { "TCSETSF", TCSETSF },
+        { "TCGETA", TCGETA }, { "TCSETA", TCSETA }, { "TCSETAW", TCSETAW }, { "TCSETAF", TCSETAF },
+        { "TCSBRK", TCSBRK }, { "TCXONC", TCXONC }, { "TCFLSH", TCFLSH }, { "TIOCEXCL", TIOCEXCL },
+        { "TIOCNXCL", TIOCNXCL }, { "TIOCOUTQ", TIOCOUTQ }, { "TIOCGWINSZ", TIOCGWINSZ },
+        { "TIOCSWINSZ", TIOCSWINSZ }, { "TIOCMGET", TIOCMGET }, { "TIOCMBIS", TIOCMBIS },
+        { "TIOCMBIC", TIOCMBIC }, { "TIOCMSET", TIOCMSET }, { "TIOCGSOFTCAR", TIOCGSOFTCAR },
+        { "TIOCSSOFTCAR", TIOCSSOFTCAR }, { "TIOCINQ", TIOCINQ }, { "TIOCGSERIAL", TIOCGSERIAL },
+        { "TIOCSSERIAL", TIOCSSERIAL }, { "TIOCGETD", TIOCGETD }, { "TIOCSETD", TIOCSETD },
+        { "TIOCSBRK", TIOCSBRK }, { "TIOCCBRK", TIOCCBRK }, { "TCGETS2", TCGETS2 }, { "TCSETS2", TCSETS2 },
+        { "TCSETSW2", TCSETSW2 }, { "TCSETSF2", TCSETSF2 }, { "TCSBRKP", TCSBRKP },
+        { "TIOCSERGETLSR", TIOCSERGETLSR }, { "TIOCGICOUNT", TIOCGICOUNT }, { "TIOCGEXCL", TIOCGEXCL },
+};
+
 static const struct {
         const char *type;
         const struct expected *list;
@@ -113,6 +127,7 @@ static const struct {
         { "i2c", expected_i2c, G_N_ELEMENTS(expected_i2c) },
         { "fifo", expected_fifo, G_N_ELEMENTS(expected_fifo) },
         { "spi", expected_spi, G_N_ELEMENTS(expected_spi) },
+        { "tty", expected_tty, G_N_ELEMENTS(expected_tty) },
 };
 
 static void test_requests_match_kernel_macros(void)
