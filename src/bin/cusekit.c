@@ -3,6 +3,8 @@
  * cusekit: the command line of cusekitd's control interface.
  *   cusekit [--socket PATH | --major N] [--json] COMMAND ...
  */
+#include "cusekit-run.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -370,6 +372,7 @@ static const struct {
         { "set", cmd_set, "set DEVICE NAME VALUE     set device state" },
         { "fault", cmd_fault, "fault add|list|clear ...  inject faults (cusekit fault --help)" },
         { "trace", cmd_trace, "trace [--follow] [-n N]   requests served" },
+        { "run", NULL, "run [OPTION...] -- PROGRAM [ARGS...]  PROGRAM with emulated devices, no root (cusekit run --help)" },
 };
 
 int main(int argc, char **argv)
@@ -401,6 +404,9 @@ int main(int argc, char **argv)
                 return fail("%s (see --help)", error->message);
         if (argc < 2)
                 return fail("no command (see --help)");
+        /* run hosts its own devices: no daemon to reach */
+        if (strcmp(argv[1], "run") == 0)
+                return cusekit_run(argc - 1, argv + 1);
         size_t i = 0;
         while (i < G_N_ELEMENTS(commands) && strcmp(commands[i].name, argv[1]) != 0)
                 i++;
@@ -430,6 +436,9 @@ int main(int argc, char **argv)
                 g_object_unref(conn);
                 return r;
         }
+        /* inside `cusekit run`, its own devices */
+        if (!socket && g_getenv("CUSEKIT_CONTROL") && g_getenv("CUSEKIT_CONTROL")[0])
+                socket = g_strdup(g_getenv("CUSEKIT_CONTROL"));
         if (!socket)
                 socket = g_strdup_printf("/run/cusekit/control-%d.sock", major);
         if (access(socket, F_OK) < 0)
