@@ -762,6 +762,23 @@ const char *ck_sysfs_root(const struct ck_sysfs *s)
         return s->root;
 }
 
+bool ck_sysfs_lookup(const struct ck_sysfs *s, const char *path, char **ret_real, struct stat *ret_st)
+{
+        struct stat st;
+
+        if (strncmp(path, "/sys", 4) != 0 || (path[4] != '\0' && path[4] != '/') ||
+            g_hash_table_contains(s->host, path))
+                return false;
+        g_autofree char *real = real_path(s, path);
+        if (lstat(real, &st) < 0)
+                return false;
+        if (ret_real)
+                *ret_real = g_steal_pointer(&real);
+        if (ret_st)
+                *ret_st = st;
+        return true;
+}
+
 const char *ck_sysfs_program_path(const struct ck_sysfs *s, const char *real_path)
 {
         size_t n = strlen(s->root);

@@ -395,6 +395,23 @@ static void test_host_merge(struct fixture *fx, gconstpointer data)
         assert_merged(fx, "/sys/class/rtc", (const char *const[]){ "rtc7", NULL });
         assert_merged(fx, "/sys/class/watchdog", (const char *const[]){ "watchdog7", NULL });
         assert_merged(fx, "/sys/devices/virtual/watchdog", (const char *const[]){ "watchdog7", NULL });
+        /* what a resolver asks at each step */
+        struct stat st;
+        g_autofree char *got = NULL;
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, "/sys/class/rtc/rtc7", &got, &st));
+        g_assert_true(S_ISLNK(st.st_mode));
+        g_autofree char *expect = real(fx, "/sys/class/rtc/rtc7");
+        g_assert_cmpstr(got, ==, expect);
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, "/sys", NULL, &st));
+        g_assert_true(S_ISDIR(st.st_mode));
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, RTC_DIR "/since_epoch", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/class/rtc/rtc8", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/system", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/dev/rtc7", NULL, NULL));
+        if (g_file_test("/sys/block", G_FILE_TEST_IS_DIR))
+                g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/block", NULL, NULL));
+        if (g_file_test("/sys/kernel", G_FILE_TEST_IS_DIR))
+                g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/kernel/mm", NULL, NULL));
         /* ours are not the host's */
         g_assert_false(ck_sysfs_is_host(fx->sysfs, "/sys/class/rtc"));
         g_assert_false(ck_sysfs_is_host(fx->sysfs, "/sys/class/rtc/rtc7"));
