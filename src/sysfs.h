@@ -21,7 +21,8 @@
  *
  * Our attribute files are regular files of the kernel's mode and size
  * (4096), without contents: every one, fixed or not, is served through
- * ck_sysfs_attr_open/show/store().
+ * ck_sysfs_attr_open/show/store().  show() and store() run the families'
+ * code: call them where the devices run (the default main context).
  */
 #pragma once
 
