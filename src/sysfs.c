@@ -525,6 +525,17 @@ static int make_power(struct ck_sysfs *s, const char *dir, struct ck_device *d, 
 
 /* --- one device --- */
 
+/* No empty, "." or ".." component: a path names one place, and inside /sys. */
+static bool path_plain(const char *path)
+{
+        g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+        for (guint i = path[0] == '/' ? 1 : 0; parts[i]; i++)
+                if (!*parts[i] || strcmp(parts[i], ".") == 0 || strcmp(parts[i], "..") == 0)
+                        return false;
+        return true;
+}
+
 /* A path of an entry: "device/..." is in the parent's directory. */
 static char *entry_path(const char *dir, const char *parent_dir, const char *path, const char *name)
 {
@@ -579,10 +590,14 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
         g_autofree char *parent_dir = NULL, *dir = NULL;
         int r;
 
-        if (!cls->name || !*cls->name || strchr(cls->name, '/'))
+        if (!cls->name || !*cls->name || strchr(cls->name, '/') || !path_plain(cls->name))
                 return fail(error, -EINVAL, "class name", cls->name ? cls->name : "(null)");
+        if (!*name || !path_plain(name))
+                return fail(error, -EINVAL, "device name", ck_device_name(d));
         if (cls->parent) {
                 g_autofree char *parent = expand(cls->parent, name);
+                if (!*parent || parent[0] == '/' || !path_plain(parent))
+                        return fail(error, -EINVAL, "parent", parent);
                 parent_dir = g_strconcat("/sys/devices/", parent, NULL);
                 dir = g_strconcat(parent_dir, "/", cls->name, "/", name, NULL);
         } else {
@@ -634,6 +649,8 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                 if (!e->path || !*e->path)
                         return fail(error, -EINVAL, "entry without a path in class", cls->name);
                 g_autofree char *path = entry_path(dir, parent_dir, e->path, name);
+                if (!g_str_has_prefix(path, "/sys/") || !path_plain(path))
+                        return fail(error, -EINVAL, "entry path", path);
                 if ((r = make_entry(s, d, e, path, name, error)) < 0)
                         return r;
         }
@@ -682,13 +699,16 @@ static int merge_dir(struct ck_sysfs *s, const char *path, GError **error)
         return 0;
 }
 
+/* As much as can go goes: an unreadable placeholder is still an empty directory. */
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
         (void)st;
         (void)ftw;
-        if (type == FTW_DP)
-                return rmdir(path) < 0 ? -1 : 0;
-        return unlink(path) < 0 ? -1 : 0;
+        if (type == FTW_DP || type == FTW_DNR)
+                (void)rmdir(path);
+        else
+                (void)unlink(path);
+        return 0;
 }
 
 static void remove_tree(const char *root)

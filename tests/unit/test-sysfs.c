@@ -719,6 +719,24 @@ static void test_lifecycle(void)
         g_autoptr(GDir) empty = g_dir_open(root, 0, NULL);
         g_assert_null(g_dir_read_name(empty));          /* nothing left behind */
 
+        /* a name that would not name one directory */
+        g_autoptr(ck_device) dots = device_new("atom", "..", NULL);
+        g_assert_cmpint(ck_sysfs_new(root, &dots, 1, MAJOR, 0, &s, &error), ==, -EINVAL);
+        g_clear_error(&error);
+        g_autoptr(ck_device) slashed = device_new("atom", "sub/atom2", NULL);
+        g_assert_cmpint(ck_sysfs_new(root, &slashed, 1, MAJOR, 0, &s, &error), ==, 0);
+        g_assert_no_error(error);
+        /* kobject names: '/' becomes '!'; DEVNAME keeps the node's path */
+        g_autofree char *bang = g_build_filename(root, "sys/class/cuse/sub!atom2", NULL);
+        g_autofree char *text = g_file_read_link(bang, NULL);
+        g_assert_cmpstr(text, ==, "../../devices/virtual/cuse/sub!atom2");
+        g_autofree char *uevent = g_build_filename(bang, "uevent", NULL);
+        char page[CK_SYSFS_PAGE];
+        ssize_t n = ck_sysfs_attr_show(ck_sysfs_attr_at(s, uevent), page, sizeof(page));
+        g_assert_cmpint(n, >, 0);
+        g_assert_cmpstr(page, ==, "MAJOR=120\nMINOR=0\nDEVNAME=sub/atom2\n");
+        g_clear_pointer(&s, ck_sysfs_free);
+
         /* a ROOT that already has a sys is not taken (nor removed) */
         g_autofree char *sys = g_build_filename(root, "sys", NULL);
         g_assert_cmpint(g_mkdir(sys, 0700), ==, 0);
