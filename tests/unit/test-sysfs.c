@@ -684,6 +684,10 @@ static void test_open_write_rules(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_RDONLY, false), ==, -EACCES);
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_RDONLY, true), ==, 0);
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_WRONLY, true), ==, -EACCES);
+        g_assert_cmpint(ck_sysfs_attr_open(waiting, O_PATH, false), ==, 0);
+        /* access mode 3 (ioctl only): both permissions, no kernfs check */
+        g_assert_cmpint(ck_sysfs_attr_open(since, 3, false), ==, -EACCES);
+        g_assert_cmpint(ck_sysfs_attr_open(since, 3, true), ==, 0);
 
         /* a write to an attribute without store: EIO (dev_attr_store) */
         g_assert_cmpint(ck_sysfs_attr_store(since, "5", 1), ==, -EIO);
