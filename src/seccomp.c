@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "pipeline.h"
 #include "resolve.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,8 @@
 /* include/linux/fcntl.h, fs.h: not in the uapi headers */
 #define OPEN_HOW_SIZE_VER0 24
 #define SEEK_MAX SEEK_HOLE
+/* the kernel sets it in f_flags on 64-bit; glibc defines O_LARGEFILE as 0 there */
+#define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
 
@@ -58,6 +61,7 @@ enum op {
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         /* compat (i386) calls: ours only to refuse */
         OP_COMPAT_PATH, OP_COMPAT_FD,
 };
@@ -72,6 +76,9 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
         { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
+        /* ls -l asks a node for its xattrs: the host has no such file */
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
 };
 
 /* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
@@ -190,7 +197,7 @@ struct served {
         int wd;                   /* inotify watch */
         struct ck_file *file;     /* DEVICE */
         int shown;                /* what the pipe shows: 0 empty, 1 a byte, 2 full */
-        void *attr;               /* ATTR */
+        struct ck_sysfs_attr *attr;  /* ATTR */
 };
 
 struct parked {
@@ -212,7 +219,7 @@ struct ck_seccomp {
         GHashTable *nodes;        /* struct ck_device * -> struct node * */
         struct ck_resolver *resolver;
         char *work_dir;
-        const struct ck_seccomp_attrs *attrs;
+        struct ck_sysfs *sysfs;
         unsigned major;
         mode_t node_mode;
         uid_t node_uid;
@@ -798,23 +805,29 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
 /* An overlay file or a host file reached through the overlay: opened here. */
 static void open_real(struct ck_seccomp *s, struct client *c, const struct ck_resolved *res, int flags, mode_t mode)
 {
-        void *attr = res->kind == CK_RESOLVED_OVERLAY && s->attrs ? s->attrs->lookup(s->attrs->userdata, res->real)
-                                                                : NULL;
+        struct ck_sysfs_attr *attr = res->kind == CK_RESOLVED_OVERLAY ? ck_sysfs_attr_at(s->sysfs, res->real) : NULL;
         if (!attr) {
                 int fd = open(res->real, flags | O_CLOEXEC, mode);
                 return fd < 0 ? reply(c, -errno) : reply_fd(c, fd, flags);
         }
 
-        /* kernfs_fop_open(): no writing without a store, whoever asks */
-        if ((flags & O_ACCMODE) != O_RDONLY && !s->attrs->writable(attr))
-                return reply(c, -EACCES);
         if (flags & O_DIRECTORY)
                 return reply(c, -ENOTDIR);
-        /* What this open reads is shown now, as sysfs shows it at the first read. */
-        char text[4096];
-        ssize_t len = s->attrs->show(attr, text, sizeof(text));
+        struct creds cr;
+        int r = read_creds(c->pid, &cr);
+        if (r < 0)
+                return reply(c, r);
+        bool privileged = cr.fsuid == 0;
+        g_array_unref(cr.groups);
+        r = ck_sysfs_attr_open(attr, flags, privileged);
+        if (r < 0)
+                return reply(c, r);
+        /* What this open reads is shown now, as sysfs shows it at the first
+         * read; a write-only attribute has nothing to show. */
+        char text[CK_SYSFS_PAGE];
+        ssize_t len = (flags & O_ACCMODE) == O_WRONLY ? 0 : ck_sysfs_attr_show(attr, text, sizeof(text));
         if (len < 0)
-                return reply(c, (int)len);
+                len = 0;
         struct stat st;
         if (stat(res->real, &st) < 0)
                 return reply(c, -errno);
@@ -1033,6 +1046,18 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
+/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        ck_resolved_clear(&res);
+        reply(c, list ? 0 : -ENODATA);
+}
+
 /* --- read, write --- */
 
 /* The client's iovec array as regions; -errno as readv(2) gives it. */
@@ -1174,7 +1199,7 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
         if (r < 0)
                 return reply(c, r);
         if (sv->kind == SERVED_ATTR)
-                return reply(c, s->attrs->store(sv->attr, (const char *)s->buf->data, size));
+                return reply(c, ck_sysfs_attr_store(sv->attr, s->buf->data, size));
         guint delay_ms = 0;
         ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, &delay_ms);
         node_refresh(node_of(s, sv->file->device));
@@ -1278,7 +1303,7 @@ static void do_fcntl(struct ck_seccomp *s, struct client *c, struct served *sv, 
         struct ck_file *f = sv->file;
 
         if (cmd == F_GETFL)
-                return reply(c, f->flags | O_LARGEFILE);
+                return reply(c, f->flags | KERNEL_O_LARGEFILE);
         if (cmd != F_SETFL)
                 return reply_continue(c);    /* descriptor flags, locks, owners, dup: native */
         int flags = (int)arg;
@@ -1368,6 +1393,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
                 return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
         }
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
+                                op == OP_LISTXATTR || op == OP_LLISTXATTR);
         case OP_COMPAT_PATH: {
                 uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
                 int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;
@@ -1429,7 +1460,7 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
         s->inotify = -1;
         s->devices = g_ptr_array_ref(devices);
         s->work_dir = g_strdup(o->work_dir);
-        s->attrs = o->attrs;
+        s->sysfs = o->sysfs;
         s->major = o->major;
         s->node_mode = o->node_mode ? o->node_mode : 0600;
         s->node_uid = getuid();
@@ -1440,7 +1471,7 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
         s->nodes = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)node_free);
         s->buf = g_byte_array_new();
         ck_ioctl_reply_init(&s->reply);
-        s->resolver = ck_resolver_new(o->overlay_root, devices);
+        s->resolver = ck_resolver_new(o->sysfs, devices);
 
         if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0) {
                 int e = errno;

@@ -13,25 +13,11 @@
 
 #include <sys/types.h>
 
-/* How overlay files that are attributes (sysfs) are served. */
-struct ck_seccomp_attrs {
-        /* The attribute behind @real_path, or NULL: a plain file. */
-        void *(*lookup)(void *userdata, const char *real_path);
-        /* The contents a new open sees; -errno to fail the open. */
-        ssize_t (*show)(void *attr, char *buf, size_t size);
-        /* NULL store: writing is refused. */
-        bool (*writable)(void *attr);
-        ssize_t (*store)(void *attr, const char *buf, size_t len);
-        void *userdata;
-};
-
 struct ck_seccomp_options {
         /* A private, empty directory this transport owns while it runs: the
-         * stand-in descriptors live there, and the overlay tree (if any) in
-         * @overlay_root, which should be inside it. */
+         * stand-in descriptors live there. */
         const char *work_dir;
-        const char *overlay_root;          /* NULL: no overlay */
-        const struct ck_seccomp_attrs *attrs;
+        struct ck_sysfs *sysfs;            /* the emulated /sys; NULL: none */
         unsigned major;                    /* node numbers: major:first_minor+i */
         unsigned first_minor;
         mode_t node_mode;                  /* 0: 0600 */

@@ -197,7 +197,9 @@ static int handle_WDIOC_GETTEMP(struct ck_call *c, int *out)
         return 0;
 }
 
-/* Unknown option bits are ignored, as the kernel does. */
+/* Unknown option bits are ignored, as the kernel does; but with neither
+ * DISABLECARD nor ENABLECARD the request is left unhandled (-ENOIOCTLCMD,
+ * drivers/watchdog/watchdog_dev.c:746-773, and vfs_ioctl()), which the caller sees as ENOTTY. */
 static int validate_WDIOC_SETOPTIONS(struct ck_call *c, const struct ck_untrusted *u, int *ret)
 {
         return validate_int(u, ret);
@@ -215,7 +217,7 @@ static int handle_WDIOC_SETOPTIONS(struct ck_call *c, const int *in)
         }
         if (val & WDIOS_ENABLECARD)
                 return wd_start(w);
-        return 0;
+        return val & WDIOS_DISABLECARD ? 0 : -ENOTTY;
 }
 
 static int handle_WDIOC_KEEPALIVE(struct ck_call *c)

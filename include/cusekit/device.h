@@ -50,7 +50,9 @@ uint64_t ck_untrusted_value(const struct ck_untrusted *u);
  * them with ck_call_input(); accepted inputs are numbered 0, 1, ... */
 int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u);
 
-/* Nested input: @len bytes at client address @uaddr. */
+/* Nested input: @len bytes at client address @uaddr.  *ret is NULL
+ * unless it returns 0.  On an ioctl not declared NESTED: -EIO (a bug of
+ * the family: that call fails with EIO, logged once; the daemon goes on). */
 int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len,
                   const struct ck_untrusted **ret);
 /* Nested output: the handler fills @len bytes that go to @uaddr; numbered
@@ -63,6 +65,9 @@ void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
 struct ck_file *ck_call_file(struct ck_call *c);
 struct ck_device *ck_call_device(struct ck_call *c);
 pid_t ck_call_pid(struct ck_call *c);
+/* The kernel's capable(@cap) for the calling process (CAP_* of
+ * <linux/capability.h>): its effective set, in the daemon's user namespace. */
+gboolean ck_call_capable(struct ck_call *c, int cap);
 
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
@@ -333,6 +338,9 @@ extern const struct ck_sysfs_class ck_sysfs_cuse;
  * -EINVAL (not a number) or -ERANGE (does not fit) as there. */
 int ck_sysfs_kstrtoull(const char *buf, unsigned base, unsigned long long *ret);
 int ck_sysfs_kstrtoll(const char *buf, unsigned base, long long *ret);
+/* Joins the values of a repeated key (key=a,key=b on the command line,
+ * key=a;b in a config file): a character no value can hold. */
+#define CK_LIST_SEPARATOR "\x1f"
 
 /* --- the device type --- */
 struct ck_device_type {
@@ -341,7 +349,7 @@ struct ck_device_type {
         const struct ck_ioctl *ioctls;
         size_t n_ioctls;
         const char *const *params;    /* accepted key=value keys, NULL-terminated */
-        const char *const *list_params; /* of those, the ones that may repeat: values joined by ';' */
+        const char *const *list_params; /* of those, the ones that may repeat: values joined by CK_LIST_SEPARATOR */
         const struct ck_struct_desc *const *structs;  /* field names of argument types, NULL-terminated */
         size_t priv_size;             /* per device, zeroed */
         size_t file_priv_size;        /* per open, zeroed */

@@ -6,6 +6,7 @@
 #include "cusekit-run.h"
 #include "host.h"
 #include "seccomp.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,9 @@
 #define EXIT_RUN_FAILED 125
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
+
+/* The nodes' numbers, as cusekitd's default gives its CUSE nodes. */
+#define NODE_MAJOR 120
 
 /* cusekitd's own keys of a shared config file: accepted, not used here. */
 static const char *const cusekitd_keys[] = {
@@ -212,7 +216,7 @@ static void remove_tree(const char *path)
         g_rmdir(path);
 }
 
-static const char run_description[] =
+const char cusekit_run_description[] =
         "Runs PROGRAM with the devices at /dev/NAME, for it and every process it\n"
         "starts (a real node of that name is shadowed for them, never touched).\n"
         "It exits with PROGRAM's status (128+N when a signal N ended it; 125 when\n"
@@ -228,34 +232,28 @@ static const char run_description[] =
         "'cusekit set/fault/trace ...' works from inside (and, with --socket, from\n"
         "outside). Device specs and config files are cusekitd's (see cusekitd --help).";
 
+static char **devices;
+static char *config;
+static char *state_dir;
+static char *control_socket;
+static char *trace_size;
+static gboolean verbose;
+
+const GOptionEntry cusekit_run_options[] = {
+        { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &devices, "Emulate a device (repeatable)", "TYPE:NAME[,key=value...]" },
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Read devices and settings from FILE (cusekitd's format)", "FILE" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep persistent device state in DIR across runs", "DIR" },
+        { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &control_socket, "Control socket (default: in the run's private directory; 'none': no control)", "PATH" },
+        { "trace-size", 0, 0, G_OPTION_ARG_STRING, &trace_size, "Requests kept in the trace ring (default 4096; 0: no trace)", "N" },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say where the control socket is, and what was served", NULL },
+        { 0 },
+};
+
 int cusekit_run(int argc, char **argv)
 {
-        g_auto(GStrv) devices = NULL;
-        g_autofree char *config = NULL;
-        g_autofree char *state_dir = NULL;
-        g_autofree char *control_socket = NULL;
-        g_autofree char *trace_size = NULL;
-        gboolean verbose = FALSE;
-        const GOptionEntry entries[] = {
-                { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &devices, "Emulate a device (repeatable)", "TYPE:NAME[,key=value...]" },
-                { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Read devices and settings from FILE (cusekitd's format)", "FILE" },
-                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep persistent device state in DIR across runs", "DIR" },
-                { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &control_socket, "Control socket (default: in the run's private directory; 'none': no control)", "PATH" },
-                { "trace-size", 0, 0, G_OPTION_ARG_STRING, &trace_size, "Requests kept in the trace ring (default 4096; 0: no trace)", "N" },
-                { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say where the control socket is, and what was served", NULL },
-                { 0 },
-        };
-        g_autoptr(GOptionContext) ctx = g_option_context_new("[OPTION...] -- PROGRAM [ARGS...] - run PROGRAM with emulated devices");
         g_autoptr(GError) error = NULL;
-
-        g_option_context_add_main_entries(ctx, entries, NULL);
-        g_option_context_set_description(ctx, run_description);
-        g_option_context_set_strict_posix(ctx, TRUE);
-        g_autofree char *prgname = g_strdup("cusekit run");
-        g_set_prgname(prgname);
-        if (!g_option_context_parse(ctx, &argc, &argv, &error))
-                return fail(EXIT_RUN_FAILED, "%s (see --help)", error->message);
         int first = 1;
+
         if (first < argc && strcmp(argv[first], "--") == 0)
                 first++;
         if (first >= argc)
@@ -294,10 +292,19 @@ int cusekit_run(int argc, char **argv)
                 g_autoptr(GPtrArray) list = g_ptr_array_new();
                 for (guint i = 0; i < ck_host_n_devices(host); i++)
                         g_ptr_array_add(list, ck_host_device(host, i));
-                g_autofree char *overlay = g_build_filename(work_dir, "root", NULL);
+                /* the /sys the devices' real drivers would show, merged with the host's */
+                g_autofree char *root = g_build_filename(work_dir, "root", NULL);
+                g_autoptr(ck_sysfs) sysfs = NULL;
+                if (g_mkdir(root, 0700) < 0 ||
+                    ck_sysfs_new(root, (struct ck_device *const *)list->pdata, list->len, NODE_MAJOR, 0, &sysfs,
+                                 &error) < 0) {
+                        fail(EXIT_RUN_FAILED, "emulated /sys: %s", error ? error->message : g_strerror(errno));
+                        goto out;
+                }
                 const struct ck_seccomp_options options = {
                         .work_dir = work_dir,
-                        .major = 120,
+                        .sysfs = sysfs,
+                        .major = NODE_MAJOR,
                         .first_minor = 0,
                 };
                 g_autoptr(ck_seccomp) transport = NULL;
