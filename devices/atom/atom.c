@@ -375,6 +375,7 @@ static const struct ck_struct_desc *const atom_structs[] = {
                 .read = atom_read,                                             \
                 .write = atom_write,                                           \
                 .poll = atom_poll,                                             \
+                .sysfs = &ck_sysfs_cuse,      /* no kernel driver: a CUSE node's */ \
         }
 
 const struct ck_device_type ck_device_type_atom =

@@ -8,6 +8,9 @@
  * command, and the count of arguments are handled for every row alike,
  * before any daemon is reached.
  */
+#include "cusekit-abi.h"
+#include "cusekit-run.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <locale.h>
@@ -499,6 +502,7 @@ struct command {
         const GOptionEntry *options;   /* its own options, or NULL */
         gboolean options_first;        /* options end at the first argument (e.g. a program to run) */
         gboolean no_daemon;            /* runs without reaching cusekitd */
+        const char *description;       /* --help's text after the options, or NULL */
         int (*run)(int argc, char **argv);   /* argv[0] is the command; options are parsed */
 };
 
@@ -514,6 +518,11 @@ static const struct command commands[] = {
           .max_args = 3, .options = fault_options, .run = cmd_fault },
         { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
           .run = cmd_trace },
+        { .name = "abi", .args = "MODULE.so|TYPE", .summary = "a family's ioctl ABI: --table, --header, --check",
+          .min_args = 1, .max_args = 1, .options = cusekit_abi_options, .no_daemon = TRUE, .run = cusekit_abi },
+        { .name = "run", .args = "-- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",
+          .description = cusekit_run_description, .min_args = 1, .max_args = -1, .options = cusekit_run_options,
+          .options_first = TRUE, .no_daemon = TRUE, .run = cusekit_run },
 };
 
 static char *socket_path;
@@ -557,8 +566,11 @@ static int connect_daemon(void)
         guint64 major = 120;
         if (major_text && !g_ascii_string_to_unsigned(major_text, 10, 0, 4095, &major, NULL))
                 return fail("--major %s: must be a whole number from 0 to 4095", major_text);
+        /* inside `cusekit run`, its own devices */
+        const char *run_socket = g_getenv("CUSEKIT_CONTROL");
         g_autofree char *socket = socket_path ? g_strdup(socket_path)
-                                              : g_strdup_printf("/run/cusekit/control-%u.sock", (unsigned)major);
+                                  : run_socket && run_socket[0] && !major_text ? g_strdup(run_socket)
+                                  : g_strdup_printf("/run/cusekit/control-%u.sock", (unsigned)major);
         if (access(socket, F_OK) < 0)
                 return fail("cusekitd is not running: no control socket at %s (start it, or give --socket/--major)",
                             socket);
@@ -583,6 +595,8 @@ static int run_command(const struct command *c, int argc, char **argv)
         g_autoptr(GError) error = NULL;
 
         g_option_context_set_summary(ctx, c->summary);
+        if (c->description)
+                g_option_context_set_description(ctx, c->description);
         if (c->options)
                 g_option_context_add_main_entries(ctx, c->options, NULL);
         /* the global options, before or after the command */

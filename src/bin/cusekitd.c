@@ -346,6 +346,16 @@ static gboolean on_quit(gpointer loop)
         return G_SOURCE_CONTINUE;
 }
 
+/* Loaded while parsing, so that --help lists their types too. */
+static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
+{
+        if (ck_registry_load_module(value, error) < 0) {
+                g_prefix_error(error, "--module: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static char *types_help(void)
 {
         GString *s = g_string_new("Device types:\n");
@@ -361,8 +371,10 @@ static char *types_help(void)
         g_string_append(s,
                 "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
                 "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile,\n"
-                "control-socket, control-mode, state-dir, state-interval, trace-size, bus, bus-name;\n"
+                "control-socket, control-mode, state-dir, state-interval, trace-size, bus, bus-name, modules;\n"
                 "and one [device NAME] group per device with type=TYPE and its keys.\n"
+                "Modules: every *.so in $CUSEKIT_MODULE_PATH (colon-separated directories), by default\n"
+                CK_MODULE_DIR ", then each --module.\n"
                 "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
         return g_string_free(s, FALSE);
 }
@@ -370,9 +382,13 @@ static char *types_help(void)
 int main(int argc, char **argv)
 {
         __attribute__((cleanup(options_clear))) struct options o = { 0 };
+        gboolean show_help = FALSE;
         const GOptionEntry entries[] = {
+                /* ours, not GLib's: printed after every --module has loaded */
+                { "help", 'h', 0, G_OPTION_ARG_NONE, &show_help, "Show this help and the device types", NULL },
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
+                { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, on_module, "Load device types from a module (repeatable)", "PATH.so" },
                 { "major", 0, 0, G_OPTION_ARG_STRING, &o.major, "Char major shared by all nodes (default 120; 0: one dynamic major each)", "N" },
                 { "first-minor", 0, 0, G_OPTION_ARG_STRING, &o.first_minor, "Minor of the first node; the rest follow (default 0)", "N" },
                 { "runas", 'u', 0, G_OPTION_ARG_STRING, &o.runas, "Drop to USER once the nodes exist", "USER" },
@@ -393,14 +409,21 @@ int main(int argc, char **argv)
         };
         g_autoptr(GOptionContext) ctx = g_option_context_new("- serve emulated devices as real /dev nodes");
         g_autoptr(GError) error = NULL;
-        g_autofree char *help = NULL;
 
         setlocale(LC_ALL, "");   /* GLib's messages in the user's charset, with real quotes */
-        help = types_help();
+        if (ck_registry_load_default_modules(&error) < 0)
+                return fail("default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
         g_option_context_add_main_entries(ctx, entries, NULL);
-        g_option_context_set_description(ctx, help);
+        g_option_context_set_help_enabled(ctx, FALSE);
         if (!g_option_context_parse(ctx, &argc, &argv, &error))
                 return fail("%s (see --help)", error->message);
+        if (show_help) {
+                g_autofree char *types = types_help();
+                g_option_context_set_description(ctx, types);
+                g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+                fputs(help, stdout);
+                return EXIT_SUCCESS;
+        }
         if (argc > 1)
                 return fail("unexpected argument '%s' (see --help)", argv[1]);
         if (o.log_file && !o.background)
