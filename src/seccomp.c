@@ -906,9 +906,13 @@ static int stat_resolved(struct ck_seccomp *s, const struct ck_resolved *res, bo
         }
         if ((follow ? stat(res->real, ret) : lstat(res->real, ret)) < 0)
                 return -errno;
-        /* sysfs attributes: a page, whatever they hold */
-        if (res->kind == CK_RESOLVED_OVERLAY && S_ISREG(ret->st_mode))
-                ret->st_size = 4096;
+        if (res->kind == CK_RESOLVED_OVERLAY) {
+                /* sysfs is root's, and an attribute a page, whatever it holds */
+                ret->st_uid = 0;
+                ret->st_gid = 0;
+                if (S_ISREG(ret->st_mode))
+                        ret->st_size = CK_SYSFS_PAGE;
+        }
         return 0;
 }
 
@@ -940,10 +944,16 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
         r = stat_resolved(s, &res, follow, &st);
         if (r >= 0 && is_statx && res.kind != CK_RESOLVED_DEVICE) {
                 struct statx stx;
-                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0)
+                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0) {
                         r = -errno;
-                else
+                } else {
+                        if (res.kind == CK_RESOLVED_OVERLAY) {
+                                stx.stx_uid = st.st_uid;
+                                stx.stx_gid = st.st_gid;
+                                stx.stx_size = (__u64)st.st_size;
+                        }
                         reply_statx(c, buf, &stx);
+                }
         } else if (r >= 0 && is_statx) {
                 struct statx stx;
                 stat_to_statx(&st, &stx);
