@@ -781,6 +781,10 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
 
         /* do_dentry_open() drops these from f_flags */
         flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        /* A driver's release runs before close() returns, so an exclusive
+         * device closed just before this open is free again: the IN_CLOSE
+         * of that close is queued by now; take it before judging (EBUSY). */
+        on_inotify(s->inotify, G_IO_IN, s);
         struct ck_file *f = NULL;
         guint delay_ms = 0;
         r = ck_pipeline_open(d, flags, c->pid, &f, &delay_ms);
