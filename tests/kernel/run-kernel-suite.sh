@@ -6,7 +6,7 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${1:?usage: run-kernel-suite.sh BUILD_DIR}" && pwd)
 
-"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-300}" --expose "$here/../.." --expose "$build" \
+"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-540}" --expose "$here/../.." --expose "$build" \
 	-- "$here/guest-tests.sh" "$build" 2>"$build/kernel-suite.err"
 rc=$?
 if [ $rc -eq 125 ]; then
