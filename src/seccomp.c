@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -34,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -1260,6 +1262,12 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return reply(c, 0);
         case FIOQSIZE:
                 return reply(c, -ENOTTY);    /* not a regular file, directory or link */
+        case FIGETBSZ: {
+                /* the block size of the node's file system: /dev's, where the node would be */
+                struct statfs st;
+                flag = statfs("/dev", &st) == 0 && st.f_bsize > 0 ? (int)st.f_bsize : (int)sysconf(_SC_PAGESIZE);
+                return reply(c, write_mem(c, arg, &flag, sizeof(flag)) < 0 ? -EFAULT : 0);
+        }
         default:
                 break;
         }

@@ -32,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +84,13 @@ static const struct explanation explanations[] = {
         { .family = "rtc", .cases = "*read-size0", WHY_CUSE,
           "CUSE answers a zero-size read itself with 0 (fs/fuse/file.c fuse_direct_io: no request for "
           "no bytes); rtc_dev_read() says EINVAL (drivers/rtc/dev.c:150)" },
+        { .family = "rtc", .cases = "*fioasync-o*", WHY_CUSE,
+          "CUSE's front end has no fasync (fs/fuse/cuse.c:181-191), so FIOASYNC is ENOTTY "
+          "(fs/ioctl.c:377-381); rtc_dev_fasync() takes it (drivers/rtc/dev.c:495-500)" },
+        { .family = "rtc", .cases = "*fioasync-on", WHY_CORE,
+          "cusekit's device API has no fasync (no SIGIO to deliver), so FIOASYNC is ENOTTY under every "
+          "transport (fs/ioctl.c:377-381, as for a driver without fasync); rtc_dev_fasync() takes it "
+          "(drivers/rtc/dev.c:495-500)" },
         { .family = "rtc", .cases = "*lseek", WHY_CUSE,
           "CUSE's front end has noop_llseek (fs/fuse/cuse.c:190) and ignores FOPEN_NONSEEKABLE "
           "(cuse_open() never calls fuse_finish_open(), fs/fuse/cuse.c:138); rtc has no_llseek: ESPIPE" },
@@ -127,6 +136,9 @@ static const struct explanation explanations[] = {
         { .family = "i2c", .cases = "*funcs", WHY_CHIP,
           "i2c-stub offers SMBus quick/byte/byte data/word data/I2C block only (drivers/i2c/i2c-stub.c:28-30); "
           "cusekit's adapter also plain I2C, PEC, block and process calls" },
+        { .family = "i2c", .cases = "*smbus-tenbit-quick", WHY_CHIP,
+          "i2c-stub matches the address without I2C_M_TEN (drivers/i2c/i2c-stub.c:133-135): the 10-bit "
+          "address 0x050 reaches its 7-bit chip at 0x50; on a real bus nobody answers it (ENXIO)" },
         { .family = "i2c", .cases = "*absent*", WHY_CHIP,
           "i2c-stub answers an absent address with ENODEV (drivers/i2c/i2c-stub.c:140); a real bus NACKs: ENXIO" },
         { .family = "i2c", .cases = "*rdwr-ok*", WHY_CHIP,
@@ -159,7 +171,7 @@ static const struct explanation *explained(const char *family, const char *name,
                                           bool seccomp)
 {
         for (size_t i = 0; i < G_N_ELEMENTS(explanations); i++)
-                if (strcmp(explanations[i].family, family) == 0 && !(seccomp && explanations[i].kind == WHY_CUSE) &&
+                if (g_str_has_prefix(family, explanations[i].family) && !(seccomp && explanations[i].kind == WHY_CUSE) &&
                     g_pattern_match_simple(explanations[i].cases, name) &&
                     (!explanations[i].emulated || (emulated && g_pattern_match_simple(explanations[i].emulated, emulated))))
                         return &explanations[i];
@@ -220,10 +232,36 @@ static void set_nonblock(int fd, bool on)
         fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
-/* Common to every node: unknown requests, seeking, open flags. */
+/* Common to every node: the VFS's own requests (fs/ioctl.c do_vfs_ioctl()),
+ * seeking, open flags. */
 static void common_cases(struct battery *b, int flags)
 {
         long r;
+        int on = 1, off = 0, v = -1;
+
+        r = CALL(ioctl(b->fd, FIONBIO, &on));
+        emit(b, "fionbio-on", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONBIO, &off));
+        emit(b, "fionbio-off", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONBIO, b->bad));
+        emit(b, "fionbio-badptr", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, &on));
+        emit(b, "fioasync-on", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, &off));
+        emit(b, "fioasync-off", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, b->bad));
+        emit(b, "fioasync-badptr", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONREAD, &v));
+        emit(b, "fionread", r, E, "%d", v);
+        r = CALL(ioctl(b->fd, TCGETS, b->edge));
+        emit(b, "tcgets", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOQSIZE, b->edge));
+        emit(b, "fioqsize", r, E, NULL);
+        v = -1;
+        r = CALL(ioctl(b->fd, FIGETBSZ, &v));
+        emit(b, "figetbsz", r, E, "%d", v);
+        r = CALL(ioctl(b->fd, FIOCLEX, 0));
+        emit(b, "fioclex", r, E, NULL);
 
         r = CALL(lseek(b->fd, 0, SEEK_SET));
         emit(b, "lseek", r, E, "%ld", r);
@@ -479,9 +517,18 @@ static void rtc_battery(struct battery *b, bool nocap)
         wk = (struct rtc_wkalrm){ .enabled = 1, .time = tm_plus(&now, -10) };
         r = CALL(ioctl(b->fd, RTC_WKALM_SET, &wk));
         emit(b, "wkalm-set-past-enabled", r, E, NULL);
+        pf.revents = 0;
+        r = CALL(poll(&pf, 1, 3000));
+        emit(b, "poll-alarm-pending", r, E, "revents=%#x", pf.revents);
         ul = 0;
         r = CALL(rtc_wait_irq(b, 3000, &ul));
         emit(b, "alarm-past-fires", r, E, "%#lx", ul);
+        /* the one-shot alarm is off now; enabling it again fires it again */
+        r = CALL(ioctl(b->fd, RTC_AIE_ON, 0));
+        emit(b, "aie-on-expired-alarm", r, E, NULL);
+        ul = 0;
+        r = CALL(rtc_wait_irq(b, 3000, &ul));
+        emit(b, "alarm-expired-fires-again", r, E, "%#lx", ul);
         r = CALL(ioctl(b->fd, RTC_WKALM_RD, &wk));
         emit(b, "wkalm-rd-after-fire", r, E, "enabled=%u pending=%u", wk.enabled, wk.pending);
         wk = (struct rtc_wkalrm){ .enabled = 1, .time = tm_plus(&now, 2) };
@@ -1013,6 +1060,14 @@ static void i2c_battery(struct battery *b, bool nocap)
         emit(b, "smbus-pec-byte-data-read", r, E, "%#x", d.byte);
         r = CALL(ioctl(b->fd, I2C_PEC, 0ul));
 
+        /* a 10-bit address 0x050 is not the 7-bit chip at 0x50 */
+        r = CALL(ioctl(b->fd, I2C_TENBIT, 1ul));
+        r = CALL(ioctl(b->fd, I2C_SLAVE, 0x50ul));
+        emit(b, "slave-0x50-tenbit", r, E, NULL);
+        r = smbus(b, I2C_SMBUS_WRITE, 0, I2C_SMBUS_QUICK, NULL);
+        emit(b, "smbus-tenbit-quick", r, E, NULL);
+        r = CALL(ioctl(b->fd, I2C_TENBIT, 0ul));
+
         /* an address nobody answers */
         r = CALL(ioctl(b->fd, I2C_SLAVE, 0x51ul));
         emit(b, "slave-0x51", r, E, NULL);
@@ -1207,7 +1262,7 @@ int main(int argc, char **argv)
         if (argc >= 5 && strcmp(argv[1], "compare") == 0)
                 return compare(argv[2], argv[3], argv[4], argc > 5 && strcmp(argv[5], "seccomp") == 0);
         if (argc < 4 || strcmp(argv[1], "run") != 0) {
-                fprintf(stderr, "usage: ck-diff run rtc|watchdog|i2c NODE [nocap]\n"
+                fprintf(stderr, "usage: ck-diff run rtc|watchdog|watchdog-nowayout|i2c NODE [nocap]\n"
                                 "       ck-diff compare FAMILY REAL.out EMULATED.out [seccomp]\n");
                 return 2;
         }
@@ -1220,7 +1275,7 @@ int main(int argc, char **argv)
         b.edge = pages + 4096 - 16;
         if (strcmp(argv[2], "rtc") == 0)
                 rtc_battery(&b, nocap);
-        else if (strcmp(argv[2], "watchdog") == 0)
+        else if (strcmp(argv[2], "watchdog") == 0 || strcmp(argv[2], "watchdog-nowayout") == 0)
                 watchdog_battery(&b, nocap);
         else if (strcmp(argv[2], "i2c") == 0)
                 i2c_battery(&b, nocap);

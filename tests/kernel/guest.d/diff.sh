@@ -45,9 +45,10 @@ real_rtc=$(diff_node rtc name rtc_cmos)
 real_wd=$(diff_node watchdog identity "Software Watchdog")
 real_i2c=$(diff_node i2c-dev name "SMBus stub driver")
 
-diff_specs=(rtc:rtc9 watchdog:watchdog9 i2c:i2c-9,chip=24c02@0x50)
+diff_specs=(rtc:rtc9 watchdog:watchdog9 i2c:i2c-9,chip=24c02@0x50 watchdog:watchdog10,nowayout=1)
 "$daemon" --major 125 --background --pidfile "$tmp/diff.pid" \
-	--device "${diff_specs[0]}" --device "${diff_specs[1]}" --device "${diff_specs[2]}" 2>"$tmp/diff.err"
+	--device "${diff_specs[0]}" --device "${diff_specs[1]}" --device "${diff_specs[2]}" \
+	--device "${diff_specs[3]}" 2>"$tmp/diff.err"
 diff_pid=$(cat "$tmp/diff.pid" 2>/dev/null)
 
 diff_compare() { # FAMILY SIDE [seccomp]: the real run against SIDE's
@@ -97,5 +98,16 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE DEVICE_SPEC
 diff_family rtc "$real_rtc" /dev/rtc9 "${diff_specs[0]}"
 diff_family watchdog "$real_wd" /dev/watchdog9 "${diff_specs[1]}"
 diff_family i2c "$real_i2c" /dev/i2c-9 "${diff_specs[2]}"
+
+# nowayout: softdog again, with nowayout=1 (once started it never stops:
+# harmless with soft_noboot=1, and the last thing this part does with it)
+real_wd=
+if rmmod softdog 2>"$tmp/diff-rmmod.err" &&
+   insmod "$diff_mods/softdog.ko" soft_noboot=1 nowayout=1 2>>"$tmp/diff-rmmod.err"; then
+	real_wd=$(diff_node watchdog identity "Software Watchdog")
+else
+	cat "$tmp/diff-rmmod.err" >>"$tmp/diff.err"
+fi
+diff_family watchdog-nowayout "$real_wd" /dev/watchdog10 "${diff_specs[3]}"
 
 kill -TERM "$diff_pid" 2>/dev/null; wait_gone "$diff_pid"
