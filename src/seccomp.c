@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -35,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -789,6 +791,10 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
 
         /* do_dentry_open() drops these from f_flags */
         flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        /* A driver's release runs before close() returns, so an exclusive
+         * device closed just before this open is free again: the IN_CLOSE
+         * of that close is queued by now; take it before judging (EBUSY). */
+        on_inotify(s->inotify, G_IO_IN, s);
         struct ck_file *f = NULL;
         guint delay_ms = 0;
         r = ck_pipeline_open(d, flags, c->pid, &f, &delay_ms);
@@ -1292,6 +1298,12 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return reply(c, 0);
         case FIOQSIZE:
                 return reply(c, -ENOTTY);    /* not a regular file, directory or link */
+        case FIGETBSZ: {
+                /* the block size of the node's file system: /dev's, where the node would be */
+                struct statfs st;
+                flag = statfs("/dev", &st) == 0 && st.f_bsize > 0 ? (int)st.f_bsize : (int)sysconf(_SC_PAGESIZE);
+                return reply(c, write_mem(c, arg, &flag, sizeof(flag)) < 0 ? -EFAULT : 0);
+        }
         default:
                 break;
         }
