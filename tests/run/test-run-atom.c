@@ -1076,7 +1076,8 @@ static void test_compat32(void)
         int fd = open("/dev/atom0", O_RDWR);      /* inherited */
         g_assert_cmpint(fd, >=, 0);
         g_autofree char *fd_arg = g_strdup_printf("%d", fd);
-        const char *argv[] = { prog, "/dev/atom0", fd_arg, NULL };
+        g_autofree char *request = g_strdup_printf("%#lx", (unsigned long)CK_REQUEST(ATOM_GET));
+        const char *argv[] = { prog, "/dev/atom0", fd_arg, request, NULL };
         g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL, &out, &err,
                                    &status, &error));
         close(fd);
