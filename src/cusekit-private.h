@@ -31,6 +31,8 @@ struct ck_type_index {
         const struct ck_ioctl **by_request;
         const struct ck_struct_desc **arg_descs;   /* per type->ioctls[i]; NULL: none */
         size_t n;
+        const struct ck_ioctl **variable;  /* rows whose size or nr is the caller's */
+        size_t n_variable;
         bool unrestricted;
         char *origin;                /* the module's path; NULL: linked in */
 };

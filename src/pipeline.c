@@ -210,6 +210,16 @@ pid_t ck_call_pid(struct ck_call *c)
         return c->rq->tid;
 }
 
+unsigned ck_call_count(struct ck_call *c)
+{
+        return c->io->count_max ? _IOC_SIZE(c->rq->cmd) / c->io->unit_size : 1;
+}
+
+unsigned ck_call_index(struct ck_call *c)
+{
+        return c->io->nr_span ? _IOC_NR(c->rq->cmd) - _IOC_NR(c->io->request) : 0;
+}
+
 /* --- replies --- */
 
 void ck_ioctl_reply_init(struct ck_ioctl_reply *rep)
@@ -345,8 +355,9 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
         if (!rq->unrestricted && index->unrestricted)
                 return reply_error(rep, -EIO);   /* the transport chose the wrong mode */
 
-        bool flows_in = io->flow == CK_FLOW_IN || io->flow == CK_FLOW_INOUT;
-        bool flows_out = io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT;
+        /* a caller's count of 0 carries no data (spidev answers it with 0) */
+        bool flows_in = (io->flow == CK_FLOW_IN || io->flow == CK_FLOW_INOUT) && io->arg_size;
+        bool flows_out = (io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT) && io->arg_size;
         struct ck_region stage0 = { .addr = rq->arg, .len = io->arg_size };
         struct ck_call c = {
                 .file = f,
@@ -506,16 +517,41 @@ static void trace_record(struct ck_device *d, struct ck_trace_event *ev, guint64
         ck_trace_record(d->trace, ev, in, out);
 }
 
+/* A row whose size is the caller's is served as if its argument were this
+ * call's size: a copy of the descriptor saying so.  -EINVAL for a size
+ * that is not a whole count of elements or more than the row allows. */
+static int sized_view(const struct ck_ioctl *io, unsigned int cmd, struct ck_ioctl *ret)
+{
+        unsigned size = _IOC_SIZE(cmd);
+
+        if (!io->count_max)
+                return 0;
+        if (size % io->arg_size || size / io->arg_size > io->count_max)
+                return -EINVAL;
+        *ret = *io;
+        ret->arg_size = size;
+        return 1;
+}
+
 void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
 {
         struct ck_device *d = f->device;
-        const struct ck_ioctl *io = ck_type_index_lookup(d->index, rq->cmd);
+        const struct ck_ioctl *row = ck_type_index_lookup(d->index, rq->cmd);
+        const struct ck_ioctl *io = row;   /* as served: this call's size */
         bool first_round = !rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0);
         int error = 0;
+        struct ck_ioctl sized;
 
         rep->delay_ms = 0;
         if (first_round)
                 error = fault_check(d, CK_OP_IOCTL, io ? io->name : NULL, &rep->delay_ms, NULL);
+        if (io && io->count_max && !error) {
+                int r = sized_view(io, rq->cmd, &sized);
+                if (r < 0)
+                        error = r;
+                else if (r > 0)
+                        io = &sized;
+        }
         if (G_LIKELY(!d->trace)) {
                 if (error)
                         return reply_error(rep, error);
@@ -529,7 +565,7 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         memset(&ev, 0, offsetof(struct ck_trace_event, in));
         ev.pid = rq->tid;
         ev.op = CK_OP_IOCTL;
-        ev.io = io;
+        ev.io = row;   /* the trace keeps it: never the copy */
         ev.cmd = rq->cmd;
         if (error)
                 reply_error(rep, error);

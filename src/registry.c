@@ -106,6 +106,7 @@ static int index_type(const struct ck_device_registration *reg, const char *orig
         index->n = type->n_ioctls;
         index->by_request = g_new(const struct ck_ioctl *, type->n_ioctls);
         index->arg_descs = g_new0(const struct ck_struct_desc *, type->n_ioctls);
+        index->variable = g_new0(const struct ck_ioctl *, MAX(type->n_ioctls, 1));
         for (size_t i = 0; i < type->n_ioctls; i++) {
                 const struct ck_ioctl *io = &type->ioctls[i];
                 if (io->flow == CK_FLOW_VALUE && io->shape == CK_SHAPE_NESTED)
@@ -118,7 +119,12 @@ static int index_type(const struct ck_device_registration *reg, const char *orig
                 if (!io->handle || (io->flow != CK_FLOW_NONE && io->flow != CK_FLOW_OUT && !io->validate))
                         return fail(error, EINVAL, "%s: %s: %s: no handler or validator",
                                            where, type->name, io->name);
+                if ((io->count_max || io->nr_span) && io->encoding == CK_ENC_RAW)
+                        return fail(error, EINVAL, "%s: %s: %s: a classic number has no size or nr range",
+                                    where, type->name, io->name);
                 index->by_request[i] = io;
+                if (io->count_max || io->nr_span)
+                        index->variable[index->n_variable++] = io;
                 for (const struct ck_struct_desc *const *sd = type->structs; sd && *sd; sd++)
                         if (strcmp((*sd)->type, io->arg_type) == 0)
                                 index->arg_descs[i] = *sd;
@@ -325,6 +331,19 @@ const struct ck_type_index *ck_registry_find(const char *type_name)
         return t;
 }
 
+/* A row whose size or nr is the caller's matches on direction, group and
+ * nr range, any size (the pipeline then checks the size). */
+static bool variable_matches(const struct ck_ioctl *io, unsigned long request)
+{
+        unsigned nr = _IOC_NR(request), first = _IOC_NR(io->request);
+
+        return _IOC_DIR(request) == _IOC_DIR(io->request) && _IOC_TYPE(request) == _IOC_TYPE(io->request) &&
+               nr >= first && nr <= first + io->nr_span &&
+               (io->count_max || _IOC_SIZE(request) == _IOC_SIZE(io->request));
+}
+
+/* An exact number first (so a fixed row wins over a range it falls in, as
+ * drivers switch on the exact number before they look at ranges). */
 const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, unsigned long request)
 {
         size_t lo = 0, hi = index->n;
@@ -339,5 +358,8 @@ const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, u
                 else
                         hi = mid;
         }
+        for (size_t i = 0; i < index->n_variable; i++)
+                if (variable_matches(index->variable[i], request))
+                        return index->variable[i];
         return NULL;
 }

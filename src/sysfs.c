@@ -525,6 +525,17 @@ static int make_power(struct ck_sysfs *s, const char *dir, struct ck_device *d, 
 
 /* --- one device --- */
 
+/* No empty, "." or ".." component: a path names one place, and inside /sys. */
+static bool path_plain(const char *path)
+{
+        g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+        for (guint i = path[0] == '/' ? 1 : 0; parts[i]; i++)
+                if (!*parts[i] || strcmp(parts[i], ".") == 0 || strcmp(parts[i], "..") == 0)
+                        return false;
+        return true;
+}
+
 /* A path of an entry: "device/..." is in the parent's directory. */
 static char *entry_path(const char *dir, const char *parent_dir, const char *path, const char *name)
 {
@@ -579,10 +590,14 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
         g_autofree char *parent_dir = NULL, *dir = NULL;
         int r;
 
-        if (!cls->name || !*cls->name || strchr(cls->name, '/'))
+        if (!cls->name || !*cls->name || strchr(cls->name, '/') || !path_plain(cls->name))
                 return fail(error, -EINVAL, "class name", cls->name ? cls->name : "(null)");
+        if (!*name || !path_plain(name))
+                return fail(error, -EINVAL, "device name", ck_device_name(d));
         if (cls->parent) {
                 g_autofree char *parent = expand(cls->parent, name);
+                if (!*parent || parent[0] == '/' || !path_plain(parent))
+                        return fail(error, -EINVAL, "parent", parent);
                 parent_dir = g_strconcat("/sys/devices/", parent, NULL);
                 dir = g_strconcat(parent_dir, "/", cls->name, "/", name, NULL);
         } else {
@@ -634,6 +649,8 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                 if (!e->path || !*e->path)
                         return fail(error, -EINVAL, "entry without a path in class", cls->name);
                 g_autofree char *path = entry_path(dir, parent_dir, e->path, name);
+                if (!g_str_has_prefix(path, "/sys/") || !path_plain(path))
+                        return fail(error, -EINVAL, "entry path", path);
                 if ((r = make_entry(s, d, e, path, name, error)) < 0)
                         return r;
         }
@@ -682,13 +699,16 @@ static int merge_dir(struct ck_sysfs *s, const char *path, GError **error)
         return 0;
 }
 
+/* As much as can go goes: an unreadable placeholder is still an empty directory. */
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
         (void)st;
         (void)ftw;
-        if (type == FTW_DP)
-                return rmdir(path) < 0 ? -1 : 0;
-        return unlink(path) < 0 ? -1 : 0;
+        if (type == FTW_DP || type == FTW_DNR)
+                (void)rmdir(path);
+        else
+                (void)unlink(path);
+        return 0;
 }
 
 static void remove_tree(const char *root)
@@ -762,6 +782,23 @@ const char *ck_sysfs_root(const struct ck_sysfs *s)
         return s->root;
 }
 
+bool ck_sysfs_lookup(const struct ck_sysfs *s, const char *path, char **ret_real, struct stat *ret_st)
+{
+        struct stat st;
+
+        if (strncmp(path, "/sys", 4) != 0 || (path[4] != '\0' && path[4] != '/') ||
+            g_hash_table_contains(s->host, path))
+                return false;
+        g_autofree char *real = real_path(s, path);
+        if (lstat(real, &st) < 0)
+                return false;
+        if (ret_real)
+                *ret_real = g_steal_pointer(&real);
+        if (ret_st)
+                *ret_st = st;
+        return true;
+}
+
 const char *ck_sysfs_program_path(const struct ck_sysfs *s, const char *real_path)
 {
         size_t n = strlen(s->root);
@@ -812,6 +849,9 @@ struct ck_device *ck_sysfs_attr_device(const struct ck_sysfs_attr *a)
 int ck_sysfs_attr_open(const struct ck_sysfs_attr *a, int flags, bool privileged)
 {
         int acc = flags & O_ACCMODE;
+
+        if (flags & O_PATH)
+                return 0;             /* no open of the file itself: nothing checked */
         bool want_read = acc == O_RDONLY || acc == O_RDWR;
         bool want_write = acc == O_WRONLY || acc == O_RDWR;
 

@@ -21,7 +21,8 @@
  *
  * Our attribute files are regular files of the kernel's mode and size
  * (4096), without contents: every one, fixed or not, is served through
- * ck_sysfs_attr_open/show/store().
+ * ck_sysfs_attr_open/show/store().  show() and store() run the families'
+ * code: call them where the devices run (the default main context).
  */
 #pragma once
 
@@ -49,6 +50,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_sysfs, ck_sysfs_free)
 
 /* ROOT, as given. */
 const char *ck_sysfs_root(const struct ck_sysfs *s);
+
+/* The resolver's question for each program path @path it walks (absolute,
+ * normalized): does ROOT stand for it?  True when @path is /sys or below,
+ * ROOT+@path exists and is no placeholder; then *@ret_real is ROOT+@path
+ * (to g_free) and *@ret_st its lstat().  False: the host's @path. */
+bool ck_sysfs_lookup(const struct ck_sysfs *s, const char *path, char **ret_real, struct stat *ret_st);
 
 /* For a real path under ROOT (e.g. what /proc/PID/fd/N of a directory
  * descriptor we injected names), the program's path it stands for: a

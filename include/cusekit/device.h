@@ -68,6 +68,14 @@ pid_t ck_call_pid(struct ck_call *c);
 /* The kernel's capable(@cap) for the calling process (CAP_* of
  * <linux/capability.h>): its effective set, in the daemon's user namespace. */
 gboolean ck_call_capable(struct ck_call *c, int cap);
+/* A row whose size is the caller's (ENCODING IOW_N(K) ...): how many
+ * elements of TYPE this call carries, 0 to K (1 for any other row).  The
+ * validator's untrusted argument and the handler's TYPE pointer span that
+ * many; a handler of a FLOW OUT row fills that many. */
+unsigned ck_call_count(struct ck_call *c);
+/* A row whose nr is the caller's (IOR_AT(LAST) ...): the caller's nr minus
+ * the row's NR (0 for any other row). */
+unsigned ck_call_index(struct ck_call *c);
 
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
@@ -148,7 +156,13 @@ struct ck_ioctl {
         const char *name;
         const char *arg_type;       /* the definition's TYPE, spelled as there */
         unsigned long request;
-        unsigned arg_size;          /* bytes of the first-stage argument */
+        unsigned arg_size;          /* bytes of the first-stage argument (of one element, for a
+                                       row whose size is the caller's; the pipeline serves each
+                                       call of it by a copy whose arg_size is the call's) */
+        unsigned unit_size;         /* bytes of one element: sizeof(TYPE) */
+        unsigned count_max;         /* 0: a fixed size; else the size is the caller's, 0 to this many
+                                       elements; the request's size field is then 0 */
+        unsigned nr_span;           /* the caller may add 0 to this to the request's nr */
         enum ck_flow flow;
         enum ck_encoding encoding;
         enum ck_shape shape;
@@ -198,12 +212,15 @@ struct ck_ioctl {
         CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
 #define CK__TABLE_THUNK_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
         CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
-#define CK__TABLE_ENTRY(name_s, req, asize, enc_v, type_s, FLOW, SHAPE, TRUTH, vthunk, thunk) \
+#define CK__TABLE_ENTRY(name_s, req, asize, enc_v, type_s, FLOW, SHAPE, TRUTH, vthunk, thunk, kmax, span) \
         {                                                                      \
                 .name = name_s,                                                \
                 .arg_type = type_s,                                            \
                 .request = req,                                                \
                 .arg_size = asize,                                             \
+                .unit_size = asize,                                            \
+                .count_max = kmax,                                             \
+                .nr_span = span,                                               \
                 .flow = CK_FLOW_##FLOW,                                        \
                 .encoding = (enum ck_encoding)enc_v,                           \
                 .shape = CK_SHAPE_##SHAPE,                                     \
@@ -214,18 +231,19 @@ struct ck_ioctl {
 #define CK__TABLE_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
         CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                         ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                        ck__validate_##NAME, ck__handle_##NAME)
+                        ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, ck_nr_span_##NAME)
 #define CK__TABLE_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
         CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                         ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                        ck__validate_##NAME, ck__handle_##NAME)
+                        ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, ck_nr_span_##NAME)
 
 #define CK_IOCTL_TABLE(var, LIST)                                              \
         LIST(CK__TABLE_THUNK_IOC, CK__TABLE_THUNK_RAW)                         \
         static const struct ck_ioctl var[] = { LIST(CK__TABLE_ENTRY_IOC, CK__TABLE_ENTRY_RAW) }
 
 /* The rows of LIST that restricted CUSE mode can serve (honest, flat,
- * _IOC-encoded, not by value), as a second table over the same handlers:
+ * _IOC-encoded, not by value; a size the caller chooses is fine, the kernel
+ * copies by the number's size field), as a second table over the same handlers:
  * after CK_IOCTL_TABLE(..., LIST) in the same file. */
 #define CK__KEEP(...) __VA_ARGS__
 #define CK__DROP(...)
@@ -242,7 +260,8 @@ struct ck_ioctl {
         CK__IF_HONEST_##TRUTH(CK__IF_FLAT_##SHAPE(CK__IF_NOT_VALUE_##FLOW(     \
                 CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                                 ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                                ck__validate_##NAME, ck__handle_##NAME))))
+                                ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, \
+                                ck_nr_span_##NAME))))
 #define CK__RESTRICTED_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }

@@ -3,14 +3,16 @@
  * make of it, and every device type's table is indexed and searchable. */
 #include "atom/atom-abi.h"
 #include "fifo/fifo-abi.h"
+#include "spi/spi-abi.h"
+#include "tty/tty-abi.h"   /* <asm/termios.h>: the kernel's termios, not the C library's */
 #include "cusekit-private.h"
 
 #include <linux/ioctl.h>
 #include <linux/i2c-dev.h>
 #include <linux/rtc.h>
+#include <linux/spi/spidev.h>
 #include <linux/watchdog.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 struct expected {
         const char *name;
@@ -77,11 +79,40 @@ static const struct expected expected_i2c[] = {
         { "I2C_SMBUS", I2C_SMBUS },
 };
 
-/* FIONREAD from the C library's own headers */
+/* FIONREAD from the kernel's <asm/ioctls.h> */
 static const struct expected expected_fifo[] = {
         { "FIONREAD", FIONREAD },
         { "FIFO_RESET", _IO(0xD2, 0x01) },
         { "FIFO_GET_INFO", _IOR(0xD2, 0x02, struct fifo_info) },
+};
+
+/* SPI_IOC_MESSAGE's row is its number for 0 transfers; any count finds it */
+static const struct expected expected_spi[] = {
+        { "SPI_IOC_MESSAGE", SPI_IOC_MESSAGE(0) },
+        { "SPI_IOC_RD_MODE", SPI_IOC_RD_MODE },
+        { "SPI_IOC_WR_MODE", SPI_IOC_WR_MODE },
+        { "SPI_IOC_RD_LSB_FIRST", SPI_IOC_RD_LSB_FIRST },
+        { "SPI_IOC_WR_LSB_FIRST", SPI_IOC_WR_LSB_FIRST },
+        { "SPI_IOC_RD_BITS_PER_WORD", SPI_IOC_RD_BITS_PER_WORD },
+        { "SPI_IOC_WR_BITS_PER_WORD", SPI_IOC_WR_BITS_PER_WORD },
+        { "SPI_IOC_RD_MAX_SPEED_HZ", SPI_IOC_RD_MAX_SPEED_HZ },
+        { "SPI_IOC_WR_MAX_SPEED_HZ", SPI_IOC_WR_MAX_SPEED_HZ },
+        { "SPI_IOC_RD_MODE32", SPI_IOC_RD_MODE32 },
+        { "SPI_IOC_WR_MODE32", SPI_IOC_WR_MODE32 },
+};
+
+static const struct expected expected_tty[] = {
+        { "TCGETS", TCGETS }, { "TCSETS", TCSETS }, { "TCSETSW", TCSETSW }, { "TCSETSF", TCSETSF },
+        { "TCGETA", TCGETA }, { "TCSETA", TCSETA }, { "TCSETAW", TCSETAW }, { "TCSETAF", TCSETAF },
+        { "TCSBRK", TCSBRK }, { "TCXONC", TCXONC }, { "TCFLSH", TCFLSH }, { "TIOCEXCL", TIOCEXCL },
+        { "TIOCNXCL", TIOCNXCL }, { "TIOCOUTQ", TIOCOUTQ }, { "TIOCGWINSZ", TIOCGWINSZ },
+        { "TIOCSWINSZ", TIOCSWINSZ }, { "TIOCMGET", TIOCMGET }, { "TIOCMBIS", TIOCMBIS },
+        { "TIOCMBIC", TIOCMBIC }, { "TIOCMSET", TIOCMSET }, { "TIOCGSOFTCAR", TIOCGSOFTCAR },
+        { "TIOCSSOFTCAR", TIOCSSOFTCAR }, { "TIOCINQ", TIOCINQ }, { "TIOCGSERIAL", TIOCGSERIAL },
+        { "TIOCSSERIAL", TIOCSSERIAL }, { "TIOCGETD", TIOCGETD }, { "TIOCSETD", TIOCSETD },
+        { "TIOCSBRK", TIOCSBRK }, { "TIOCCBRK", TIOCCBRK }, { "TCGETS2", TCGETS2 }, { "TCSETS2", TCSETS2 },
+        { "TCSETSW2", TCSETSW2 }, { "TCSETSF2", TCSETSF2 }, { "TCSBRKP", TCSBRKP },
+        { "TIOCSERGETLSR", TIOCSERGETLSR }, { "TIOCGICOUNT", TIOCGICOUNT }, { "TIOCGEXCL", TIOCGEXCL },
 };
 
 static const struct {
@@ -95,6 +126,8 @@ static const struct {
         { "watchdog", expected_watchdog, G_N_ELEMENTS(expected_watchdog) },
         { "i2c", expected_i2c, G_N_ELEMENTS(expected_i2c) },
         { "fifo", expected_fifo, G_N_ELEMENTS(expected_fifo) },
+        { "spi", expected_spi, G_N_ELEMENTS(expected_spi) },
+        { "tty", expected_tty, G_N_ELEMENTS(expected_tty) },
 };
 
 static void test_requests_match_kernel_macros(void)
@@ -167,6 +200,22 @@ static void test_lookup_misses(void)
         g_assert_false(ck_registry_find("atom-flat")->unrestricted);
 }
 
+static void test_caller_sized_lookup(void)
+{
+        const struct ck_type_index *spi = ck_registry_find("spi");
+        const struct ck_ioctl *message = ck_type_index_lookup(spi, SPI_IOC_MESSAGE(0));
+
+        g_assert_nonnull(message);
+        for (unsigned n = 1; n <= 511; n += 17)
+                g_assert_true(ck_type_index_lookup(spi, SPI_IOC_MESSAGE(n)) == message);
+        g_assert_true(ck_type_index_lookup(spi, SPI_IOC_MESSAGE(511)) == message);
+        g_assert_true(ck_type_index_lookup(spi, _IOC(_IOC_WRITE, SPI_IOC_MAGIC, 0, 7)) == message);
+        g_assert_null(ck_type_index_lookup(spi, _IOC(_IOC_READ, SPI_IOC_MAGIC, 0, 32)));
+        g_assert_cmphex(CK_REQUEST_N(SPI_IOC_MESSAGE, 3), ==, SPI_IOC_MESSAGE(3));
+        g_assert_cmpuint(message->count_max, ==, 511);
+        g_assert_cmpuint(message->arg_size, ==, sizeof(struct spi_ioc_transfer));
+}
+
 static void test_lie_is_recorded(void)
 {
         const struct ck_type_index *atom = ck_registry_find("atom");
@@ -187,5 +236,6 @@ int main(int argc, char **argv)
         g_test_add_func("/encoding/struct-args-are-described", test_struct_args_are_described);
         g_test_add_func("/encoding/lookup-misses", test_lookup_misses);
         g_test_add_func("/encoding/lie-is-recorded", test_lie_is_recorded);
+        g_test_add_func("/encoding/caller-sized-lookup", test_caller_sized_lookup);
         return g_test_run();
 }

@@ -395,6 +395,23 @@ static void test_host_merge(struct fixture *fx, gconstpointer data)
         assert_merged(fx, "/sys/class/rtc", (const char *const[]){ "rtc7", NULL });
         assert_merged(fx, "/sys/class/watchdog", (const char *const[]){ "watchdog7", NULL });
         assert_merged(fx, "/sys/devices/virtual/watchdog", (const char *const[]){ "watchdog7", NULL });
+        /* what a resolver asks at each step */
+        struct stat st;
+        g_autofree char *got = NULL;
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, "/sys/class/rtc/rtc7", &got, &st));
+        g_assert_true(S_ISLNK(st.st_mode));
+        g_autofree char *expect = real(fx, "/sys/class/rtc/rtc7");
+        g_assert_cmpstr(got, ==, expect);
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, "/sys", NULL, &st));
+        g_assert_true(S_ISDIR(st.st_mode));
+        g_assert_true(ck_sysfs_lookup(fx->sysfs, RTC_DIR "/since_epoch", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/class/rtc/rtc8", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/system", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(fx->sysfs, "/dev/rtc7", NULL, NULL));
+        if (g_file_test("/sys/block", G_FILE_TEST_IS_DIR))
+                g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/block", NULL, NULL));
+        if (g_file_test("/sys/kernel", G_FILE_TEST_IS_DIR))
+                g_assert_false(ck_sysfs_lookup(fx->sysfs, "/sys/kernel/mm", NULL, NULL));
         /* ours are not the host's */
         g_assert_false(ck_sysfs_is_host(fx->sysfs, "/sys/class/rtc"));
         g_assert_false(ck_sysfs_is_host(fx->sysfs, "/sys/class/rtc/rtc7"));
@@ -667,6 +684,10 @@ static void test_open_write_rules(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_RDONLY, false), ==, -EACCES);
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_RDONLY, true), ==, 0);
         g_assert_cmpint(ck_sysfs_attr_open(waiting, O_WRONLY, true), ==, -EACCES);
+        g_assert_cmpint(ck_sysfs_attr_open(waiting, O_PATH, false), ==, 0);
+        /* access mode 3 (ioctl only): both permissions, no kernfs check */
+        g_assert_cmpint(ck_sysfs_attr_open(since, 3, false), ==, -EACCES);
+        g_assert_cmpint(ck_sysfs_attr_open(since, 3, true), ==, 0);
 
         /* a write to an attribute without store: EIO (dev_attr_store) */
         g_assert_cmpint(ck_sysfs_attr_store(since, "5", 1), ==, -EIO);
@@ -701,6 +722,24 @@ static void test_lifecycle(void)
         g_clear_error(&error);
         g_autoptr(GDir) empty = g_dir_open(root, 0, NULL);
         g_assert_null(g_dir_read_name(empty));          /* nothing left behind */
+
+        /* a name that would not name one directory */
+        g_autoptr(ck_device) dots = device_new("atom", "..", NULL);
+        g_assert_cmpint(ck_sysfs_new(root, &dots, 1, MAJOR, 0, &s, &error), ==, -EINVAL);
+        g_clear_error(&error);
+        g_autoptr(ck_device) slashed = device_new("atom", "sub/atom2", NULL);
+        g_assert_cmpint(ck_sysfs_new(root, &slashed, 1, MAJOR, 0, &s, &error), ==, 0);
+        g_assert_no_error(error);
+        /* kobject names: '/' becomes '!'; DEVNAME keeps the node's path */
+        g_autofree char *bang = g_build_filename(root, "sys/class/cuse/sub!atom2", NULL);
+        g_autofree char *text = g_file_read_link(bang, NULL);
+        g_assert_cmpstr(text, ==, "../../devices/virtual/cuse/sub!atom2");
+        g_autofree char *uevent = g_build_filename(bang, "uevent", NULL);
+        char page[CK_SYSFS_PAGE];
+        ssize_t n = ck_sysfs_attr_show(ck_sysfs_attr_at(s, uevent), page, sizeof(page));
+        g_assert_cmpint(n, >, 0);
+        g_assert_cmpstr(page, ==, "MAJOR=120\nMINOR=0\nDEVNAME=sub/atom2\n");
+        g_clear_pointer(&s, ck_sysfs_free);
 
         /* a ROOT that already has a sys is not taken (nor removed) */
         g_autofree char *sys = g_build_filename(root, "sys", NULL);
