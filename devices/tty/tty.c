@@ -165,36 +165,47 @@ static void termios_encode_baud_rate(struct termios2 *t, speed_t ibaud, speed_t 
                 t->c_cflag |= BOTHER << IBSHIFT;
 }
 
-/* uart_get_baud_rate(): B38400 means the setserial spd_ rate; a rate this
- * UART cannot do falls back to the old one. */
+/* uart_get_baud_rate() with serial8250_get_baud_rate()'s range: B38400
+ * means setserial's spd_ rate (spd_cust keeps 38400: the divisor does
+ * it); a rate out of range falls back to the old one, or is clipped. */
+#define BAUD_MIN (BAUD_BASE / 0xffff)
+
 static speed_t uart_baud_rate(const struct tty_port *p, struct termios2 *t, const struct termios2 *old)
 {
+        speed_t altbaud;
+
+        switch (p->serial.flags & ASYNC_SPD_MASK) {
+        case ASYNC_SPD_HI: altbaud = 57600; break;
+        case ASYNC_SPD_VHI: altbaud = 115200; break;
+        case ASYNC_SPD_SHI: altbaud = 230400; break;
+        case ASYNC_SPD_WARP: altbaud = 460800; break;
+        default: altbaud = 38400; break;
+        }
         for (int attempt = 0; attempt < 2; attempt++) {
                 speed_t baud = termios_baud_rate(t);
-                if (attempt == 0 && baud == 38400) {
-                        switch (p->serial.flags & ASYNC_SPD_MASK) {
-                        case ASYNC_SPD_HI: baud = 57600; break;
-                        case ASYNC_SPD_VHI: baud = 115200; break;
-                        case ASYNC_SPD_SHI: baud = 230400; break;
-                        case ASYNC_SPD_WARP: baud = 460800; break;
-                        case ASYNC_SPD_CUST:
-                                if (p->serial.custom_divisor)
-                                        baud = (speed_t)p->serial.baud_base / (speed_t)p->serial.custom_divisor;
-                                break;
-                        }
+                bool hung_up = false;
+                if (attempt == 0 && baud == 38400)
+                        baud = altbaud;
+                if (baud == 0) {
+                        hung_up = true;
+                        baud = 9600;
                 }
-                if (baud == 0)
-                        return 0;     /* B0: hang up */
-                if (baud <= BAUD_BASE)
+                if (baud >= BAUD_MIN && baud <= BAUD_BASE)
                         return baud;
                 t->c_cflag &= ~CBAUD;
                 if (old) {
                         baud = termios_baud_rate(old);
-                        termios_encode_baud_rate(t, baud, baud);
+                        if (!hung_up)
+                                termios_encode_baud_rate(t, baud, baud);
                         old = NULL;
                         continue;
                 }
-                termios_encode_baud_rate(t, BAUD_BASE, BAUD_BASE);
+                if (!hung_up) {
+                        if (baud <= BAUD_MIN)
+                                termios_encode_baud_rate(t, BAUD_MIN + 1, BAUD_MIN + 1);
+                        else
+                                termios_encode_baud_rate(t, BAUD_BASE - 1, BAUD_BASE - 1);
+                }
         }
         return termios_baud_rate(t);
 }
