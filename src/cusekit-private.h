@@ -34,6 +34,7 @@ struct ck_type_index {
         const struct ck_ioctl **variable;  /* rows whose size or nr is the caller's */
         size_t n_variable;
         bool unrestricted;
+        char *origin;                /* the module's path; NULL: linked in */
 };
 
 typedef struct ck_device ck_device;
@@ -65,6 +66,20 @@ struct ck_file {
 };
 
 /* registry.c */
+/* Loads the module at @path (a shared object whose families use
+ * CK_DEVICE_TYPE_REGISTER) and registers its device types, all or none.
+ * Refused, with the reason in @error: a file that is no cusekit module
+ * (-ENOENT, -ENOEXEC: dlopen() failed, or it registers no type), one built
+ * for another CUSEKIT_DEVICE_API_VERSION (-EPROTO), a type name already
+ * taken (-EEXIST; also a module loaded twice), a broken table (-EINVAL).
+ * Returns the number of types registered.  Call before creating devices:
+ * a loaded module stays loaded. */
+int ck_registry_load_module(const char *path, GError **error);
+/* Every *.so (by name) in the directories of $CUSEKIT_MODULE_PATH
+ * (colon-separated; set but empty: none), else CK_MODULE_DIR
+ * ($libdir/cusekit/devices); a missing directory holds none.  Stops at the
+ * first refused module.  Returns the number of modules loaded. */
+int ck_registry_load_default_modules(GError **error);
 const struct ck_type_index *ck_registry_find(const char *type_name);
 /* Every registered type, for --help and the fuzzer; NULL-terminated. */
 const struct ck_type_index *const *ck_registry_all(void);

@@ -29,10 +29,13 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
                                 return -EINVAL;
                         }
                         const char *value = g_hash_table_lookup(params, key);
-                        if (strchr(value, ';') && !(index->type->list_params &&
-                                                    g_strv_contains(index->type->list_params, key))) {
+                        if (strstr(value, CK_LIST_SEPARATOR) && !(index->type->list_params &&
+                                                                  g_strv_contains(index->type->list_params, key))) {
+                                g_auto(GStrv) values = g_strsplit(value, CK_LIST_SEPARATOR, -1);
+                                g_autofree char *listed = g_strjoinv("', '", values);
                                 g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                            "%s: '%s' takes one value, not '%s'", type_name, key, value);
+                                            "%s: '%s' takes one value, but is given %u: '%s'", type_name, key,
+                                            g_strv_length(values), listed);
                                 return -EINVAL;
                         }
                 }

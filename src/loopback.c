@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "loopback.h"
-#include "pipeline.h"
+#include "kernel.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The kernel loops while the server asks; a server that never stops
- * asking is a bug here, not a hang. */
-#define LOOPBACK_MAX_ROUNDS 64
 
 struct exposed {
         uint8_t *base;
@@ -24,7 +20,6 @@ struct ck_loopback {
         void *round_data;
         unsigned rounds;
         struct ck_ioctl_reply rep;
-        GByteArray *in;
 };
 
 int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **ret)
@@ -42,7 +37,6 @@ int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **re
         lb->unrestricted = ck_device_unrestricted(d);
         lb->tid = gettid();
         lb->exposed = g_array_new(FALSE, FALSE, sizeof(struct exposed));
-        lb->in = g_byte_array_new();
         ck_ioctl_reply_init(&lb->rep);
         *ret = lb;
         return 0;
@@ -54,7 +48,6 @@ void ck_loopback_free(struct ck_loopback *lb)
                 return;
         ck_file_close(lb->file);
         g_array_unref(lb->exposed);
-        g_byte_array_unref(lb->in);
         ck_ioctl_reply_clear(&lb->rep);
         g_free(lb);
 }
@@ -99,98 +92,54 @@ static uint8_t *client_mem(struct ck_loopback *lb, uint64_t addr, uint64_t len)
         return NULL;
 }
 
-static int check_iovs(const struct ck_region *r, unsigned n)
+static int mem_read(void *userdata, const struct ck_region *r, unsigned n, void *buf)
 {
-        uint64_t max = CK_MAX_TRANSFER;
+        uint8_t *dst = buf;
 
-        /* fuse_verify_ioctl_iov() */
         for (unsigned i = 0; i < n; i++) {
-                if (r[i].len > max)
-                        return -ENOMEM;
-                max -= r[i].len;
+                const uint8_t *src = client_mem(userdata, r[i].addr, r[i].len);
+                if (!src)
+                        return -EFAULT;
+                memcpy(dst, src, r[i].len);
+                dst += r[i].len;
         }
         return 0;
 }
 
+static int mem_write(void *userdata, const struct ck_region *r, unsigned n, const void *data, size_t size)
+{
+        const uint8_t *src = data;
+
+        for (unsigned i = 0; i < n && size; i++) {
+                size_t len = MIN(r[i].len, size);
+                uint8_t *dst = client_mem(userdata, r[i].addr, len);
+                if (!dst)
+                        return -EFAULT;
+                memcpy(dst, src, len);
+                src += len;
+                size -= len;
+        }
+        return 0;
+}
+
+static void mem_round(void *userdata, unsigned round)
+{
+        struct ck_loopback *lb = userdata;
+
+        if (lb->round_fn)
+                lb->round_fn(lb, round, lb->round_data);
+}
+
 int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
 {
-        struct ck_region iov[CK_MAX_REGIONS];
-        unsigned n_in = 0, n_out = 0;
-        struct ck_ioctl_reply *rep = &lb->rep;
+        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = lb->tid, .unrestricted = lb->unrestricted };
+        const struct ck_client_memory mem = { .read = mem_read, .write = mem_write, .round = mem_round, .userdata = lb };
+        guint delay_ms;
+        int r = ck_kernel_ioctl(lb->file, &call, &mem, &lb->rep, &lb->rounds, &delay_ms);
 
-        if (!lb->unrestricted && _IOC_SIZE(cmd)) {
-                /* restricted: the encoding decides (fuse_do_ioctl) */
-                struct ck_region r = { .addr = arg, .len = _IOC_SIZE(cmd) };
-                if (_IOC_DIR(cmd) & _IOC_WRITE)
-                        iov[n_in++] = r;
-                if (_IOC_DIR(cmd) & _IOC_READ)
-                        iov[n_in + n_out++] = r;
-        }
-
-        for (lb->rounds = 1;; lb->rounds++) {
-                if (lb->rounds > LOOPBACK_MAX_ROUNDS)
-                        g_error("loopback: ioctl 0x%x still asking after %d rounds", cmd, LOOPBACK_MAX_ROUNDS);
-                if (lb->round_fn)
-                        lb->round_fn(lb, lb->rounds, lb->round_data);
-
-                uint64_t in_size = 0, out_size = 0;
-                for (unsigned i = 0; i < n_in; i++)
-                        in_size += iov[i].len;
-                for (unsigned i = 0; i < n_out; i++)
-                        out_size += iov[n_in + i].len;
-                g_byte_array_set_size(lb->in, (guint)in_size);
-                size_t off = 0;
-                for (unsigned i = 0; i < n_in; i++) {
-                        const uint8_t *src = client_mem(lb, iov[i].addr, iov[i].len);
-                        if (!src)
-                                return -EFAULT;
-                        memcpy(lb->in->data + off, src, iov[i].len);
-                        off += iov[i].len;
-                }
-
-                struct ck_ioctl_request rq = {
-                        .cmd = cmd,
-                        .arg = arg,
-                        .tid = lb->tid,
-                        .unrestricted = lb->unrestricted,
-                        .in = lb->in->data,
-                        .in_size = in_size,
-                        .out_size = out_size,
-                };
-                ck_pipeline_ioctl(lb->file, &rq, rep);
-                if (rep->delay_ms)      /* g_usleep(0) is still a nanosleep() syscall */
-                        g_usleep(rep->delay_ms * 1000ul);
-
-                switch (rep->kind) {
-                case CK_REPLY_ERROR:
-                        return rep->result;
-                case CK_REPLY_RETRY:
-                        if (!lb->unrestricted)
-                                return -EIO;
-                        if (rep->n_in + rep->n_out > CK_MAX_REGIONS)
-                                return -ENOMEM;
-                        if (check_iovs(rep->regions, rep->n_in) < 0 ||
-                            check_iovs(rep->regions + rep->n_in, rep->n_out) < 0)
-                                return -ENOMEM;
-                        n_in = rep->n_in;
-                        n_out = rep->n_out;
-                        memcpy(iov, rep->regions, (n_in + n_out) * sizeof(iov[0]));
-                        continue;
-                case CK_REPLY_DATA:
-                        if (rep->size > out_size)
-                                return -EIO;
-                        off = 0;
-                        for (unsigned i = 0; i < n_out && off < rep->size; i++) {
-                                size_t n = MIN(iov[n_in + i].len, rep->size - off);
-                                uint8_t *dst = client_mem(lb, iov[n_in + i].addr, n);
-                                if (!dst)
-                                        return -EFAULT;
-                                memcpy(dst, rep->data + off, n);
-                                off += n;
-                        }
-                        return rep->result;
-                }
-        }
+        if (delay_ms)      /* g_usleep(0) is still a nanosleep() syscall */
+                g_usleep(delay_ms * 1000ul);
+        return r;
 }
 
 ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size)

@@ -41,6 +41,7 @@ struct ck_call {
         size_t in_offset;                /* where the next nested input starts */
         size_t out_offset;               /* where the next nested output goes */
         bool plan_broken;
+        bool family_bug;                 /* the family broke the rules: EIO, never an abort */
         unsigned n_new_in, n_new_out;
         struct ck_region *new_in, *new_out;
         unsigned room;                   /* size of the four arrays below */
@@ -84,6 +85,22 @@ int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u)
 
 /* --- ck_call --- */
 
+/* A family broke the device API's rules (a bug in its code, not the
+ * client's input): this call is answered EIO, the bug is logged once per
+ * ioctl, and every other device keeps being served. */
+static int family_bug(struct ck_call *c, const char *what)
+{
+        static GHashTable *logged;   /* const struct ck_ioctl * already reported */
+
+        c->family_bug = true;
+        if (!logged)
+                logged = g_hash_table_new(NULL, NULL);
+        if (g_hash_table_add(logged, (gpointer)c->io))
+                g_warning("device type %s, ioctl %s: %s; answering EIO (a bug in the family)",
+                          c->file->device->index->type->name, c->io->name, what);
+        return -EIO;
+}
+
 static bool region_bad(uint64_t uaddr, size_t len)
 {
         return (uaddr == 0 && len) || uaddr + len < uaddr;
@@ -94,8 +111,9 @@ int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck
         static const uint8_t nothing;
         static const struct ck_untrusted empty = { .data = &nothing, .size = 0 };
 
+        *ret = NULL;
         if (c->io->shape != CK_SHAPE_NESTED)
-                g_error("%s: ck_call_fetch() on an ioctl not declared NESTED", c->io->name);
+                return family_bug(c, "ck_call_fetch() on an ioctl not declared NESTED");
         if (len == 0) {
                 *ret = &empty;
                 return 0;
@@ -126,7 +144,7 @@ int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck
 int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len)
 {
         if (c->io->shape != CK_SHAPE_NESTED)
-                g_error("%s: ck_call_reserve_out() on an ioctl not declared NESTED", c->io->name);
+                return family_bug(c, "ck_call_reserve_out() on an ioctl not declared NESTED");
         if (region_bad(uaddr, len))
                 return -EFAULT;
         if (c->n_outputs >= c->room)
@@ -157,14 +175,22 @@ int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len)
 
 const void *ck_call_input(struct ck_call *c, unsigned index, size_t *ret_len)
 {
-        g_return_val_if_fail(index < c->n_accepted, NULL);
+        if (index >= c->n_accepted) {
+                family_bug(c, "ck_call_input() of an input its validator did not accept");
+                *ret_len = 0;
+                return NULL;
+        }
         *ret_len = c->accepted[index].size;
         return c->accepted[index].data;
 }
 
 void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len)
 {
-        g_return_val_if_fail(index < c->n_outputs, NULL);
+        if (index >= c->n_outputs) {
+                family_bug(c, "ck_call_output() of an output its validator did not reserve");
+                *ret_len = 0;
+                return NULL;
+        }
         *ret_len = c->outputs[index].len;
         return c->rep->data + c->outputs[index].offset;
 }
@@ -389,14 +415,18 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 memset(rep->arg, 0, io->arg_size);
         if (io->validate) {
                 int r = io->validate(&c, &arg_in, rep->arg);
+                if (r == CK_NEED_ROUND && !c.n_new_in && !c.n_new_out)
+                        r = family_bug(&c, "the validator asked for a round without asking for memory");
+                if (c.family_bug) {
+                        inflight_drop(f, rq);
+                        return reply_error(rep, -EIO);
+                }
                 if (r < 0 || c.plan_broken) {
                         inflight_drop(f, rq);
                         return reply_error(rep, c.plan_broken ? -EINVAL : r);
                 }
                 if (c.n_new_in || c.n_new_out)
                         return reply_retry(&c, &stage0);
-                if (r == CK_NEED_ROUND)
-                        g_error("%s: validator asked for a round without asking for memory", io->name);
         }
         if (ev && io->flow != CK_FLOW_OUT) {
                 ev->in_size = io->arg_size;
@@ -411,13 +441,18 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                         return reply_error(rep, -EINVAL);
         }
 
-        /* Outputs: the first-stage argument, then nested regions, as declared. */
+        /* Outputs: the first-stage argument, then nested regions, as declared.
+         * Every byte the client gets is the handler's or zero: the reply
+         * buffer still holds the last reply, of any device and client. */
         size_t out_total = c.out_offset;
+        size_t stage0_out = flows_out ? io->arg_size : 0;
         reply_reserve(rep, out_total);
-        if (out_total > io->arg_size)
-                memset(rep->data + io->arg_size, 0, out_total - io->arg_size);
+        if (out_total > stage0_out)
+                memset(rep->data + stage0_out, 0, out_total - stage0_out);
 
         int result = io->handle(&c, rep->arg);
+        if (c.family_bug)
+                return reply_error(rep, -EIO);
         if (result < 0)
                 return reply_error(rep, result);
 

@@ -21,14 +21,14 @@ struct expected {
 
 /* Written with the kernel's macros, by hand: the other side of the check. */
 static const struct expected expected_atom[] = {
-        { "ATOM_GET", _IOR(0xCE, 0x01, struct atom_state) },
-        { "ATOM_SET", _IOW(0xCE, 0x02, struct atom_state) },
-        { "ATOM_FLIP", _IOWR(0xCE, 0x03, struct atom_flip) },
-        { "ATOM_RESET", _IO(0xCE, 0x04) },
-        { "ATOM_POKE", 0xCE05 },
-        { "ATOM_LOAD", _IOR(0xCE, 0x06, struct atom_state) },
-        { "ATOM_BLOB_SET", _IOW(0xCE, 0x07, struct atom_blob) },
-        { "ATOM_BLOB_GET", _IOWR(0xCE, 0x08, struct atom_blob) },
+        { "ATOM_GET", _IOR(0xD1, 0x01, struct atom_state) },
+        { "ATOM_SET", _IOW(0xD1, 0x02, struct atom_state) },
+        { "ATOM_FLIP", _IOWR(0xD1, 0x03, struct atom_flip) },
+        { "ATOM_RESET", _IO(0xD1, 0x04) },
+        { "ATOM_POKE", 0xD105 },
+        { "ATOM_LOAD", _IOR(0xD1, 0x06, struct atom_state) },
+        { "ATOM_BLOB_SET", _IOW(0xD1, 0x07, struct atom_blob) },
+        { "ATOM_BLOB_GET", _IOWR(0xD1, 0x08, struct atom_blob) },
 };
 
 /* rtc and watchdog: the kernel's own constants from the uapi headers */
@@ -82,8 +82,8 @@ static const struct expected expected_i2c[] = {
 /* FIONREAD from the kernel's <asm/ioctls.h> */
 static const struct expected expected_fifo[] = {
         { "FIONREAD", FIONREAD },
-        { "FIFO_RESET", _IO(0xCF, 0x01) },
-        { "FIFO_GET_INFO", _IOR(0xCF, 0x02, struct fifo_info) },
+        { "FIFO_RESET", _IO(0xD2, 0x01) },
+        { "FIFO_GET_INFO", _IOR(0xD2, 0x02, struct fifo_info) },
 };
 
 /* SPI_IOC_MESSAGE's row is its number for 0 transfers; any count finds it */
@@ -179,8 +179,8 @@ static void test_struct_args_are_described(void)
 static void test_compile_time_facts(void)
 {
         /* The same numbers through the client-side macro. */
-        g_assert_cmphex(CK_REQUEST(ATOM_GET), ==, _IOR(0xCE, 0x01, struct atom_state));
-        g_assert_cmphex(CK_REQUEST(ATOM_POKE), ==, 0xCE05);
+        g_assert_cmphex(CK_REQUEST(ATOM_GET), ==, _IOR(0xD1, 0x01, struct atom_state));
+        g_assert_cmphex(CK_REQUEST(ATOM_POKE), ==, 0xD105);
         g_assert_cmpint(ck_flow_ATOM_LOAD, ==, CK_FLOW_IN);
         g_assert_cmpint(_IOC_DIR(CK_REQUEST(ATOM_LOAD)), ==, _IOC_READ);
         g_assert_cmpint(ck_argsize_ATOM_RESET, ==, 0);
@@ -193,7 +193,7 @@ static void test_lookup_misses(void)
 
         g_assert_nonnull(atom);
         g_assert_null(ck_type_index_lookup(atom, 0));
-        g_assert_null(ck_type_index_lookup(atom, _IOR(0xCE, 0x01, int)));   /* right nr, wrong size */
+        g_assert_null(ck_type_index_lookup(atom, _IOR(0xD1, 0x01, int)));   /* right nr, wrong size */
         g_assert_null(ck_type_index_lookup(atom, ~0ul));
         g_assert_null(ck_registry_find("no-such-type"));
         g_assert_true(atom->unrestricted);

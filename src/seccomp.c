@@ -1,0 +1,1558 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * How a device descriptor works under the filter.  The program gets one
+ * end of a FIFO of our own (a new FIFO per open, in the work directory)
+ * and the supervisor keeps a second description of the same pipe:
+ *  - identity: a call on fd N is ours when /proc/PID/fd/N is one of our
+ *    FIFOs (device + inode), so dup, fork, exec and fd passing just work;
+ *  - readiness: poll/select/epoll run natively on the program's end; the
+ *    supervisor keeps the pipe empty (POLLOUT), holding a byte
+ *    (POLLIN|POLLOUT) or full (POLLIN) as the device's poll() says;
+ *  - release: inotify's IN_CLOSE on the FIFO comes when the last
+ *    reference to the program's description goes, as a driver's release.
+ * Reads, writes, ioctls and the rest on it are served from client memory
+ * with process_vm_readv/writev, each read checked with NOTIF_ID_VALID.
+ */
+#include "seccomp.h"
+#include "kernel.h"
+#include "pipeline.h"
+#include "resolve.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* One read or write moves at most this much (the kernel's is ~2 GiB). */
+#define MAX_IO (1u << 20)
+/* Pipe of two pages: one byte leaves room (POLLOUT), two pages do not. */
+#define FIFO_SIZE 8192
+/* include/linux/fcntl.h, fs.h: not in the uapi headers */
+#define OPEN_HOW_SIZE_VER0 24
+#define SEEK_MAX SEEK_HOLE
+/* the kernel sets it in f_flags on 64-bit; glibc defines O_LARGEFILE as 0 there */
+#define KERNEL_O_LARGEFILE 0100000
+/* While reads are parked, how often lost notifications are looked for. */
+#define SWEEP_MS 250
+
+enum op {
+        OP_NONE,
+        OP_OPEN, OP_CREAT, OP_OPENAT, OP_OPENAT2,
+        OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
+        OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
+        OP_READLINK, OP_READLINKAT,
+        OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
+        OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
+        OP_LSEEK, OP_IOCTL, OP_FCNTL,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
+        /* compat (i386) calls: ours only to refuse */
+        OP_COMPAT_PATH, OP_COMPAT_FD,
+};
+
+static const struct { int nr; enum op op; } calls64[] = {
+        { __NR_open, OP_OPEN }, { __NR_creat, OP_CREAT }, { __NR_openat, OP_OPENAT }, { __NR_openat2, OP_OPENAT2 },
+        { __NR_stat, OP_STAT }, { __NR_lstat, OP_LSTAT }, { __NR_fstat, OP_FSTAT },
+        { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
+        { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
+        { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
+        { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
+        { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
+        { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
+        /* ls -l asks a node for its xattrs: the host has no such file */
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
+};
+
+/* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
+ * files through other numbers and other struct layouts, which the pipeline
+ * does not speak: they must not slip past to the host's nodes. */
+static const struct { int nr; enum op op; } calls32[] = {
+        { 5, OP_COMPAT_PATH },   /* open */     { 8, OP_COMPAT_PATH },   /* creat */
+        { 295, OP_COMPAT_PATH }, /* openat */   { 437, OP_COMPAT_PATH }, /* openat2 */
+        { 3, OP_COMPAT_FD },     /* read */     { 4, OP_COMPAT_FD },     /* write */
+        { 19, OP_COMPAT_FD },    /* lseek */    { 54, OP_COMPAT_FD },    /* ioctl */
+        { 55, OP_COMPAT_FD },    /* fcntl */    { 140, OP_COMPAT_FD },   /* _llseek */
+        { 145, OP_COMPAT_FD },   /* readv */    { 146, OP_COMPAT_FD },   /* writev */
+        { 180, OP_COMPAT_FD },   /* pread64 */  { 181, OP_COMPAT_FD },   /* pwrite64 */
+        { 221, OP_COMPAT_FD },   /* fcntl64 */  { 333, OP_COMPAT_FD },   /* preadv */
+        { 334, OP_COMPAT_FD },   /* pwritev */  { 378, OP_COMPAT_FD },   /* preadv2 */
+        { 379, OP_COMPAT_FD },   /* pwritev2 */
+};
+/* io_uring would do file I/O behind the filter's back: same numbers on both. */
+static const int io_uring_calls[] = { __NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register };
+
+/* --- the filter --- */
+
+struct ck_seccomp_filter {
+        struct sock_fprog prog;
+        struct sock_filter insns[128];
+};
+
+#define LABEL_NOTIFY 1000
+#define LABEL_ENOSYS 1001
+
+struct builder {
+        struct sock_filter *insns;
+        unsigned n;
+        unsigned fixups[128];     /* instructions whose jt is a label */
+        unsigned n_fixups;
+};
+
+static void emit(struct builder *b, struct sock_filter insn)
+{
+        g_assert(b->n < 128);
+        b->insns[b->n++] = insn;
+}
+
+/* if (A == k) goto label */
+static void emit_jeq_label(struct builder *b, __u32 k, unsigned label)
+{
+        b->fixups[b->n_fixups++] = b->n;
+        emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, (__u8)(label - LABEL_NOTIFY), 0));
+}
+
+struct ck_seccomp_filter *ck_seccomp_filter_new(void)
+{
+        struct ck_seccomp_filter *f = g_new0(struct ck_seccomp_filter, 1);
+        struct builder b = { .insns = f->insns };
+
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+        emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 0));
+        unsigned to_i386 = b.n - 1;
+
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+        /* x32: the same kernel entry points with bit 30 set */
+        b.fixups[b.n_fixups++] = b.n;
+        emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, LABEL_ENOSYS - LABEL_NOTIFY, 0));
+        for (size_t i = 0; i < G_N_ELEMENTS(calls64); i++)
+                emit_jeq_label(&b, (__u32)calls64[i].nr, LABEL_NOTIFY);
+        for (size_t i = 0; i < G_N_ELEMENTS(io_uring_calls); i++)
+                emit_jeq_label(&b, (__u32)io_uring_calls[i], LABEL_ENOSYS);
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+
+        f->insns[to_i386].jf = (__u8)(b.n - to_i386 - 1);
+        emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 1, 0));
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+        for (size_t i = 0; i < G_N_ELEMENTS(calls32); i++)
+                emit_jeq_label(&b, (__u32)calls32[i].nr, LABEL_NOTIFY);
+        for (size_t i = 0; i < G_N_ELEMENTS(io_uring_calls); i++)
+                emit_jeq_label(&b, (__u32)io_uring_calls[i], LABEL_ENOSYS);
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+
+        unsigned notify_at = b.n;
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+        emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+        for (unsigned i = 0; i < b.n_fixups; i++) {
+                unsigned at = b.fixups[i];
+                unsigned target = notify_at + f->insns[at].jt;
+                g_assert(target - at - 1 < 256);
+                f->insns[at].jt = (__u8)(target - at - 1);
+        }
+        f->prog = (struct sock_fprog){ .len = (unsigned short)b.n, .filter = f->insns };
+        return f;
+}
+
+void ck_seccomp_filter_free(struct ck_seccomp_filter *filter)
+{
+        g_free(filter);
+}
+
+int ck_seccomp_filter_install(const struct ck_seccomp_filter *filter)
+{
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        long fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &filter->prog);
+        return fd < 0 ? -errno : (int)fd;
+}
+
+/* --- what the supervisor serves --- */
+
+enum served_kind { SERVED_DEVICE, SERVED_ATTR };
+
+struct served {
+        struct ck_seccomp *s;
+        enum served_kind kind;
+        dev_t dev;
+        ino_t ino;
+        int own;                  /* our own description (DEVICE: of the FIFO; ATTR: of the file) */
+        int wd;                   /* inotify watch */
+        struct ck_file *file;     /* DEVICE */
+        int shown;                /* what the pipe shows: 0 empty, 1 a byte, 2 full */
+        struct ck_sysfs_attr *attr;  /* ATTR */
+};
+
+struct parked {
+        struct served *sv;
+        __u64 id;
+        pid_t pid;
+        GArray *iov;              /* struct ck_region: where the data goes */
+        size_t size;
+};
+
+struct node {
+        struct ck_device *device;
+        unsigned minor;
+        GPtrArray *opens;         /* struct served * of this device */
+};
+
+struct ck_seccomp {
+        GPtrArray *devices;
+        GHashTable *nodes;        /* struct ck_device * -> struct node * */
+        struct ck_resolver *resolver;
+        char *work_dir;
+        struct ck_sysfs *sysfs;
+        unsigned major;
+        mode_t node_mode;
+        uid_t node_uid;
+        gid_t node_gid;
+        dev_t dev_dev;            /* st_dev of the host's /dev, as a node there would have */
+        struct timespec created;
+        int listener;
+        guint listener_watch;
+        int inotify;
+        guint inotify_watch;
+        GHashTable *served;       /* "dev:ino" -> struct served * */
+        GQueue parked;            /* struct parked * */
+        guint sweep;
+        struct seccomp_notif_sizes sizes;
+        struct seccomp_notif *req;
+        struct seccomp_notif_resp *resp;
+        struct ck_ioctl_reply reply;
+        GByteArray *buf;
+        unsigned fifo_counter;
+        guint64 served_count;
+        bool warned_compat;
+};
+
+/* One notification being served. */
+struct client {
+        struct ck_seccomp *s;
+        __u64 id;
+        pid_t pid;
+};
+
+static char *served_key(dev_t dev, ino_t ino)
+{
+        return g_strdup_printf("%lx:%lx", (unsigned long)dev, (unsigned long)ino);
+}
+
+/* --- replies --- */
+
+static bool notif_valid(struct ck_seccomp *s, __u64 id)
+{
+        return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void send_reply(struct ck_seccomp *s, __u64 id, __s64 val, int error, bool cont)
+{
+        *s->resp = (struct seccomp_notif_resp){
+                .id = id,
+                .val = error ? 0 : val,
+                .error = error,
+                .flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0,
+        };
+        /* ENOENT: the call was interrupted or its thread died meanwhile */
+        if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp) < 0 && errno != ENOENT)
+                g_warning("seccomp: replying: %s", g_strerror(errno));
+        s->served_count++;
+}
+
+/* @r: a result >= 0 or -errno. */
+static void reply(struct client *c, __s64 r)
+{
+        send_reply(c->s, c->id, r < 0 ? 0 : r, r < 0 ? (int)r : 0, false);
+}
+
+/* Not ours: the kernel carries on as if there were no filter. */
+static void reply_continue(struct client *c)
+{
+        send_reply(c->s, c->id, 0, 0, true);
+}
+
+struct deferred {
+        struct ck_seccomp *s;
+        __u64 id;
+        __s64 result;
+};
+
+static gboolean deferred_send(gpointer userdata)
+{
+        struct deferred *d = userdata;
+
+        send_reply(d->s, d->id, d->result < 0 ? 0 : d->result, d->result < 0 ? (int)d->result : 0, false);
+        g_free(d);
+        return G_SOURCE_REMOVE;
+}
+
+/* An injected fault's delay: answer later, serving others meanwhile. */
+static void reply_after(struct client *c, __s64 r, guint delay_ms)
+{
+        if (!delay_ms)
+                return reply(c, r);
+        struct deferred *d = g_new(struct deferred, 1);
+        *d = (struct deferred){ .s = c->s, .id = c->id, .result = r };
+        g_timeout_add(delay_ms, deferred_send, d);
+}
+
+/* --- client memory --- */
+
+static int mem_errno(int e)
+{
+        return e == ESRCH ? -ENOENT : e == EFAULT ? -EFAULT : -e;
+}
+
+static int client_read(void *userdata, const struct ck_region *r, unsigned n, void *buf)
+{
+        struct client *c = userdata;
+        struct iovec remote[CK_MAX_REGIONS];
+        size_t total = 0;
+
+        g_assert(n <= CK_MAX_REGIONS);
+        for (unsigned i = 0; i < n; i++) {
+                remote[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)r[i].addr, .iov_len = r[i].len };
+                total += r[i].len;
+        }
+        struct iovec local = { .iov_base = buf, .iov_len = total };
+        ssize_t got = total ? process_vm_readv(c->pid, &local, 1, remote, n, 0) : 0;
+        if (got < 0)
+                return mem_errno(errno);
+        /* The pid may have been reused since: the bytes count only if the call is still alive. */
+        if (!notif_valid(c->s, c->id))
+                return -ENOENT;
+        return (size_t)got == total ? 0 : -EFAULT;
+}
+
+static int client_write(void *userdata, const struct ck_region *r, unsigned n, const void *data, size_t size)
+{
+        struct client *c = userdata;
+        struct iovec remote[CK_MAX_REGIONS];
+        size_t total = 0;
+        unsigned k = 0;
+
+        g_assert(n <= CK_MAX_REGIONS);
+        for (unsigned i = 0; i < n && total < size; i++, k++) {
+                size_t len = MIN(r[i].len, size - total);
+                remote[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)r[i].addr, .iov_len = len };
+                total += len;
+        }
+        if (!total)
+                return 0;
+        if (!notif_valid(c->s, c->id))
+                return -ENOENT;
+        struct iovec local = { .iov_base = (void *)data, .iov_len = total };
+        ssize_t put = process_vm_writev(c->pid, &local, 1, remote, k, 0);
+        if (put < 0)
+                return mem_errno(errno);
+        return (size_t)put == total ? 0 : -EFAULT;
+}
+
+static int read_mem(struct client *c, uint64_t addr, void *buf, size_t len)
+{
+        const struct ck_region r = { .addr = addr, .len = len };
+
+        return client_read(c, &r, 1, buf);
+}
+
+static int write_mem(struct client *c, uint64_t addr, const void *buf, size_t len)
+{
+        const struct ck_region r = { .addr = addr, .len = len };
+
+        return client_write(c, &r, 1, buf, len);
+}
+
+/* A NUL-terminated path, read a page at a time (the string may end just
+ * before an unmapped page).  -EFAULT, -ENAMETOOLONG, -ENOENT (gone). */
+static int read_path(struct client *c, uint64_t addr, char ret[PATH_MAX])
+{
+        size_t have = 0;
+
+        while (have < PATH_MAX) {
+                uint64_t at = addr + have;
+                size_t chunk = MIN(4096 - (at & 4095), PATH_MAX - have);
+                int r = read_mem(c, at, ret + have, chunk);
+                if (r < 0)
+                        return r;
+                const char *nul = memchr(ret + have, '\0', chunk);
+                if (nul)
+                        return 0;
+                have += chunk;
+        }
+        return -ENAMETOOLONG;
+}
+
+/* --- the served objects --- */
+
+static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
+{
+        char path[64];
+        struct stat st;
+
+        if (fd < 0)
+                return NULL;
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+        if (stat(path, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+                return NULL;
+        g_autofree char *key = served_key(st.st_dev, st.st_ino);
+        return g_hash_table_lookup(s->served, key);
+}
+
+static struct node *node_of(struct ck_seccomp *s, struct ck_device *d)
+{
+        return g_hash_table_lookup(s->nodes, d);
+}
+
+/* Makes the pipe show @want (0 empty, 1 a byte, 2 full). */
+static void fifo_show(struct served *sv, int want)
+{
+        static char scratch[FIFO_SIZE * 2];
+
+        if (sv->shown == want)
+                return;
+        while (read(sv->own, scratch, sizeof(scratch)) > 0)
+                ;
+        if (want == 1 && write(sv->own, "", 1) != 1)
+                g_warning("seccomp: readiness pipe: %s", g_strerror(errno));
+        if (want == 2)
+                while (write(sv->own, scratch, sizeof(scratch)) > 0)
+                        ;
+        sv->shown = want;
+}
+
+static void served_refresh(struct served *sv)
+{
+        unsigned mask = ck_pipeline_poll(sv->file);
+        bool in = mask & (POLLIN | POLLRDNORM | POLLPRI), out = mask & (POLLOUT | POLLWRNORM);
+
+        fifo_show(sv, in ? (out ? 1 : 2) : 0);
+}
+
+/* After anything that may change a device's readiness: every open of it. */
+static void node_refresh(struct node *n)
+{
+        for (guint i = 0; i < n->opens->len; i++)
+                served_refresh(n->opens->pdata[i]);
+}
+
+static void parked_free(struct parked *p)
+{
+        g_array_unref(p->iov);
+        g_free(p);
+}
+
+static void served_release(struct served *sv)
+{
+        struct ck_seccomp *s = sv->s;
+
+        for (GList *l = s->parked.head; l;) {
+                struct parked *p = l->data;
+                GList *next = l->next;
+                if (p->sv == sv) {
+                        send_reply(s, p->id, 0, -EBADF, false);
+                        parked_free(p);
+                        g_queue_delete_link(&s->parked, l);
+                }
+                l = next;
+        }
+        if (sv->kind == SERVED_DEVICE) {
+                struct node *n = node_of(s, sv->file->device);
+                g_ptr_array_remove_fast(n->opens, sv);
+                ck_file_close(sv->file);
+                node_refresh(n);
+        }
+        inotify_rm_watch(s->inotify, sv->wd);
+        close(sv->own);
+        g_autofree char *key = served_key(sv->dev, sv->ino);
+        g_hash_table_remove(s->served, key);
+        g_free(sv);
+}
+
+static gboolean on_inotify(gint fd, GIOCondition cond, gpointer userdata)
+{
+        struct ck_seccomp *s = userdata;
+        _Alignas(struct inotify_event) char buf[4096];
+        ssize_t n = read(fd, buf, sizeof(buf));
+
+        for (ssize_t off = 0; n > 0 && off < n;) {
+                const struct inotify_event *ev = (const void *)(buf + off);
+                off += (ssize_t)(sizeof(*ev) + ev->len);
+                if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+                        continue;
+                GHashTableIter it;
+                struct served *sv;
+                g_hash_table_iter_init(&it, s->served);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
+                        if (sv->wd == ev->wd) {
+                                served_release(sv);
+                                break;
+                        }
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+/* Registers @own (our description of the file at @path, which is then
+ * unlinked) and watches for the last close of the program's. */
+static struct served *served_add(struct ck_seccomp *s, enum served_kind kind, const char *path, int own)
+{
+        struct stat st;
+
+        if (fstat(own, &st) < 0)
+                return NULL;
+        int wd = inotify_add_watch(s->inotify, path, IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+        unlink(path);
+        if (wd < 0) {
+                g_warning("seccomp: inotify_add_watch: %s", g_strerror(errno));
+                return NULL;
+        }
+        struct served *sv = g_new0(struct served, 1);
+        *sv = (struct served){ .s = s, .kind = kind, .dev = st.st_dev, .ino = st.st_ino, .own = own, .wd = wd };
+        g_hash_table_insert(s->served, served_key(st.st_dev, st.st_ino), sv);
+        return sv;
+}
+
+/* Installs @fd (ours; closed here) in the client as its answer. */
+static void reply_fd(struct client *c, int fd, int open_flags)
+{
+        struct seccomp_notif_addfd addfd = {
+                .id = c->id,
+                .flags = SECCOMP_ADDFD_FLAG_SEND,
+                .srcfd = (__u32)fd,
+                .newfd_flags = (__u32)(open_flags & O_CLOEXEC),
+        };
+
+        if (ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 && errno != ENOENT)
+                reply(c, -errno);
+        c->s->served_count++;
+        /* the program holds its own reference now; if it died, this was the last */
+        close(fd);
+}
+
+/* --- identity of the caller, for node permissions --- */
+
+struct creds {
+        uid_t ruid, fsuid;
+        gid_t rgid, fsgid;
+        GArray *groups;
+};
+
+static int read_creds(pid_t pid, struct creds *ret)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return -ENOENT;
+        unsigned long u[4] = { 0 }, g[4] = { 0 };
+        const char *uid = strstr(text, "\nUid:"), *gid = strstr(text, "\nGid:"), *groups = strstr(text, "\nGroups:");
+        if (!uid || !gid || sscanf(uid, "\nUid: %lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) != 4 ||
+            sscanf(gid, "\nGid: %lu %lu %lu %lu", &g[0], &g[1], &g[2], &g[3]) != 4)
+                return -EIO;
+        *ret = (struct creds){ .ruid = (uid_t)u[0], .fsuid = (uid_t)u[3], .rgid = (gid_t)g[0], .fsgid = (gid_t)g[3],
+                               .groups = g_array_new(FALSE, FALSE, sizeof(gid_t)) };
+        if (groups) {
+                const char *p = groups + strlen("\nGroups:");
+                char *end;
+                for (;;) {
+                        while (*p == ' ' || *p == '\t')
+                                p++;
+                        unsigned long v = strtoul(p, &end, 10);
+                        if (end == p)
+                                break;
+                        gid_t gv = (gid_t)v;
+                        g_array_append_val(ret->groups, gv);
+                        p = end;
+                }
+        }
+        return 0;
+}
+
+/* generic_permission() for the node, as @uid/@gid (root passes, as with
+ * CAP_DAC_OVERRIDE). @want: R_OK|W_OK|X_OK bits. */
+static int node_permission(const struct ck_seccomp *s, const struct creds *cr, bool real, int want)
+{
+        uid_t uid = real ? cr->ruid : cr->fsuid;
+        gid_t gid = real ? cr->rgid : cr->fsgid;
+        mode_t m = s->node_mode;
+
+        if (uid == 0)
+                return (want & X_OK) && !(m & 0111) ? -EACCES : 0;
+        unsigned bits;
+        bool in_group = gid == s->node_gid;
+        for (guint i = 0; !in_group && i < cr->groups->len; i++)
+                in_group = g_array_index(cr->groups, gid_t, i) == s->node_gid;
+        if (uid == s->node_uid)
+                bits = (m >> 6) & 7;
+        else if (in_group)
+                bits = (m >> 3) & 7;
+        else
+                bits = m & 7;
+        return ((unsigned)want & ~bits) ? -EACCES : 0;
+}
+
+static int check_node_access(const struct ck_seccomp *s, pid_t pid, bool real, int want)
+{
+        struct creds cr;
+        int r = read_creds(pid, &cr);
+
+        if (r < 0)
+                return r;
+        r = node_permission(s, &cr, real, want);
+        g_array_unref(cr.groups);
+        return r;
+}
+
+/* --- paths --- */
+
+/* The canonical host path of the directory a relative @path starts from. */
+static char *base_dir(pid_t pid, int dirfd, const char *path)
+{
+        char link[64], target[PATH_MAX];
+
+        if (path[0] == '/')
+                return g_strdup("/");
+        if (dirfd == AT_FDCWD)
+                snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
+        else
+                snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0 || target[0] != '/')
+                return NULL;
+        target[n] = '\0';
+        return g_strdup(target);
+}
+
+/* Resolves the path of a call: 1 ours (in *ret), 0 not ours (continue), or -errno. */
+static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, bool follow,
+                        struct ck_resolved *ret)
+{
+        char path[PATH_MAX];
+
+        if (read_path(c, path_addr, path) < 0)
+                return 0;             /* the kernel reports it as it would */
+        if (!path[0] || strncmp(path, "/proc/", 6) == 0)
+                return 0;
+        g_autofree char *base = base_dir(c->pid, dirfd, path);
+        if (!base || !ck_resolver_maybe_ours(s->resolver, base, path))
+                return 0;
+        int r = ck_resolver_resolve(s->resolver, base, path, follow, ret);
+        if (r < 0)
+                return r;
+        if (ret->kind == CK_RESOLVED_HOST && !ret->via_overlay) {
+                ck_resolved_clear(ret);
+                return 0;
+        }
+        return 1;
+}
+
+/* --- device nodes --- */
+
+static void node_stat(struct ck_seccomp *s, struct node *n, struct stat *ret)
+{
+        *ret = (struct stat){
+                .st_dev = s->dev_dev,
+                .st_ino = 0x43000000u + n->minor,    /* 'C': stable, apart from real nodes' */
+                .st_nlink = 1,
+                .st_mode = S_IFCHR | s->node_mode,
+                .st_uid = s->node_uid,
+                .st_gid = s->node_gid,
+                .st_rdev = makedev(s->major, n->minor),
+                .st_blksize = 4096,
+                .st_atim = s->created,
+                .st_mtim = s->created,
+                .st_ctim = s->created,
+        };
+}
+
+static void stat_to_statx(const struct stat *st, struct statx *ret)
+{
+        *ret = (struct statx){
+                .stx_mask = STATX_BASIC_STATS,
+                .stx_blksize = (__u32)st->st_blksize,
+                .stx_nlink = (__u32)st->st_nlink,
+                .stx_uid = st->st_uid,
+                .stx_gid = st->st_gid,
+                .stx_mode = (__u16)st->st_mode,
+                .stx_ino = st->st_ino,
+                .stx_size = (__u64)st->st_size,
+                .stx_blocks = (__u64)st->st_blocks,
+                .stx_atime = { .tv_sec = st->st_atim.tv_sec, .tv_nsec = (__u32)st->st_atim.tv_nsec },
+                .stx_ctime = { .tv_sec = st->st_ctim.tv_sec, .tv_nsec = (__u32)st->st_ctim.tv_nsec },
+                .stx_mtime = { .tv_sec = st->st_mtim.tv_sec, .tv_nsec = (__u32)st->st_mtim.tv_nsec },
+                .stx_rdev_major = major(st->st_rdev),
+                .stx_rdev_minor = minor(st->st_rdev),
+                .stx_dev_major = major(st->st_dev),
+                .stx_dev_minor = minor(st->st_dev),
+        };
+}
+
+/* A new FIFO for one open; *ret_client is the program's description. */
+static struct served *fifo_new(struct ck_seccomp *s, int *ret_client)
+{
+        g_autofree char *path = g_strdup_printf("%s/open-%u", s->work_dir, s->fifo_counter++);
+
+        if (mkfifo(path, 0600) < 0)
+                return NULL;
+        /* O_RDWR opens of a FIFO never wait for a peer */
+        int own = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        int client = own >= 0 ? open(path, O_RDWR | O_CLOEXEC) : -1;
+        if (client < 0) {
+                int e = errno;
+                if (own >= 0)
+                        close(own);
+                unlink(path);
+                errno = e;
+                return NULL;
+        }
+        fcntl(own, F_SETPIPE_SZ, FIFO_SIZE);
+        struct served *sv = served_add(s, SERVED_DEVICE, path, own);
+        if (!sv) {
+                close(own);
+                close(client);
+                return NULL;
+        }
+        *ret_client = client;
+        return sv;
+}
+
+struct pending_open {
+        struct ck_seccomp *s;
+        struct client c;
+        struct ck_file *file;
+        int flags;
+};
+
+static void finish_open(struct ck_seccomp *s, struct client *c, struct ck_file *f, int flags)
+{
+        int client_fd;
+        struct served *sv = fifo_new(s, &client_fd);
+
+        if (!sv) {
+                int e = errno;
+                ck_file_close(f);
+                return reply(c, -(e == EMFILE || e == ENFILE ? e : ENOMEM));
+        }
+        sv->file = f;
+        struct node *n = node_of(s, f->device);
+        g_ptr_array_add(n->opens, sv);
+        node_refresh(n);
+        reply_fd(c, client_fd, flags);
+}
+
+static gboolean pending_open_run(gpointer userdata)
+{
+        struct pending_open *p = userdata;
+
+        finish_open(p->s, &p->c, p->file, p->flags);
+        g_free(p);
+        return G_SOURCE_REMOVE;
+}
+
+static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
+{
+        if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
+                return reply(c, -ENOTDIR);
+        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+                return reply(c, -EEXIST);
+        if (flags & O_PATH) {
+                /* a handle only: no device open */
+                g_autofree char *path = g_strdup_printf("%s/path-%u", s->work_dir, s->fifo_counter++);
+                if (mkfifo(path, 0600) < 0)
+                        return reply(c, -errno);
+                int fd = open(path, O_PATH | O_CLOEXEC);
+                unlink(path);
+                return fd < 0 ? reply(c, -errno) : reply_fd(c, fd, flags);
+        }
+        int acc = flags & O_ACCMODE;
+        int want = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
+        int r = check_node_access(s, c->pid, false, want);
+        if (r < 0)
+                return reply(c, r);
+
+        /* do_dentry_open() drops these from f_flags */
+        flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        struct ck_file *f = NULL;
+        guint delay_ms = 0;
+        r = ck_pipeline_open(d, flags, c->pid, &f, &delay_ms);
+        if (r < 0)
+                return reply_after(c, r, delay_ms);
+        if (delay_ms) {
+                struct pending_open *p = g_new(struct pending_open, 1);
+                *p = (struct pending_open){ .s = s, .c = *c, .file = f, .flags = flags };
+                g_timeout_add(delay_ms, pending_open_run, p);
+                return;
+        }
+        finish_open(s, c, f, flags);
+}
+
+/* An overlay file or a host file reached through the overlay: opened here. */
+static void open_real(struct ck_seccomp *s, struct client *c, const struct ck_resolved *res, int flags, mode_t mode)
+{
+        struct ck_sysfs_attr *attr = res->kind == CK_RESOLVED_OVERLAY ? ck_sysfs_attr_at(s->sysfs, res->real) : NULL;
+        if (!attr) {
+                int fd = open(res->real, flags | O_CLOEXEC, mode);
+                return fd < 0 ? reply(c, -errno) : reply_fd(c, fd, flags);
+        }
+
+        if (flags & O_DIRECTORY)
+                return reply(c, -ENOTDIR);
+        struct creds cr;
+        int r = read_creds(c->pid, &cr);
+        if (r < 0)
+                return reply(c, r);
+        bool privileged = cr.fsuid == 0;
+        g_array_unref(cr.groups);
+        r = ck_sysfs_attr_open(attr, flags, privileged);
+        if (r < 0)
+                return reply(c, r);
+        /* What this open reads is shown now, as sysfs shows it at the first
+         * read; a write-only attribute has nothing to show. */
+        char text[CK_SYSFS_PAGE];
+        ssize_t len = (flags & O_ACCMODE) == O_WRONLY ? 0 : ck_sysfs_attr_show(attr, text, sizeof(text));
+        if (len < 0)
+                len = 0;
+        struct stat st;
+        if (stat(res->real, &st) < 0)
+                return reply(c, -errno);
+        g_autofree char *path = g_strdup_printf("%s/attr-%u", s->work_dir, s->fifo_counter++);
+        int own = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (own < 0)
+                return reply(c, -errno);
+        if (write(own, text, (size_t)len) != len || fchmod(own, st.st_mode & 07777) < 0) {
+                close(own);
+                unlink(path);
+                return reply(c, -EIO);
+        }
+        int client_fd = open(path, (flags & (O_ACCMODE | O_NONBLOCK)) | O_CLOEXEC);
+        if (client_fd < 0) {
+                int e = errno;
+                close(own);
+                unlink(path);
+                return reply(c, -e);
+        }
+        struct served *sv = served_add(s, SERVED_ATTR, path, own);
+        if (!sv) {
+                close(own);
+                close(client_fd);
+                return reply(c, -ENOMEM);
+        }
+        sv->attr = attr;
+        reply_fd(c, client_fd, flags);
+}
+
+static void do_open(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, int flags, mode_t mode)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, dirfd, path_addr, !(flags & O_NOFOLLOW), &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        if (res.kind == CK_RESOLVED_DEVICE)
+                open_device(s, c, res.device, flags);
+        else
+                open_real(s, c, &res, flags, mode);
+        ck_resolved_clear(&res);
+}
+
+static void do_openat2(struct ck_seccomp *s, struct client *c, const struct seccomp_data *data)
+{
+        struct open_how how = { 0 };
+        size_t size = (size_t)data->args[3];
+
+        if (size < OPEN_HOW_SIZE_VER0 || size > 4096 || read_mem(c, data->args[2], &how, MIN(size, sizeof(how))) < 0)
+                return reply_continue(c);       /* the kernel's own EINVAL/EFAULT/E2BIG */
+        if (how.resolve) {
+                /* RESOLVE_* limits we do not model: only a plain walk is ours */
+                return reply_continue(c);
+        }
+        do_open(s, c, (int)data->args[0], data->args[1], (int)how.flags, (mode_t)how.mode);
+}
+
+/* --- stat, access, readlink --- */
+
+static void reply_stat(struct client *c, uint64_t addr, const struct stat *st)
+{
+        reply(c, write_mem(c, addr, st, sizeof(*st)));
+}
+
+static void reply_statx(struct client *c, uint64_t addr, const struct statx *stx)
+{
+        reply(c, write_mem(c, addr, stx, sizeof(*stx)));
+}
+
+/* Fills *ret for a path that is ours: 0 or -errno. */
+static int stat_resolved(struct ck_seccomp *s, const struct ck_resolved *res, bool follow, struct stat *ret)
+{
+        if (res->kind == CK_RESOLVED_DEVICE) {
+                node_stat(s, node_of(s, res->device), ret);
+                return 0;
+        }
+        if ((follow ? stat(res->real, ret) : lstat(res->real, ret)) < 0)
+                return -errno;
+        /* sysfs attributes: a page, whatever they hold */
+        if (res->kind == CK_RESOLVED_OVERLAY && S_ISREG(ret->st_mode))
+                ret->st_size = 4096;
+        return 0;
+}
+
+static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, uint64_t buf,
+                    int flags, bool is_statx, unsigned statx_mask)
+{
+        bool follow = !(flags & AT_SYMLINK_NOFOLLOW);
+
+        if (flags & AT_EMPTY_PATH) {
+                char first;
+                if (read_mem(c, path_addr, &first, 1) == 0 && first == '\0') {
+                        struct served *sv = served_of_fd(s, c->pid, dirfd);
+                        if (!sv || sv->kind != SERVED_DEVICE)
+                                return reply_continue(c);
+                        struct stat st;
+                        node_stat(s, node_of(s, sv->file->device), &st);
+                        if (!is_statx)
+                                return reply_stat(c, buf, &st);
+                        struct statx stx;
+                        stat_to_statx(&st, &stx);
+                        return reply_statx(c, buf, &stx);
+                }
+        }
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, dirfd, path_addr, follow, &res);
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        struct stat st;
+        r = stat_resolved(s, &res, follow, &st);
+        if (r >= 0 && is_statx && res.kind != CK_RESOLVED_DEVICE) {
+                struct statx stx;
+                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0)
+                        r = -errno;
+                else
+                        reply_statx(c, buf, &stx);
+        } else if (r >= 0 && is_statx) {
+                struct statx stx;
+                stat_to_statx(&st, &stx);
+                reply_statx(c, buf, &stx);
+        } else if (r >= 0) {
+                reply_stat(c, buf, &st);
+        }
+        if (r < 0)
+                reply(c, r);
+        ck_resolved_clear(&res);
+}
+
+static void do_fstat(struct ck_seccomp *s, struct client *c, int fd, uint64_t buf)
+{
+        struct served *sv = served_of_fd(s, c->pid, fd);
+
+        if (!sv || sv->kind != SERVED_DEVICE)
+                return reply_continue(c);
+        struct stat st;
+        node_stat(s, node_of(s, sv->file->device), &st);
+        reply_stat(c, buf, &st);
+}
+
+static void do_access(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, int mode, int flags)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, dirfd, path_addr, !(flags & AT_SYMLINK_NOFOLLOW), &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        if (mode & ~(R_OK | W_OK | X_OK))
+                r = -EINVAL;
+        else if (res.kind == CK_RESOLVED_DEVICE)
+                r = mode == F_OK ? 0 : check_node_access(s, c->pid, !(flags & AT_EACCESS), mode);
+        else
+                r = faccessat(AT_FDCWD, res.real, mode, flags & (AT_EACCESS | AT_SYMLINK_NOFOLLOW)) < 0 ? -errno : 0;
+        reply(c, r);
+        ck_resolved_clear(&res);
+}
+
+/* /proc/PID/fd/N of a device descriptor reads as the node's path
+ * (ttyname() and friends). */
+static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *path, char **ret_target)
+{
+        const char *p = path;
+        pid_t pid;
+        int fd, used = 0;
+
+        if (strncmp(p, "/proc/self/fd/", 14) == 0) {
+                pid = c->pid;
+                p += 14;
+        } else if (strncmp(p, "/proc/thread-self/fd/", 21) == 0) {
+                pid = c->pid;
+                p += 21;
+        } else if (sscanf(p, "/proc/%d/fd/%n", &pid, &used) == 1 && used > 0) {
+                p += used;
+        } else {
+                return false;
+        }
+        if (sscanf(p, "%d%n", &fd, &used) != 1 || p[used] != '\0')
+                return false;
+        struct served *sv = served_of_fd(s, pid, fd);
+        if (!sv || sv->kind != SERVED_DEVICE)
+                return false;
+        *ret_target = g_strconcat("/dev/", ck_device_name(sv->file->device), NULL);
+        return true;
+}
+
+static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, uint64_t buf,
+                        int64_t size)
+{
+        char path[PATH_MAX];
+        g_autofree char *target = NULL;
+
+        if (read_path(c, path_addr, path) == 0 && proc_fd_link(s, c, path, &target)) {
+                if (size <= 0)
+                        return reply(c, -EINVAL);
+                size_t n = MIN(strlen(target), (size_t)size);
+                int r = write_mem(c, buf, target, n);
+                return reply(c, r < 0 ? r : (__s64)n);
+        }
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, dirfd, path_addr, false, &res);
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        if (size <= 0) {
+                r = -EINVAL;
+        } else if (res.kind == CK_RESOLVED_DEVICE) {
+                r = -EINVAL;           /* not a link */
+        } else {
+                char text[PATH_MAX];
+                ssize_t n = readlink(res.real, text, sizeof(text));
+                if (n < 0)
+                        r = -errno;
+                else
+                        r = write_mem(c, buf, text, MIN((size_t)n, (size_t)size)) < 0 ? -EFAULT
+                                                                                     : (int)MIN((size_t)n, (size_t)size);
+        }
+        reply(c, r);
+        ck_resolved_clear(&res);
+}
+
+/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        ck_resolved_clear(&res);
+        reply(c, list ? 0 : -ENODATA);
+}
+
+/* --- read, write --- */
+
+/* The client's iovec array as regions; -errno as readv(2) gives it. */
+static int read_iovecs(struct client *c, uint64_t addr, uint64_t count, GArray **ret, size_t *ret_total)
+{
+        if (count > IOV_MAX)
+                return -EINVAL;
+        g_autofree struct iovec *iov = g_new(struct iovec, MAX(count, 1));
+        int r = count ? read_mem(c, addr, iov, count * sizeof(*iov)) : 0;
+        if (r < 0)
+                return r;
+        GArray *regions = g_array_sized_new(FALSE, FALSE, sizeof(struct ck_region), (guint)count);
+        uint64_t total = 0;
+        for (uint64_t i = 0; i < count; i++) {
+                if ((ssize_t)iov[i].iov_len < 0 || total + iov[i].iov_len > SSIZE_MAX) {
+                        g_array_unref(regions);
+                        return -EINVAL;
+                }
+                struct ck_region reg = { .addr = (uint64_t)(uintptr_t)iov[i].iov_base, .len = iov[i].iov_len };
+                g_array_append_val(regions, reg);
+                total += iov[i].iov_len;
+        }
+        *ret = regions;
+        *ret_total = (size_t)total;
+        return 0;
+}
+
+/* 0: answered; -EAGAIN: nothing yet. */
+static int try_read(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+{
+        guint delay_ms = 0;
+
+        size = MIN(size, MAX_IO);
+        g_byte_array_set_size(s->buf, (guint)MAX(size, 1));
+        ssize_t r = ck_pipeline_read(sv->file, c->pid, s->buf->data, size, &delay_ms);
+        if (r == -EAGAIN && !delay_ms)
+                return -EAGAIN;
+        if (r > 0) {
+                int w = client_write(c, (const struct ck_region *)(void *)iov->data, iov->len, s->buf->data, (size_t)r);
+                if (w < 0)
+                        r = w;
+        }
+        node_refresh(node_of(s, sv->file->device));
+        reply_after(c, r, delay_ms);
+        return 0;
+}
+
+static gboolean sweep_parked(gpointer userdata);
+
+static void park(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+{
+        struct parked *p = g_new(struct parked, 1);
+
+        *p = (struct parked){ .sv = sv, .id = c->id, .pid = c->pid, .iov = g_array_ref(iov), .size = size };
+        g_queue_push_tail(&s->parked, p);
+        if (!s->sweep)
+                s->sweep = g_timeout_add(SWEEP_MS, sweep_parked, s);
+}
+
+static void do_read(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+{
+        if ((sv->file->flags & O_ACCMODE) == O_WRONLY)
+                return reply(c, -EBADF);
+        if (try_read(s, c, sv, iov, size) == 0)
+                return;
+        if (sv->file->flags & O_NONBLOCK)
+                return reply(c, -EAGAIN);
+        /* Parked: the device's next notify tries again; a signal ends the
+         * wait in the kernel (EINTR, or a restarted call under SA_RESTART). */
+        park(s, c, sv, iov, size);
+}
+
+static void retry_parked(struct ck_seccomp *s, struct ck_device *d)
+{
+        for (GList *l = s->parked.head; l;) {
+                struct parked *p = l->data;
+                GList *next = l->next;
+                if (p->sv->file->device == d) {
+                        struct client c = { .s = s, .id = p->id, .pid = p->pid };
+                        if (!notif_valid(s, p->id) || try_read(s, &c, p->sv, p->iov, p->size) == 0) {
+                                g_queue_delete_link(&s->parked, l);
+                                parked_free(p);
+                        }
+                }
+                l = next;
+        }
+}
+
+static gboolean sweep_parked(gpointer userdata)
+{
+        struct ck_seccomp *s = userdata;
+
+        for (GList *l = s->parked.head; l;) {
+                struct parked *p = l->data;
+                GList *next = l->next;
+                if (!notif_valid(s, p->id)) {
+                        g_queue_delete_link(&s->parked, l);
+                        parked_free(p);
+                }
+                l = next;
+        }
+        if (g_queue_is_empty(&s->parked)) {
+                s->sweep = 0;
+                return G_SOURCE_REMOVE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+/* A thread has one call at a time: a new one means its parked read is over. */
+static void drop_parked_of(struct ck_seccomp *s, pid_t pid)
+{
+        for (GList *l = s->parked.head; l;) {
+                struct parked *p = l->data;
+                GList *next = l->next;
+                if (p->pid == pid) {
+                        g_queue_delete_link(&s->parked, l);
+                        parked_free(p);
+                }
+                l = next;
+        }
+}
+
+static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+{
+        size = MIN(size, MAX_IO);
+        if (sv->kind == SERVED_DEVICE && (sv->file->flags & O_ACCMODE) == O_RDONLY)
+                return reply(c, -EBADF);
+        g_byte_array_set_size(s->buf, (guint)MAX(size, 1));
+        /* gather only @size bytes: the regions may hold more */
+        g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(struct ck_region));
+        size_t left = size;
+        for (guint i = 0; i < iov->len && left; i++) {
+                struct ck_region r = g_array_index(iov, struct ck_region, i);
+                r.len = MIN(r.len, left);
+                left -= r.len;
+                g_array_append_val(want, r);
+        }
+        int r = want->len ? client_read(c, (const struct ck_region *)(void *)want->data, want->len, s->buf->data) : 0;
+        if (r < 0)
+                return reply(c, r);
+        if (sv->kind == SERVED_ATTR)
+                return reply(c, ck_sysfs_attr_store(sv->attr, s->buf->data, size));
+        guint delay_ms = 0;
+        ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, &delay_ms);
+        node_refresh(node_of(s, sv->file->device));
+        reply_after(c, w, delay_ms);
+}
+
+static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const struct seccomp_data *data)
+{
+        struct served *sv = served_of_fd(s, c->pid, (int)data->args[0]);
+        bool writing = op == OP_WRITE || op == OP_WRITEV || op == OP_PWRITE || op == OP_PWRITEV || op == OP_PWRITEV2;
+
+        if (!sv || (sv->kind == SERVED_ATTR && !writing))
+                return reply_continue(c);
+        switch (op) {
+        case OP_PREAD:
+        case OP_PWRITE:
+                /* ksys_pread64(): a negative offset first, then no FMODE_PREAD */
+                return reply(c, (int64_t)data->args[3] < 0 ? -EINVAL : -ESPIPE);
+        case OP_PREADV:
+        case OP_PWRITEV:
+                return reply(c, (int64_t)data->args[3] < 0 ? -EINVAL : -ESPIPE);
+        case OP_PREADV2:
+        case OP_PWRITEV2:
+                if ((int64_t)data->args[3] != -1)
+                        return reply(c, (int64_t)data->args[3] < 0 ? -EINVAL : -ESPIPE);
+                if (data->args[5])
+                        return reply(c, -EOPNOTSUPP);     /* RWF_* need FMODE_NOWAIT and the like */
+                break;
+        default:
+                break;
+        }
+        if (sv->kind == SERVED_ATTR && (op == OP_PWRITE || op == OP_PWRITEV))
+                return reply_continue(c);
+
+        g_autoptr(GArray) iov = NULL;
+        size_t size;
+        if (op == OP_READ || op == OP_WRITE) {
+                size = (size_t)MIN(data->args[2], (uint64_t)SSIZE_MAX);
+                iov = g_array_sized_new(FALSE, FALSE, sizeof(struct ck_region), 1);
+                struct ck_region r = { .addr = data->args[1], .len = size };
+                g_array_append_val(iov, r);
+        } else {
+                int r = read_iovecs(c, data->args[1], data->args[2], &iov, &size);
+                if (r < 0)
+                        return reply(c, r);
+                /* vfs_readv(): nothing to move, nothing asked of the driver */
+                if (size == 0 && sv->kind == SERVED_DEVICE)
+                        return reply(c, (sv->file->flags & O_ACCMODE) == (writing ? O_RDONLY : O_WRONLY) ? -EBADF : 0);
+        }
+        if (writing)
+                do_write(s, c, sv, iov, size);
+        else
+                do_read(s, c, sv, iov, size);
+}
+
+/* --- ioctl, fcntl, lseek --- */
+
+static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg)
+{
+        struct ck_file *f = sv->file;
+        int flag;
+
+        /* do_vfs_ioctl() answers these before the driver sees them */
+        switch (cmd) {
+        case FIOCLEX:
+        case FIONCLEX:
+                return reply_continue(c);    /* the descriptor's flag: the kernel has it */
+        case FIONBIO:
+                if (read_mem(c, arg, &flag, sizeof(flag)) < 0)
+                        return reply(c, -EFAULT);
+                f->flags = flag ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+                return reply(c, 0);
+        case FIOASYNC:
+                if (read_mem(c, arg, &flag, sizeof(flag)) < 0)
+                        return reply(c, -EFAULT);
+                /* ioctl_fioasync(): a change needs the driver's fasync, which no family has */
+                if (!!flag != !!(f->flags & O_ASYNC))
+                        return reply(c, -ENOTTY);
+                return reply(c, 0);
+        case FIOQSIZE:
+                return reply(c, -ENOTTY);    /* not a regular file, directory or link */
+        default:
+                break;
+        }
+
+        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true };
+        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .userdata = c };
+        guint delay_ms = 0;
+        int r = ck_kernel_ioctl(f, &call, &mem, &s->reply, NULL, &delay_ms);
+        node_refresh(node_of(s, f->device));
+        if (r == -ENOENT && !notif_valid(s, c->id))
+                return;                      /* the caller is gone */
+        reply_after(c, r, delay_ms);
+}
+
+/* fs/fcntl.c: SETFL_MASK */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | O_ASYNC)
+
+static void do_fcntl(struct ck_seccomp *s, struct client *c, struct served *sv, int cmd, uint64_t arg)
+{
+        struct ck_file *f = sv->file;
+
+        if (cmd == F_GETFL)
+                return reply(c, f->flags | KERNEL_O_LARGEFILE);
+        if (cmd != F_SETFL)
+                return reply_continue(c);    /* descriptor flags, locks, owners, dup: native */
+        int flags = (int)arg;
+        if (flags & O_DIRECT)
+                return reply(c, -EINVAL);    /* no FMODE_CAN_ODIRECT */
+        f->flags = (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK);
+        reply(c, 0);
+}
+
+/* --- dispatch --- */
+
+static enum op op_of(const struct seccomp_data *data)
+{
+        if (data->arch == AUDIT_ARCH_X86_64) {
+                for (size_t i = 0; i < G_N_ELEMENTS(calls64); i++)
+                        if (calls64[i].nr == data->nr)
+                                return calls64[i].op;
+        } else if (data->arch == AUDIT_ARCH_I386) {
+                for (size_t i = 0; i < G_N_ELEMENTS(calls32); i++)
+                        if (calls32[i].nr == data->nr)
+                                return calls32[i].op;
+        }
+        return OP_NONE;
+}
+
+static void refuse_compat(struct ck_seccomp *s, struct client *c)
+{
+        if (!s->warned_compat) {
+                g_warning("a 32-bit program (pid %d) used an emulated device: only 64-bit programs can", c->pid);
+                s->warned_compat = true;
+        }
+        reply(c, -ENOSYS);
+}
+
+static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
+{
+        const struct seccomp_data *a = &req->data;
+        struct client c = { .s = s, .id = req->id, .pid = (pid_t)req->pid };
+        enum op op = op_of(a);
+        int fd = (int)a->args[0];
+
+        drop_parked_of(s, c.pid);
+        switch (op) {
+        case OP_NONE:
+                return reply_continue(&c);
+        case OP_OPEN:
+                return do_open(s, &c, AT_FDCWD, a->args[0], (int)a->args[1], (mode_t)a->args[2]);
+        case OP_CREAT:
+                return do_open(s, &c, AT_FDCWD, a->args[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a->args[1]);
+        case OP_OPENAT:
+                return do_open(s, &c, fd, a->args[1], (int)a->args[2], (mode_t)a->args[3]);
+        case OP_OPENAT2:
+                return do_openat2(s, &c, a);
+        case OP_STAT:
+                return do_stat(s, &c, AT_FDCWD, a->args[0], a->args[1], 0, false, 0);
+        case OP_LSTAT:
+                return do_stat(s, &c, AT_FDCWD, a->args[0], a->args[1], AT_SYMLINK_NOFOLLOW, false, 0);
+        case OP_NEWFSTATAT:
+                return do_stat(s, &c, fd, a->args[1], a->args[2], (int)a->args[3], false, 0);
+        case OP_STATX:
+                return do_stat(s, &c, fd, a->args[1], a->args[4], (int)a->args[2], true, (unsigned)a->args[3]);
+        case OP_FSTAT:
+                return do_fstat(s, &c, fd, a->args[1]);
+        case OP_ACCESS:
+                return do_access(s, &c, AT_FDCWD, a->args[0], (int)a->args[1], 0);
+        case OP_FACCESSAT:
+                return do_access(s, &c, fd, a->args[1], (int)a->args[2], 0);
+        case OP_FACCESSAT2:
+                return do_access(s, &c, fd, a->args[1], (int)a->args[2], (int)a->args[3]);
+        case OP_READLINK:
+                return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
+        case OP_READLINKAT:
+                return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
+        case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
+                return do_rw(s, &c, op, a);
+        case OP_LSEEK:
+        case OP_IOCTL:
+        case OP_FCNTL: {
+                struct served *sv = served_of_fd(s, c.pid, fd);
+                if (!sv || sv->kind != SERVED_DEVICE)
+                        return reply_continue(&c);
+                if (op == OP_IOCTL)
+                        return do_ioctl(s, &c, sv, (unsigned int)a->args[1], a->args[2]);
+                if (op == OP_FCNTL)
+                        return do_fcntl(s, &c, sv, (int)a->args[1], a->args[2]);
+                /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
+                return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
+        }
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
+                                op == OP_LISTXATTR || op == OP_LLISTXATTR);
+        case OP_COMPAT_PATH: {
+                uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
+                int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;
+                struct ck_resolved res = { 0 };
+                int r = resolve_call(s, &c, dirfd, (uint32_t)path, true, &res);
+                ck_resolved_clear(&res);
+                return r == 0 ? reply_continue(&c) : refuse_compat(s, &c);
+        }
+        case OP_COMPAT_FD:
+                return served_of_fd(s, c.pid, (int)(uint32_t)a->args[0]) ? refuse_compat(s, &c) : reply_continue(&c);
+        }
+}
+
+static gboolean on_listener(gint fd, GIOCondition cond, gpointer userdata)
+{
+        struct ck_seccomp *s = userdata;
+
+        if (cond & (G_IO_HUP | G_IO_ERR)) {
+                s->listener_watch = 0;
+                return G_SOURCE_REMOVE;       /* no process under the filter is left */
+        }
+        /* Serve what is queued; asking again before returning to the loop
+         * catches the program's next call without a main-loop pass. */
+        for (int i = 0; i < 64; i++) {
+                memset(s->req, 0, s->sizes.seccomp_notif);
+                if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0) {
+                        if (errno != EINTR && errno != ENOENT)
+                                g_warning("seccomp: receiving: %s", g_strerror(errno));
+                } else {
+                        serve(s, s->req);
+                }
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+                        break;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+static void device_notify(struct ck_device *d, void *userdata)
+{
+        struct ck_seccomp *s = userdata;
+
+        retry_parked(s, d);
+        node_refresh(node_of(s, d));
+}
+
+static void node_free(struct node *n)
+{
+        g_ptr_array_unref(n->opens);
+        g_free(n);
+}
+
+int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struct ck_seccomp **ret, GError **error)
+{
+        g_autoptr(ck_seccomp) s = g_new0(struct ck_seccomp, 1);
+        struct stat st;
+
+        s->listener = -1;
+        s->inotify = -1;
+        s->devices = g_ptr_array_ref(devices);
+        s->work_dir = g_strdup(o->work_dir);
+        s->sysfs = o->sysfs;
+        s->major = o->major;
+        s->node_mode = o->node_mode ? o->node_mode : 0600;
+        s->node_uid = getuid();
+        s->node_gid = getgid();
+        s->dev_dev = stat("/dev", &st) == 0 ? st.st_dev : 0;
+        clock_gettime(CLOCK_REALTIME, &s->created);
+        s->served = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        s->nodes = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)node_free);
+        s->buf = g_byte_array_new();
+        ck_ioctl_reply_init(&s->reply);
+        s->resolver = ck_resolver_new(o->sysfs, devices);
+
+        if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "this kernel has no seccomp user notification (%s): Linux 5.9 or later is needed",
+                            g_strerror(e));
+                return -e;
+        }
+        s->req = g_malloc0(MAX(s->sizes.seccomp_notif, sizeof(struct seccomp_notif)));
+        s->resp = g_malloc0(MAX(s->sizes.seccomp_notif_resp, sizeof(struct seccomp_notif_resp)));
+        s->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (s->inotify < 0) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "inotify: %s", g_strerror(e));
+                return -e;
+        }
+        for (guint i = 0; i < devices->len; i++) {
+                struct node *n = g_new0(struct node, 1);
+                n->device = devices->pdata[i];
+                n->minor = o->first_minor + i;
+                n->opens = g_ptr_array_new();
+                g_hash_table_insert(s->nodes, n->device, n);
+                ck_device_set_notify(n->device, device_notify, s);
+        }
+        *ret = g_steal_pointer(&s);
+        return 0;
+}
+
+void ck_seccomp_attach(struct ck_seccomp *s, int listener)
+{
+        s->listener = listener;
+        s->listener_watch = g_unix_fd_add(listener, G_IO_IN | G_IO_HUP | G_IO_ERR, on_listener, s);
+        s->inotify_watch = g_unix_fd_add(s->inotify, G_IO_IN, on_inotify, s);
+}
+
+guint64 ck_seccomp_served(const struct ck_seccomp *s)
+{
+        return s->served_count;
+}
+
+void ck_seccomp_free(struct ck_seccomp *s)
+{
+        if (!s)
+                return;
+        if (s->listener_watch)
+                g_source_remove(s->listener_watch);
+        if (s->inotify_watch)
+                g_source_remove(s->inotify_watch);
+        if (s->sweep)
+                g_source_remove(s->sweep);
+        while (!g_queue_is_empty(&s->parked))
+                parked_free(g_queue_pop_head(&s->parked));
+        if (s->served) {
+                GHashTableIter it;
+                struct served *sv;
+                g_hash_table_iter_init(&it, s->served);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv)) {
+                        if (sv->kind == SERVED_DEVICE)
+                                ck_file_close(sv->file);
+                        close(sv->own);
+                        g_free(sv);
+                        g_hash_table_iter_remove(&it);
+                }
+                g_hash_table_unref(s->served);
+        }
+        if (s->devices)
+                for (guint i = 0; i < s->devices->len; i++)
+                        ck_device_set_notify(s->devices->pdata[i], NULL, NULL);
+        if (s->nodes)
+                g_hash_table_unref(s->nodes);
+        if (s->listener >= 0)
+                close(s->listener);
+        if (s->inotify >= 0)
+                close(s->inotify);
+        ck_resolver_free(s->resolver);
+        ck_ioctl_reply_clear(&s->reply);
+        if (s->buf)
+                g_byte_array_unref(s->buf);
+        if (s->devices)
+                g_ptr_array_unref(s->devices);
+        g_free(s->req);
+        g_free(s->resp);
+        g_free(s->work_dir);
+        g_free(s);
+}
