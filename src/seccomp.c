@@ -211,6 +211,8 @@ struct parked {
 struct node {
         struct ck_device *device;
         unsigned minor;
+        mode_t mode;              /* of the node: 0600 unless the spec says */
+        gid_t gid;
         GPtrArray *opens;         /* struct served * of this device */
 };
 
@@ -221,9 +223,7 @@ struct ck_seccomp {
         char *work_dir;
         struct ck_sysfs *sysfs;
         unsigned major;
-        mode_t node_mode;
         uid_t node_uid;
-        gid_t node_gid;
         dev_t dev_dev;            /* st_dev of the host's /dev, as a node there would have */
         struct timespec created;
         int listener;
@@ -586,18 +586,19 @@ static int read_creds(pid_t pid, struct creds *ret)
 
 /* generic_permission() for the node, as @uid/@gid (root passes, as with
  * CAP_DAC_OVERRIDE). @want: R_OK|W_OK|X_OK bits. */
-static int node_permission(const struct ck_seccomp *s, const struct creds *cr, bool real, int want)
+static int node_permission(const struct ck_seccomp *s, const struct node *n, const struct creds *cr, bool real,
+                           int want)
 {
         uid_t uid = real ? cr->ruid : cr->fsuid;
         gid_t gid = real ? cr->rgid : cr->fsgid;
-        mode_t m = s->node_mode;
+        mode_t m = n->mode;
 
         if (uid == 0)
                 return (want & X_OK) && !(m & 0111) ? -EACCES : 0;
         unsigned bits;
-        bool in_group = gid == s->node_gid;
+        bool in_group = gid == n->gid;
         for (guint i = 0; !in_group && i < cr->groups->len; i++)
-                in_group = g_array_index(cr->groups, gid_t, i) == s->node_gid;
+                in_group = g_array_index(cr->groups, gid_t, i) == n->gid;
         if (uid == s->node_uid)
                 bits = (m >> 6) & 7;
         else if (in_group)
@@ -607,14 +608,14 @@ static int node_permission(const struct ck_seccomp *s, const struct creds *cr, b
         return ((unsigned)want & ~bits) ? -EACCES : 0;
 }
 
-static int check_node_access(const struct ck_seccomp *s, pid_t pid, bool real, int want)
+static int check_node_access(const struct ck_seccomp *s, const struct node *n, pid_t pid, bool real, int want)
 {
         struct creds cr;
         int r = read_creds(pid, &cr);
 
         if (r < 0)
                 return r;
-        r = node_permission(s, &cr, real, want);
+        r = node_permission(s, n, &cr, real, want);
         g_array_unref(cr.groups);
         return r;
 }
@@ -670,9 +671,9 @@ static void node_stat(struct ck_seccomp *s, struct node *n, struct stat *ret)
                 .st_dev = s->dev_dev,
                 .st_ino = 0x43000000u + n->minor,    /* 'C': stable, apart from real nodes' */
                 .st_nlink = 1,
-                .st_mode = S_IFCHR | s->node_mode,
+                .st_mode = S_IFCHR | n->mode,
                 .st_uid = s->node_uid,
-                .st_gid = s->node_gid,
+                .st_gid = n->gid,
                 .st_rdev = makedev(s->major, n->minor),
                 .st_blksize = 4096,
                 .st_atim = s->created,
@@ -782,7 +783,7 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
         }
         int acc = flags & O_ACCMODE;
         int want = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
-        int r = check_node_access(s, c->pid, false, want);
+        int r = check_node_access(s, node_of(s, d), c->pid, false, want);
         if (r < 0)
                 return reply(c, r);
 
@@ -906,9 +907,13 @@ static int stat_resolved(struct ck_seccomp *s, const struct ck_resolved *res, bo
         }
         if ((follow ? stat(res->real, ret) : lstat(res->real, ret)) < 0)
                 return -errno;
-        /* sysfs attributes: a page, whatever they hold */
-        if (res->kind == CK_RESOLVED_OVERLAY && S_ISREG(ret->st_mode))
-                ret->st_size = 4096;
+        if (res->kind == CK_RESOLVED_OVERLAY) {
+                /* sysfs is root's, and an attribute a page, whatever it holds */
+                ret->st_uid = 0;
+                ret->st_gid = 0;
+                if (S_ISREG(ret->st_mode))
+                        ret->st_size = CK_SYSFS_PAGE;
+        }
         return 0;
 }
 
@@ -940,10 +945,16 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
         r = stat_resolved(s, &res, follow, &st);
         if (r >= 0 && is_statx && res.kind != CK_RESOLVED_DEVICE) {
                 struct statx stx;
-                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0)
+                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0) {
                         r = -errno;
-                else
+                } else {
+                        if (res.kind == CK_RESOLVED_OVERLAY) {
+                                stx.stx_uid = st.st_uid;
+                                stx.stx_gid = st.st_gid;
+                                stx.stx_size = (__u64)st.st_size;
+                        }
                         reply_statx(c, buf, &stx);
+                }
         } else if (r >= 0 && is_statx) {
                 struct statx stx;
                 stat_to_statx(&st, &stx);
@@ -977,7 +988,7 @@ static void do_access(struct ck_seccomp *s, struct client *c, int dirfd, uint64_
         if (mode & ~(R_OK | W_OK | X_OK))
                 r = -EINVAL;
         else if (res.kind == CK_RESOLVED_DEVICE)
-                r = mode == F_OK ? 0 : check_node_access(s, c->pid, !(flags & AT_EACCESS), mode);
+                r = mode == F_OK ? 0 : check_node_access(s, node_of(s, res.device), c->pid, !(flags & AT_EACCESS), mode);
         else
                 r = faccessat(AT_FDCWD, res.real, mode, flags & (AT_EACCESS | AT_SYMLINK_NOFOLLOW)) < 0 ? -errno : 0;
         reply(c, r);
@@ -1462,9 +1473,7 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
         s->work_dir = g_strdup(o->work_dir);
         s->sysfs = o->sysfs;
         s->major = o->major;
-        s->node_mode = o->node_mode ? o->node_mode : 0600;
         s->node_uid = getuid();
-        s->node_gid = getgid();
         s->dev_dev = stat("/dev", &st) == 0 ? st.st_dev : 0;
         clock_gettime(CLOCK_REALTIME, &s->created);
         s->served = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -1491,6 +1500,8 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
                 struct node *n = g_new0(struct node, 1);
                 n->device = devices->pdata[i];
                 n->minor = o->first_minor + i;
+                n->mode = 0600;       /* as CUSE makes them */
+                n->gid = getgid();
                 n->opens = g_ptr_array_new();
                 g_hash_table_insert(s->nodes, n->device, n);
                 ck_device_set_notify(n->device, device_notify, s);
@@ -1504,6 +1515,17 @@ void ck_seccomp_attach(struct ck_seccomp *s, int listener)
         s->listener = listener;
         s->listener_watch = g_unix_fd_add(listener, G_IO_IN | G_IO_HUP | G_IO_ERR, on_listener, s);
         s->inotify_watch = g_unix_fd_add(s->inotify, G_IO_IN, on_inotify, s);
+}
+
+int ck_seccomp_set_node_access(struct ck_seccomp *s, struct ck_device *d, mode_t mode, gid_t gid)
+{
+        struct node *n = node_of(s, d);
+
+        if (!n || mode > 07777)
+                return -EINVAL;
+        n->mode = mode;
+        n->gid = gid;
+        return 0;
 }
 
 guint64 ck_seccomp_served(const struct ck_seccomp *s)
