@@ -1,5 +1,5 @@
 #!/bin/bash
-# Inside `cusekit run` (see run-suite.sh): the spi and tty families' named
+# Inside `cusekit run` (see run-suite.sh, in the `run` suite): the spi and tty families' named
 # clients against the emulated nodes, with no root, no CUSE and no VM.
 # Prints "ok - ..." / "not ok - ..." lines; run-suite.sh numbers them.
 # Usage: clients.sh spi|tty BUILD_DIR CONTROL_SOCKET
