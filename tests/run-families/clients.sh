@@ -118,6 +118,17 @@ assert not s.ri and s.cts
 	else
 		fail "socat across the pair" "$(cat "$TMPDIR/socat.out" 2>&1)"
 	fi
+	stty -F /dev/ttyCK4 raw -echo 2>/dev/null
+	(sleep 0.5; printf 'from the far end' | socat -t 2 - "UNIX-CONNECT:$TMPDIR/ttyCK4.sock" >"$TMPDIR/far.out" 2>&1) &
+	fpid=$!
+	got=$(timeout 5 head -c 16 /dev/ttyCK4 2>&1)
+	printf 'to the far end' >/dev/ttyCK4
+	wait "$fpid"
+	if [ "$got" = "from the far end" ] && [ "$(cat "$TMPDIR/far.out")" = "to the far end" ]; then
+		pass "far=unix:PATH: socat at the socket is the far end, both ways"
+	else
+		fail "far=unix:PATH: socat at the socket is the far end, both ways" "port read '$got'" "socat got '$(cat "$TMPDIR/far.out")'"
+	fi
 	CK_CLI=$build/src/bin/cusekit CK_SOCK=$sock py "the far end through cusekit set: bytes arrive, CTS and RI follow, far/received" '
 import json, os, serial, subprocess
 def cusekit(*args):

@@ -12,7 +12,8 @@ tty_py() { # DESCRIPTION PYTHON: passes when the script exits 0
 
 "$daemon" --major 113 --background --pidfile "$tmp/tty.pid" \
 	--device tty:ttyCK0,peer=ttyCK1 --device tty:ttyCK1 \
-	--device tty:ttyCK2,loopback=1 --device tty:ttyCK3 2>"$tmp/tty.err"
+	--device tty:ttyCK2,loopback=1 --device tty:ttyCK3 \
+	--device "tty:ttyCK4,far=unix:$tmp/ttyCK4.sock" 2>"$tmp/tty.err"
 rc=$?
 if [ $rc -eq 0 ] && [ -c /dev/ttyCK0 ] && [ -c /dev/ttyCK3 ]; then
 	pass "tty: /dev/ttyCK0 .. /dev/ttyCK3 appear"
@@ -208,6 +209,20 @@ if [ "$out" = ok ]; then
 	pass "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); TIOCEXCL makes a second open EBUSY"
 else
 	fail "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); TIOCEXCL makes a second open EBUSY" "$out"
+fi
+
+# far=unix:PATH: socat is the far end
+stty -F /dev/ttyCK4 raw -echo 2>/dev/null
+rm -f "$tmp/far.out"
+(sleep 0.5; printf 'from the far end' | socat -t 2 - "UNIX-CONNECT:$tmp/ttyCK4.sock" >"$tmp/far.out" 2>&1) &
+fpid=$!
+got=$(timeout 5 head -c 16 /dev/ttyCK4 2>&1)
+printf 'to the far end' >/dev/ttyCK4
+wait "$fpid"
+if [ "$got" = "from the far end" ] && [ "$(cat "$tmp/far.out")" = "to the far end" ]; then
+	pass "tty: far=unix:PATH: socat at the socket is the far end, both ways"
+else
+	fail "tty: far=unix:PATH: socat at the socket is the far end, both ways" "port read '$got'" "socat got '$(cat "$tmp/far.out")'"
 fi
 
 p=$(cat "$tmp/tty.pid" 2>/dev/null)
