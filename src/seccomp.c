@@ -60,10 +60,10 @@ enum op {
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
         OP_READLINK, OP_READLINKAT,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
-        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         /* compat (i386) calls: ours only to refuse */
         OP_COMPAT_PATH, OP_COMPAT_FD,
 };
@@ -74,13 +74,12 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
         { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
-        /* ls -l asks a node for its xattrs: the host has no such file */
-        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
-        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
 };
 
 /* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
@@ -491,21 +490,24 @@ static gboolean on_inotify(gint fd, GIOCondition cond, gpointer userdata)
 {
         struct ck_seccomp *s = userdata;
         _Alignas(struct inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
+        ssize_t n;
 
-        for (ssize_t off = 0; n > 0 && off < n;) {
-                const struct inotify_event *ev = (const void *)(buf + off);
-                off += (ssize_t)(sizeof(*ev) + ev->len);
-                if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-                        continue;
-                GHashTableIter it;
-                struct served *sv;
-                g_hash_table_iter_init(&it, s->served);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
-                        if (sv->wd == ev->wd) {
-                                served_release(sv);
-                                break;
-                        }
+        /* everything queued: a caller may be waiting on the release */
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                for (ssize_t off = 0; off < n;) {
+                        const struct inotify_event *ev = (const void *)(buf + off);
+                        off += (ssize_t)(sizeof(*ev) + ev->len);
+                        if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+                                continue;
+                        GHashTableIter it;
+                        struct served *sv;
+                        g_hash_table_iter_init(&it, s->served);
+                        while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
+                                if (sv->wd == ev->wd) {
+                                        served_release(sv);
+                                        break;
+                                }
+                }
         }
         return G_SOURCE_CONTINUE;
 }
@@ -642,6 +644,8 @@ static char *base_dir(pid_t pid, int dirfd, const char *path)
         return g_strdup(target);
 }
 
+static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *path, char **ret_target);
+
 /* Resolves the path of a call: 1 ours (in *ret), 0 not ours (continue), or -errno. */
 static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, bool follow,
                         struct ck_resolved *ret)
@@ -650,8 +654,16 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
 
         if (read_path(c, path_addr, path) < 0)
                 return 0;             /* the kernel reports it as it would */
-        if (!path[0] || strncmp(path, "/proc/", 6) == 0)
+        if (!path[0])
                 return 0;
+        if (strncmp(path, "/proc/", 6) == 0) {
+                /* /proc/PID/fd/N of a device descriptor, followed: the node,
+                 * as the kernel's proc_fd_link() gives it (a new open, its stat) */
+                g_autofree char *node = NULL;
+                if (!follow || !proc_fd_link(s, c, path, &node))
+                        return 0;
+                return ck_resolver_resolve(s->resolver, "/", node, true, ret) < 0 ? 0 : 1;
+        }
         g_autofree char *base = base_dir(c->pid, dirfd, path);
         if (!base || !ck_resolver_maybe_ours(s->resolver, base, path))
                 return 0;
@@ -770,6 +782,10 @@ static gboolean pending_open_run(gpointer userdata)
 
 static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
 {
+        /* A close the program made before this open has released its file by
+         * now in the kernel (its IN_CLOSE is queued): release it here too, or
+         * an exclusive device is still busy for a close-then-reopen. */
+        on_inotify(s->inotify, G_IO_IN, s);
         if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
                 return reply(c, -ENOTDIR);
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -930,11 +946,15 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
 
         if (flags & AT_EMPTY_PATH) {
                 char first;
-                if (read_mem(c, path_addr, &first, 1) == 0 && first == '\0') {
+                if (path_addr == 0 || (read_mem(c, path_addr, &first, 1) == 0 && first == '\0')) {
                         struct served *sv = served_of_fd(s, c->pid, dirfd);
                         if (!sv || sv->kind != SERVED_DEVICE)
                                 return reply_continue(c);
                         struct stat st;
+                        /* a NULL path is the descriptor from Linux 6.11 on
+                         * (fstat's fast path); before, the kernel's EFAULT */
+                        if (path_addr == 0 && syscall(__NR_newfstatat, sv->own, NULL, &st, AT_EMPTY_PATH) < 0)
+                                return reply_continue(c);
                         node_stat(s, node_of(s, sv->file->device), &st);
                         if (!is_statx)
                                 return reply_stat(c, buf, &st);
@@ -1063,8 +1083,10 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
-/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
-static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list)
+/* Extended attributes of a path that is ours: none, as on a devtmpfs node
+ * or a sysfs attribute without an LSM (ls -l asks for security.selinux). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list,
+                     uint64_t name_addr)
 {
         struct ck_resolved res = { 0 };
         int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
@@ -1072,7 +1094,20 @@ static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr,
         if (r <= 0)
                 return r == 0 ? reply_continue(c) : reply(c, r);
         ck_resolved_clear(&res);
-        reply(c, list ? 0 : -ENODATA);
+        if (list)
+                return reply(c, 0);
+        /* fs/xattr.c: getxattr() copies the name first, then the handler's prefix */
+        char name[PATH_MAX];
+        r = read_path(c, name_addr, name);
+        if (r < 0)
+                return reply(c, r == -ENAMETOOLONG ? -ERANGE : r);
+        if (!name[0] || strlen(name) > 255)
+                return reply(c, -ERANGE);
+        static const char *const prefixes[] = { "security.", "system.", "trusted.", "user." };
+        for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+                if (g_str_has_prefix(name, prefixes[i]))
+                        return reply(c, -ENODATA);
+        reply(c, -EOPNOTSUPP);
 }
 
 /* --- read, write --- */
@@ -1400,6 +1435,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_LISTXATTR, true, 0);
         case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
         case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
                 return do_rw(s, &c, op, a);
@@ -1416,12 +1457,6 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
                 return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
         }
-        case OP_GETXATTR:
-        case OP_LGETXATTR:
-        case OP_LISTXATTR:
-        case OP_LLISTXATTR:
-                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
-                                op == OP_LISTXATTR || op == OP_LLISTXATTR);
         case OP_COMPAT_PATH: {
                 uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
                 int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;

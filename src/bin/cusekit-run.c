@@ -336,7 +336,9 @@ int cusekit_run(int argc, char **argv)
         if (ck_host_n_devices(host) == 0)
                 return fail(EXIT_RUN_FAILED, "no devices: give --device TYPE:NAME or --config FILE (see --help)");
 
-        g_autofree char *program = g_find_program_in_path(argv[first]);
+        /* a path is exec'd as given, so that its errno says why not (126, 127) */
+        g_autofree char *program = strchr(argv[first], '/') ? g_strdup(argv[first])
+                                                            : g_find_program_in_path(argv[first]);
         if (!program)
                 return fail(EXIT_NOT_FOUND, "%s: command not found", argv[first]);
 
