@@ -53,6 +53,8 @@
 #define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
+/* Callers whose /proc/PID/fd is kept open (by pid, direct-mapped). */
+#define FD_DIRS 16
 
 enum op {
         OP_NONE,
@@ -242,6 +244,7 @@ struct ck_seccomp {
         unsigned fifo_counter;
         guint64 served_count;
         bool warned_compat;
+        struct { pid_t pid; int fd; } fd_dirs[FD_DIRS];   /* O_PATH /proc/PID/fd; fd -1: none */
 };
 
 /* One notification being served. */
@@ -402,15 +405,49 @@ static int read_path(struct client *c, uint64_t addr, char ret[PATH_MAX])
 
 /* --- the served objects --- */
 
+/* The caller's /proc/PID/fd, opened once: an identity lookup is then one
+ * fstatat() of "N" instead of a walk from / through /proc and the pid
+ * (most of what a served call costs the supervisor).  A kept handle pins
+ * its process, not the number: once that process is gone every lookup in
+ * it fails with ENOENT, so @reopen (after an ENOENT) opens it anew. */
+static int fd_dir_of(struct ck_seccomp *s, pid_t pid, bool reopen)
+{
+        __typeof__(s->fd_dirs[0]) *slot = &s->fd_dirs[(unsigned)pid % FD_DIRS];
+        char path[64];
+
+        if (slot->fd >= 0 && slot->pid == pid && !reopen)
+                return slot->fd;
+        if (slot->fd >= 0)
+                close(slot->fd);
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        slot->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        slot->pid = pid;
+        return slot->fd;
+}
+
+static int stat_fd_of(struct ck_seccomp *s, pid_t pid, int fd, struct stat *ret)
+{
+        char name[16];
+
+        snprintf(name, sizeof(name), "%d", fd);
+        int dir = fd_dir_of(s, pid, false);
+        if (dir >= 0 && fstatat(dir, name, ret, 0) == 0)
+                return 0;
+        if (dir >= 0 && errno != ENOENT)
+                return -errno;
+        dir = fd_dir_of(s, pid, true);
+        if (dir < 0)
+                return -errno;
+        return fstatat(dir, name, ret, 0) < 0 ? -errno : 0;
+}
+
 static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
 {
-        char path[64];
         struct stat st;
 
         if (fd < 0)
                 return NULL;
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-        if (stat(path, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+        if (stat_fd_of(s, pid, fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                 return NULL;
         g_autofree char *key = served_key(st.st_dev, st.st_ino);
         return g_hash_table_lookup(s->served, key);
@@ -1516,6 +1553,8 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
 
         s->listener = -1;
         s->inotify = -1;
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                s->fd_dirs[i].fd = -1;
         s->devices = g_ptr_array_ref(devices);
         s->work_dir = g_strdup(o->work_dir);
         s->sysfs = o->sysfs;
@@ -1614,6 +1653,9 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 close(s->listener);
         if (s->inotify >= 0)
                 close(s->inotify);
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                if (s->fd_dirs[i].fd >= 0)
+                        close(s->fd_dirs[i].fd);
         ck_resolver_free(s->resolver);
         ck_ioctl_reply_clear(&s->reply);
         if (s->buf)
