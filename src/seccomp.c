@@ -53,6 +53,8 @@
 #define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
+/* Callers whose /proc/PID/fd is kept open (by pid, direct-mapped). */
+#define FD_DIRS 16
 
 enum op {
         OP_NONE,
@@ -60,10 +62,10 @@ enum op {
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
         OP_READLINK, OP_READLINKAT,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
-        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         /* compat (i386) calls: ours only to refuse */
         OP_COMPAT_PATH, OP_COMPAT_FD,
 };
@@ -74,13 +76,12 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
         { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
-        /* ls -l asks a node for its xattrs: the host has no such file */
-        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
-        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
 };
 
 /* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
@@ -243,6 +244,7 @@ struct ck_seccomp {
         unsigned fifo_counter;
         guint64 served_count;
         bool warned_compat;
+        struct { pid_t pid; int fd; } fd_dirs[FD_DIRS];   /* O_PATH /proc/PID/fd; fd -1: none */
 };
 
 /* One notification being served. */
@@ -403,15 +405,49 @@ static int read_path(struct client *c, uint64_t addr, char ret[PATH_MAX])
 
 /* --- the served objects --- */
 
+/* The caller's /proc/PID/fd, opened once: an identity lookup is then one
+ * fstatat() of "N" instead of a walk from / through /proc and the pid
+ * (most of what a served call costs the supervisor).  A kept handle pins
+ * its process, not the number: once that process is gone every lookup in
+ * it fails with ENOENT, so @reopen (after an ENOENT) opens it anew. */
+static int fd_dir_of(struct ck_seccomp *s, pid_t pid, bool reopen)
+{
+        __typeof__(s->fd_dirs[0]) *slot = &s->fd_dirs[(unsigned)pid % FD_DIRS];
+        char path[64];
+
+        if (slot->fd >= 0 && slot->pid == pid && !reopen)
+                return slot->fd;
+        if (slot->fd >= 0)
+                close(slot->fd);
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        slot->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        slot->pid = pid;
+        return slot->fd;
+}
+
+static int stat_fd_of(struct ck_seccomp *s, pid_t pid, int fd, struct stat *ret)
+{
+        char name[16];
+
+        snprintf(name, sizeof(name), "%d", fd);
+        int dir = fd_dir_of(s, pid, false);
+        if (dir >= 0 && fstatat(dir, name, ret, 0) == 0)
+                return 0;
+        if (dir >= 0 && errno != ENOENT)
+                return -errno;
+        dir = fd_dir_of(s, pid, true);
+        if (dir < 0)
+                return -errno;
+        return fstatat(dir, name, ret, 0) < 0 ? -errno : 0;
+}
+
 static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
 {
-        char path[64];
         struct stat st;
 
         if (fd < 0)
                 return NULL;
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-        if (stat(path, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+        if (stat_fd_of(s, pid, fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                 return NULL;
         g_autofree char *key = served_key(st.st_dev, st.st_ino);
         return g_hash_table_lookup(s->served, key);
@@ -783,6 +819,10 @@ static gboolean pending_open_run(gpointer userdata)
 
 static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
 {
+        /* A close the program made before this open has released its file by
+         * now in the kernel (its IN_CLOSE is queued): release it here too, or
+         * an exclusive device is still busy for a close-then-reopen. */
+        on_inotify(s->inotify, G_IO_IN, s);
         if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
                 return reply(c, -ENOTDIR);
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -1080,7 +1120,8 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
-/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
+/* Extended attributes of a path that is ours: none, as on a devtmpfs node
+ * or a sysfs attribute without an LSM (ls -l asks for security.selinux). */
 static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list,
                      uint64_t name_addr)
 {
@@ -1092,7 +1133,7 @@ static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr,
         ck_resolved_clear(&res);
         if (list)
                 return reply(c, 0);
-        /* fs/xattr.c: getxattr() copies the name first, then finds its handler by prefix */
+        /* fs/xattr.c: getxattr() copies the name first, then the handler's prefix */
         char name[PATH_MAX];
         r = read_path(c, name_addr, name);
         if (r < 0)
@@ -1431,6 +1472,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_LISTXATTR, true, 0);
         case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
         case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
                 return do_rw(s, &c, op, a);
@@ -1447,12 +1494,6 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
                 return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
         }
-        case OP_GETXATTR:
-        case OP_LGETXATTR:
-        case OP_LISTXATTR:
-        case OP_LLISTXATTR:
-                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
-                                op == OP_LISTXATTR || op == OP_LLISTXATTR, a->args[1]);
         case OP_COMPAT_PATH: {
                 uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
                 int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;
@@ -1512,6 +1553,8 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
 
         s->listener = -1;
         s->inotify = -1;
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                s->fd_dirs[i].fd = -1;
         s->devices = g_ptr_array_ref(devices);
         s->work_dir = g_strdup(o->work_dir);
         s->sysfs = o->sysfs;
@@ -1610,6 +1653,9 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 close(s->listener);
         if (s->inotify >= 0)
                 close(s->inotify);
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                if (s->fd_dirs[i].fd >= 0)
+                        close(s->fd_dirs[i].fd);
         ck_resolver_free(s->resolver);
         ck_ioctl_reply_clear(&s->reply);
         if (s->buf)
