@@ -123,6 +123,15 @@ static const struct expected expected_gpio[] = {
         { "GPIO_GET_LINEEVENT_IOCTL", GPIO_GET_LINEEVENT_IOCTL },
         { "GPIO_GET_LINEINFO_WATCH_IOCTL", GPIO_GET_LINEINFO_WATCH_IOCTL },
         { "GPIO_GET_LINEINFO_UNWATCH_IOCTL", GPIO_GET_LINEINFO_UNWATCH_IOCTL },
+        { "GPIO_V2_GET_LINEINFO_IOCTL", GPIO_V2_GET_LINEINFO_IOCTL },
+        { "GPIO_V2_GET_LINEINFO_WATCH_IOCTL", GPIO_V2_GET_LINEINFO_WATCH_IOCTL },
+        { "GPIO_V2_GET_LINE_IOCTL", GPIO_V2_GET_LINE_IOCTL },
+};
+
+static const struct expected expected_gpio_line[] = {
+        { "GPIO_V2_LINE_SET_CONFIG_IOCTL", GPIO_V2_LINE_SET_CONFIG_IOCTL },
+        { "GPIO_V2_LINE_GET_VALUES_IOCTL", GPIO_V2_LINE_GET_VALUES_IOCTL },
+        { "GPIO_V2_LINE_SET_VALUES_IOCTL", GPIO_V2_LINE_SET_VALUES_IOCTL },
 };
 
 static const struct expected expected_gpio_handle[] = {
@@ -152,6 +161,7 @@ static const struct {
         { "gpio", expected_gpio, G_N_ELEMENTS(expected_gpio) },
         { "gpio-linehandle", expected_gpio_handle, G_N_ELEMENTS(expected_gpio_handle) },   /* file types */
         { "gpio-event", expected_gpio_event, G_N_ELEMENTS(expected_gpio_event) },
+        { "gpio-line", expected_gpio_line, G_N_ELEMENTS(expected_gpio_line) },
 };
 
 /* One table (a device type's, or a file type's) against the kernel's macros. */
