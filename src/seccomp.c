@@ -1346,6 +1346,34 @@ static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const stru
 
 /* --- ioctl, fcntl, lseek --- */
 
+/* A file the ioctl created (ck_call_new_file: a GPIO line request) becomes
+ * a FIFO served like an open of the node; its program end is put into the
+ * caller without answering (NOTIF_ADDFD without SEND): the ioctl's own reply
+ * follows.  If that fails, closing our end of it is its last close. */
+static int install_file(void *userdata, struct ck_file *f, int flags)
+{
+        struct client *c = userdata;
+        int client_fd;
+        struct served *sv = fifo_new(c->s, &client_fd);
+
+        if (!sv) {
+                int e = errno;
+                ck_file_close(f);
+                return -(e == EMFILE || e == ENFILE ? e : ENOMEM);
+        }
+        sv->file = f;
+        g_ptr_array_add(node_of(c->s, f->device)->opens, sv);
+        struct seccomp_notif_addfd addfd = {
+                .id = c->id,
+                .srcfd = (__u32)client_fd,
+                .newfd_flags = (__u32)(flags & O_CLOEXEC),
+        };
+        int fd = ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        int e = errno;
+        close(client_fd);
+        return fd < 0 ? -e : fd;
+}
+
 static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg)
 {
         struct ck_file *f = sv->file;
@@ -1381,7 +1409,8 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
         }
 
         const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true };
-        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .userdata = c };
+        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .install = install_file,
+                                              .userdata = c };
         guint delay_ms = 0;
         int r = ck_kernel_ioctl(f, &call, &mem, &s->reply, NULL, &delay_ms);
         node_refresh(node_of(s, f->device));
