@@ -105,6 +105,20 @@ check "wdctl shows the new timeout" 'Timeout: +30 seconds' wdctl /dev/watchdog7
 check "cusekit get watchdog7 shows it too" '^timeout = 30' cusekit get watchdog7
 check_fails "wdctl -s 0: EINVAL, as the kernel" 'Invalid argument' wdctl -s 0 /dev/watchdog7
 
+# --- the emulated /sys: rtcwake, i2cdetect -l ---
+check "rtcwake -m show finds rtc7 through /sys/class/rtc: no alarm" '^alarm: off' rtcwake -m show -d rtc7
+now=$(cat /sys/class/rtc/rtc7/since_epoch)
+check "rtcwake -m no -s 60 sets the wake alarm (device/power/wakeup enabled)" 'wakeup using rtc7 at' \
+	rtcwake -m no -d rtc7 -s 60
+check "rtcwake -m show sees it on" '^alarm: on ' rtcwake -m show -d rtc7
+alarm=$(cat /sys/class/rtc/rtc7/wakealarm 2>&1)
+[[ $alarm =~ ^[0-9]+$ ]] && [ "$alarm" -ge $((now + 55)) ] && [ "$alarm" -le $((now + 65)) ] &&
+	pass "/sys/class/rtc/rtc7/wakealarm is 60 s after since_epoch" ||
+	fail "/sys/class/rtc/rtc7/wakealarm is 60 s after since_epoch" "since_epoch $now, wakealarm $alarm"
+check "rtcwake -m disable clears it" '^alarm: off' sh -c 'rtcwake -m disable -d rtc7 && rtcwake -m show -d rtc7'
+check "/sys/class/rtc/rtc7/dev names the node's numbers" '^120:0$' cat /sys/class/rtc/rtc7/dev
+check "i2cdetect -l lists the adapter (from /sys/class/i2c-dev)" $'^i2c-7\ti2c +\tcusekit I2C adapter' i2cdetect -l
+
 # --- i2c: i2c-tools, busybox-static, python3-smbus ---
 out=$(i2cdetect -y 7 2>&1); rc=$?
 found=$(sed -n 's/^[0-7]0: //p' <<<"$out" | tr ' ' '\n' | grep -E '^[0-9a-f]{2}$' | tr '\n' ' ')
