@@ -475,6 +475,18 @@ static void fifo_show(struct served *sv, int want)
         sv->shown = want;
 }
 
+/* A device's wake-up is an edge for EPOLLET waiters even when the
+ * readiness stays, as the kernel's wake_up() is: a byte more, then one
+ * less, wakes the pipe's pollers (pipe_write() does for every write once
+ * the pipe was polled) and leaves it readable throughout. */
+static void fifo_wake(struct served *sv)
+{
+        char byte;
+
+        if (sv->shown == 1 && write(sv->own, "", 1) == 1 && read(sv->own, &byte, 1) != 1)
+                g_warning("seccomp: readiness pipe: %s", g_strerror(errno));
+}
+
 static void served_refresh(struct served *sv)
 {
         unsigned mask = ck_pipeline_poll(sv->file);
@@ -1566,7 +1578,10 @@ static void device_notify(struct ck_device *d, void *userdata)
         struct ck_seccomp *s = userdata;
 
         retry_parked(s, d);
-        node_refresh(node_of(s, d));
+        struct node *n = node_of(s, d);
+        node_refresh(n);
+        for (guint i = 0; i < n->opens->len; i++)
+                fifo_wake(n->opens->pdata[i]);
 }
 
 static void node_free(struct node *n)

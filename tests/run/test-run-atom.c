@@ -594,6 +594,35 @@ static void test_poll_select_epoll(void)
         close(b);
 }
 
+/* Edge-triggered epoll: every change of the device is an event, as its
+ * wake_up() makes one in the kernel, even when it was readable already. */
+static void test_epoll_edge_triggered(void)
+{
+        int a = open_node("atom0", O_RDWR | O_NONBLOCK);
+        int b = open_node("atom0", O_RDWR);
+        char buf[8];
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+        g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 2);
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        g_assert_cmpint(epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev), ==, 0);
+        g_assert_cmpint(epoll_wait(ep, &ev, 1, 0), ==, 0);
+        for (int i = 0; i < 3; i++) {
+                /* changes not read in between: each is an edge */
+                g_assert_cmpint(write(b, i % 2 ? "0" : "1", 1), ==, 1);
+                g_assert_cmpint(epoll_wait(ep, &ev, 1, 5000), ==, 1);
+                g_assert_cmpint(ev.events & EPOLLIN, !=, 0);
+                g_assert_cmpint(epoll_wait(ep, &ev, 1, 0), ==, 0);     /* and only one */
+                struct pollfd pfd = { .fd = a, .events = POLLIN };
+                g_assert_cmpint(poll(&pfd, 1, 0), ==, 1);              /* readable all along */
+        }
+        g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 2);
+        g_assert_cmpmem(buf, 2, "1\n", 2);
+        close(ep);
+        close(a);
+        close(b);
+}
+
 struct parked_reader {
         int fd;
         volatile gboolean done;
@@ -1152,6 +1181,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/fd/passing", test_fd_passing);
         g_test_add_func("/run/fd/exclusive-reopen", test_exclusive_reopen);
         g_test_add_func("/run/io/poll-select-epoll", test_poll_select_epoll);
+        g_test_add_func("/run/io/epoll-edge-triggered", test_epoll_edge_triggered);
         g_test_add_func("/run/io/blocking-read-parked", test_blocking_read_parked);
         g_test_add_func("/run/io/signal-interrupts-read", test_signal_interrupts_read);
         g_test_add_func("/run/io/signal-restarts-read", test_signal_restarts_read);
