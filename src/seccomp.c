@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -35,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -51,6 +53,8 @@
 #define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
+/* Callers whose /proc/PID/fd is kept open (by pid, direct-mapped). */
+#define FD_DIRS 16
 
 enum op {
         OP_NONE,
@@ -58,10 +62,10 @@ enum op {
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
         OP_READLINK, OP_READLINKAT,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
-        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         /* compat (i386) calls: ours only to refuse */
         OP_COMPAT_PATH, OP_COMPAT_FD,
 };
@@ -72,13 +76,12 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
         { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
-        /* ls -l asks a node for its xattrs: the host has no such file */
-        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
-        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
 };
 
 /* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
@@ -241,6 +244,7 @@ struct ck_seccomp {
         unsigned fifo_counter;
         guint64 served_count;
         bool warned_compat;
+        struct { pid_t pid; int fd; } fd_dirs[FD_DIRS];   /* O_PATH /proc/PID/fd; fd -1: none */
 };
 
 /* One notification being served. */
@@ -401,15 +405,49 @@ static int read_path(struct client *c, uint64_t addr, char ret[PATH_MAX])
 
 /* --- the served objects --- */
 
+/* The caller's /proc/PID/fd, opened once: an identity lookup is then one
+ * fstatat() of "N" instead of a walk from / through /proc and the pid
+ * (most of what a served call costs the supervisor).  A kept handle pins
+ * its process, not the number: once that process is gone every lookup in
+ * it fails with ENOENT, so @reopen (after an ENOENT) opens it anew. */
+static int fd_dir_of(struct ck_seccomp *s, pid_t pid, bool reopen)
+{
+        __typeof__(s->fd_dirs[0]) *slot = &s->fd_dirs[(unsigned)pid % FD_DIRS];
+        char path[64];
+
+        if (slot->fd >= 0 && slot->pid == pid && !reopen)
+                return slot->fd;
+        if (slot->fd >= 0)
+                close(slot->fd);
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        slot->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        slot->pid = pid;
+        return slot->fd;
+}
+
+static int stat_fd_of(struct ck_seccomp *s, pid_t pid, int fd, struct stat *ret)
+{
+        char name[16];
+
+        snprintf(name, sizeof(name), "%d", fd);
+        int dir = fd_dir_of(s, pid, false);
+        if (dir >= 0 && fstatat(dir, name, ret, 0) == 0)
+                return 0;
+        if (dir >= 0 && errno != ENOENT)
+                return -errno;
+        dir = fd_dir_of(s, pid, true);
+        if (dir < 0)
+                return -errno;
+        return fstatat(dir, name, ret, 0) < 0 ? -errno : 0;
+}
+
 static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
 {
-        char path[64];
         struct stat st;
 
         if (fd < 0)
                 return NULL;
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-        if (stat(path, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+        if (stat_fd_of(s, pid, fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                 return NULL;
         g_autofree char *key = served_key(st.st_dev, st.st_ino);
         return g_hash_table_lookup(s->served, key);
@@ -489,21 +527,24 @@ static gboolean on_inotify(gint fd, GIOCondition cond, gpointer userdata)
 {
         struct ck_seccomp *s = userdata;
         _Alignas(struct inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
+        ssize_t n;
 
-        for (ssize_t off = 0; n > 0 && off < n;) {
-                const struct inotify_event *ev = (const void *)(buf + off);
-                off += (ssize_t)(sizeof(*ev) + ev->len);
-                if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-                        continue;
-                GHashTableIter it;
-                struct served *sv;
-                g_hash_table_iter_init(&it, s->served);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
-                        if (sv->wd == ev->wd) {
-                                served_release(sv);
-                                break;
-                        }
+        /* everything queued: a caller may be waiting on the release */
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                for (ssize_t off = 0; off < n;) {
+                        const struct inotify_event *ev = (const void *)(buf + off);
+                        off += (ssize_t)(sizeof(*ev) + ev->len);
+                        if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+                                continue;
+                        GHashTableIter it;
+                        struct served *sv;
+                        g_hash_table_iter_init(&it, s->served);
+                        while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
+                                if (sv->wd == ev->wd) {
+                                        served_release(sv);
+                                        break;
+                                }
+                }
         }
         return G_SOURCE_CONTINUE;
 }
@@ -640,6 +681,8 @@ static char *base_dir(pid_t pid, int dirfd, const char *path)
         return g_strdup(target);
 }
 
+static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *path, char **ret_target);
+
 /* Resolves the path of a call: 1 ours (in *ret), 0 not ours (continue), or -errno. */
 static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, bool follow,
                         struct ck_resolved *ret)
@@ -648,8 +691,16 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
 
         if (read_path(c, path_addr, path) < 0)
                 return 0;             /* the kernel reports it as it would */
-        if (!path[0] || strncmp(path, "/proc/", 6) == 0)
+        if (!path[0])
                 return 0;
+        if (strncmp(path, "/proc/", 6) == 0) {
+                /* /proc/PID/fd/N of a device descriptor, followed: the node,
+                 * as the kernel's proc_fd_link() gives it (a new open, its stat) */
+                g_autofree char *node = NULL;
+                if (!follow || !proc_fd_link(s, c, path, &node))
+                        return 0;
+                return ck_resolver_resolve(s->resolver, "/", node, true, ret) < 0 ? 0 : 1;
+        }
         g_autofree char *base = base_dir(c->pid, dirfd, path);
         if (!base || !ck_resolver_maybe_ours(s->resolver, base, path))
                 return 0;
@@ -768,6 +819,10 @@ static gboolean pending_open_run(gpointer userdata)
 
 static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
 {
+        /* A close the program made before this open has released its file by
+         * now in the kernel (its IN_CLOSE is queued): release it here too, or
+         * an exclusive device is still busy for a close-then-reopen. */
+        on_inotify(s->inotify, G_IO_IN, s);
         if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
                 return reply(c, -ENOTDIR);
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -789,6 +844,10 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
 
         /* do_dentry_open() drops these from f_flags */
         flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        /* A driver's release runs before close() returns, so an exclusive
+         * device closed just before this open is free again: the IN_CLOSE
+         * of that close is queued by now; take it before judging (EBUSY). */
+        on_inotify(s->inotify, G_IO_IN, s);
         struct ck_file *f = NULL;
         guint delay_ms = 0;
         r = ck_pipeline_open(d, flags, c->pid, &f, &delay_ms);
@@ -924,11 +983,15 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
 
         if (flags & AT_EMPTY_PATH) {
                 char first;
-                if (read_mem(c, path_addr, &first, 1) == 0 && first == '\0') {
+                if (path_addr == 0 || (read_mem(c, path_addr, &first, 1) == 0 && first == '\0')) {
                         struct served *sv = served_of_fd(s, c->pid, dirfd);
                         if (!sv || sv->kind != SERVED_DEVICE)
                                 return reply_continue(c);
                         struct stat st;
+                        /* a NULL path is the descriptor from Linux 6.11 on
+                         * (fstat's fast path); before, the kernel's EFAULT */
+                        if (path_addr == 0 && syscall(__NR_newfstatat, sv->own, NULL, &st, AT_EMPTY_PATH) < 0)
+                                return reply_continue(c);
                         node_stat(s, node_of(s, sv->file->device), &st);
                         if (!is_statx)
                                 return reply_stat(c, buf, &st);
@@ -1057,8 +1120,10 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
-/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
-static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list)
+/* Extended attributes of a path that is ours: none, as on a devtmpfs node
+ * or a sysfs attribute without an LSM (ls -l asks for security.selinux). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list,
+                     uint64_t name_addr)
 {
         struct ck_resolved res = { 0 };
         int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
@@ -1066,7 +1131,20 @@ static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr,
         if (r <= 0)
                 return r == 0 ? reply_continue(c) : reply(c, r);
         ck_resolved_clear(&res);
-        reply(c, list ? 0 : -ENODATA);
+        if (list)
+                return reply(c, 0);
+        /* fs/xattr.c: getxattr() copies the name first, then the handler's prefix */
+        char name[PATH_MAX];
+        r = read_path(c, name_addr, name);
+        if (r < 0)
+                return reply(c, r == -ENAMETOOLONG ? -ERANGE : r);
+        if (!name[0] || strlen(name) > 255)
+                return reply(c, -ERANGE);
+        static const char *const prefixes[] = { "security.", "system.", "trusted.", "user." };
+        for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+                if (g_str_has_prefix(name, prefixes[i]))
+                        return reply(c, -ENODATA);
+        reply(c, -EOPNOTSUPP);
 }
 
 /* --- read, write --- */
@@ -1268,6 +1346,34 @@ static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const stru
 
 /* --- ioctl, fcntl, lseek --- */
 
+/* A file the ioctl created (ck_call_new_file: a GPIO line request) becomes
+ * a FIFO served like an open of the node; its program end is put into the
+ * caller without answering (NOTIF_ADDFD without SEND): the ioctl's own reply
+ * follows.  If that fails, closing our end of it is its last close. */
+static int install_file(void *userdata, struct ck_file *f, int flags)
+{
+        struct client *c = userdata;
+        int client_fd;
+        struct served *sv = fifo_new(c->s, &client_fd);
+
+        if (!sv) {
+                int e = errno;
+                ck_file_close(f);
+                return -(e == EMFILE || e == ENFILE ? e : ENOMEM);
+        }
+        sv->file = f;
+        g_ptr_array_add(node_of(c->s, f->device)->opens, sv);
+        struct seccomp_notif_addfd addfd = {
+                .id = c->id,
+                .srcfd = (__u32)client_fd,
+                .newfd_flags = (__u32)(flags & O_CLOEXEC),
+        };
+        int fd = ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        int e = errno;
+        close(client_fd);
+        return fd < 0 ? -e : fd;
+}
+
 static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg)
 {
         struct ck_file *f = sv->file;
@@ -1292,12 +1398,19 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return reply(c, 0);
         case FIOQSIZE:
                 return reply(c, -ENOTTY);    /* not a regular file, directory or link */
+        case FIGETBSZ: {
+                /* the block size of the node's file system: /dev's, where the node would be */
+                struct statfs st;
+                flag = statfs("/dev", &st) == 0 && st.f_bsize > 0 ? (int)st.f_bsize : (int)sysconf(_SC_PAGESIZE);
+                return reply(c, write_mem(c, arg, &flag, sizeof(flag)) < 0 ? -EFAULT : 0);
+        }
         default:
                 break;
         }
 
         const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true };
-        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .userdata = c };
+        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .install = install_file,
+                                              .userdata = c };
         guint delay_ms = 0;
         int r = ck_kernel_ioctl(f, &call, &mem, &s->reply, NULL, &delay_ms);
         node_refresh(node_of(s, f->device));
@@ -1388,6 +1501,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_LISTXATTR, true, 0);
         case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
         case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
                 return do_rw(s, &c, op, a);
@@ -1404,12 +1523,6 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
                 return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
         }
-        case OP_GETXATTR:
-        case OP_LGETXATTR:
-        case OP_LISTXATTR:
-        case OP_LLISTXATTR:
-                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
-                                op == OP_LISTXATTR || op == OP_LLISTXATTR);
         case OP_COMPAT_PATH: {
                 uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
                 int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;
@@ -1469,6 +1582,8 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
 
         s->listener = -1;
         s->inotify = -1;
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                s->fd_dirs[i].fd = -1;
         s->devices = g_ptr_array_ref(devices);
         s->work_dir = g_strdup(o->work_dir);
         s->sysfs = o->sysfs;
@@ -1567,6 +1682,9 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 close(s->listener);
         if (s->inotify >= 0)
                 close(s->inotify);
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                if (s->fd_dirs[i].fd >= 0)
+                        close(s->fd_dirs[i].fd);
         ck_resolver_free(s->resolver);
         ck_ioctl_reply_clear(&s->reply);
         if (s->buf)

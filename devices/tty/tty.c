@@ -82,6 +82,8 @@ struct tty_port {
         guint vtime_source;
 
         GByteArray *tx;               /* written, not yet sent (flow control) */
+        bool flushing;                /* in flush_tx(): a byte sent now comes back later */
+        guint flush_source;
         GByteArray *received;         /* what the far end got, when the control interface is it */
 
         /* far=unix:PATH */
@@ -514,14 +516,35 @@ static bool tx_blocked(const struct tty_port *p)
         return p->stopped || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
 }
 
-/* Sends what waits, as far as flow control lets it. */
+static void flush_tx(struct tty_port *p);
+
+static gboolean flush_later(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->flush_source = 0;
+        flush_tx(p);
+        return G_SOURCE_REMOVE;
+}
+
+/* Sends what waits, as far as flow control lets it.  What sending makes
+ * the port send again (ECHO over a loopback plug or back-to-back peers)
+ * waits for the next turn of the loop, as on a wire it waits for the
+ * line: the echo goes on, the port stays responsive. */
 static void flush_tx(struct tty_port *p)
 {
         if (!p->tx->len || tx_blocked(p))
                 return;
+        if (p->flushing) {
+                if (!p->flush_source)
+                        p->flush_source = g_timeout_add(1, flush_later, p);
+                return;
+        }
         g_autoptr(GByteArray) out = p->tx;
         p->tx = g_byte_array_new();
+        p->flushing = true;
         deliver(p, out->data, out->len);
+        p->flushing = false;
         ck_device_notify(p->dev);   /* room to write */
 }
 
@@ -1562,6 +1585,8 @@ static void tty_fini(struct ck_device *d)
 
         if (p->vtime_source)
                 g_source_remove(p->vtime_source);
+        if (p->flush_source)
+                g_source_remove(p->flush_source);
         far_close(p);
         if (p->peer)
                 p->peer->peer = NULL;

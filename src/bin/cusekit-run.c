@@ -265,6 +265,27 @@ const char cusekit_run_description[] =
         "'cusekit set/fault/trace ...' works from inside (and, with --socket, from\n"
         "outside). Device specs and config files are cusekitd's (see cusekitd --help).";
 
+/* Modules load during option parsing, after the default directories (as
+ * in cusekitd), so that --device can name their types. */
+static gboolean defaults_loaded;
+
+static int load_default_modules(GError **error)
+{
+        if (defaults_loaded)
+                return 0;
+        defaults_loaded = TRUE;
+        return ck_registry_load_default_modules(error);
+}
+
+static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
+{
+        if (load_default_modules(error) < 0 || ck_registry_load_module(value, error) < 0) {
+                g_prefix_error(error, "--module: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static char **devices;
 static char *config;
 static char *state_dir;
@@ -274,6 +295,7 @@ static gboolean verbose;
 
 const GOptionEntry cusekit_run_options[] = {
         { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &devices, "Emulate a device (repeatable)", "TYPE:NAME[,key=value...]" },
+        { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, (gpointer)on_module, "Load device types from a module (repeatable; after $CUSEKIT_MODULE_PATH's)", "PATH.so" },
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Read devices and settings from FILE (cusekitd's format)", "FILE" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep persistent device state in DIR across runs", "DIR" },
         { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &control_socket, "Control socket (default: in the run's private directory; 'none': no control)", "PATH" },
@@ -292,6 +314,8 @@ int cusekit_run(int argc, char **argv)
         if (first >= argc)
                 return fail(EXIT_RUN_FAILED, "no PROGRAM to run (see --help)");
 
+        if (load_default_modules(&error) < 0)
+                return fail(EXIT_RUN_FAILED, "default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
         g_autoptr(ck_host) host = NULL;
         int r = ck_host_new(node_keys, &host);
         if (r < 0)
@@ -312,7 +336,9 @@ int cusekit_run(int argc, char **argv)
         if (ck_host_n_devices(host) == 0)
                 return fail(EXIT_RUN_FAILED, "no devices: give --device TYPE:NAME or --config FILE (see --help)");
 
-        g_autofree char *program = g_find_program_in_path(argv[first]);
+        /* a path is exec'd as given, so that its errno says why not (126, 127) */
+        g_autofree char *program = strchr(argv[first], '/') ? g_strdup(argv[first])
+                                                            : g_find_program_in_path(argv[first]);
         if (!program)
                 return fail(EXIT_NOT_FOUND, "%s: command not found", argv[first]);
 
