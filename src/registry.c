@@ -67,7 +67,6 @@ static void type_index_free(struct ck_type_index *index)
                 type_index_free(index->files[i]);
         g_free(index->files);
         g_free(index->by_request);
-        g_free(index->variable);
         g_free(index->arg_descs);
         g_free(index->variable);
         g_free(index->origin);
