@@ -676,9 +676,12 @@ static void test_signal_interrupts_read(void)
         close(fd);
 }
 
-static void *write_after(void *data)
+/* Writes once the signal has been handled (and the read restarted). */
+static void *write_after_signal(void *data)
 {
-        g_usleep(600 * 1000);
+        for (int i = 0; i < 500 && !usr1_seen; i++)
+                g_usleep(10 * 1000);
+        g_usleep(200 * 1000);
         int fd = open_node("atom0", O_WRONLY);
         g_assert_cmpint(write(fd, (const char *)data, 1), ==, 1);
         close(fd);
@@ -696,8 +699,8 @@ static void test_signal_restarts_read(void)
         g_assert_cmpint(write(fd, "0", 1), ==, 1);
         g_assert_cmpint(read(fd, buf, sizeof(buf)), ==, 2);
         usr1_seen = 0;
-        /* the signal comes at 200 ms, the change at 600 ms */
-        pthread_create(&t, NULL, write_after, (void *)"1");
+        /* the signal comes at 200 ms, the change after it */
+        pthread_create(&t, NULL, write_after_signal, (void *)"1");
         pid_t child = signal_later(getpid(), 200);
         ssize_t n = read(fd, buf, sizeof(buf));
         int e = errno;
@@ -729,8 +732,8 @@ static void test_killed_reader(void)
                 _exit(1);
         }
         pthread_create(&t, NULL, blocking_reader, &r);
-        g_usleep(300 * 1000);
-        g_assert_cmpint(opens_of("atom0"), ==, before + 1);
+        g_assert_cmpint(opens_settled("atom0", before + 1), ==, before + 1);   /* the child's open */
+        g_usleep(200 * 1000);                                                  /* and its read parked */
         g_assert_cmpint(kill(child, SIGKILL), ==, 0);
         int status;
         g_assert_cmpint(waitpid(child, &status, 0), ==, child);
@@ -1076,7 +1079,8 @@ static void test_compat32(void)
         int fd = open("/dev/atom0", O_RDWR);      /* inherited */
         g_assert_cmpint(fd, >=, 0);
         g_autofree char *fd_arg = g_strdup_printf("%d", fd);
-        const char *argv[] = { prog, "/dev/atom0", fd_arg, NULL };
+        g_autofree char *request = g_strdup_printf("%#lx", (unsigned long)CK_REQUEST(ATOM_GET));
+        const char *argv[] = { prog, "/dev/atom0", fd_arg, request, NULL };
         g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL, &out, &err,
                                    &status, &error));
         close(fd);
