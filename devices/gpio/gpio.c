@@ -465,8 +465,8 @@ static int handle_GPIO_GET_LINEINFO_UNWATCH_IOCTL(struct ck_call *c, const __u32
         return 0;
 }
 
-extern const struct ck_device_type gpio_handle_type;
-extern const struct ck_device_type gpio_event_type;
+static const struct ck_device_type gpio_handle_type;
+static const struct ck_device_type gpio_event_type;
 
 static int validate_GPIO_GET_LINEHANDLE_IOCTL(struct ck_call *c, const struct ck_untrusted *u,
                                               struct gpiohandle_request *ret)
@@ -718,7 +718,7 @@ static void v2_configure(struct gpio_linereq *lr, unsigned k, const struct gpio_
         lr->lines[k].edflags = edflags;
 }
 
-extern const struct ck_device_type gpio_line_type;
+static const struct ck_device_type gpio_line_type;
 
 static int validate_GPIO_V2_GET_LINE_IOCTL(struct ck_call *c, const struct ck_untrusted *u,
                                            struct gpio_v2_line_request *ret)
@@ -1065,7 +1065,7 @@ static const struct ck_struct_desc *const gpio_line_structs[] = {
 static const struct ck_struct_desc *const gpio_handle_structs[] = { &gpiohandle_data_desc, &gpiohandle_config_desc,
                                                                    NULL };
 
-const struct ck_device_type gpio_handle_type = {
+static const struct ck_device_type gpio_handle_type = {
         .name = "gpio-linehandle",
         .ioctls = gpio_handle_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_handle_ioctls),
@@ -1075,7 +1075,7 @@ const struct ck_device_type gpio_handle_type = {
         .unknown_ioctl_errno = EINVAL,
 };
 
-const struct ck_device_type gpio_line_type = {
+static const struct ck_device_type gpio_line_type = {
         .name = "gpio-line",
         .ioctls = gpio_line_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_line_ioctls),
@@ -1087,7 +1087,7 @@ const struct ck_device_type gpio_line_type = {
         .unknown_ioctl_errno = EINVAL,
 };
 
-const struct ck_device_type gpio_event_type = {
+static const struct ck_device_type gpio_event_type = {
         .name = "gpio-event",
         .ioctls = gpio_event_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_event_ioctls),
@@ -1181,7 +1181,7 @@ static int parse_uint(const char *text, unsigned max, unsigned *ret)
         return 0;
 }
 
-static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
+static int init_chip(struct ck_device *d, GHashTable *params, GError **error)
 {
         struct gpio_chip *chip = ck_device_priv(d);
         const char *text;
@@ -1247,14 +1247,21 @@ static void gpio_fini(struct ck_device *d)
 
         for (unsigned i = 0; chip->lines && i < chip->n_lines; i++)
                 g_free(chip->lines[i].name);
-        g_free(chip->lines);
-        g_free(chip->label);
-        if (chip->chip_files)
-                g_ptr_array_unref(chip->chip_files);
-        if (chip->event_files)
-                g_ptr_array_unref(chip->event_files);
-        if (chip->line_files)
-                g_ptr_array_unref(chip->line_files);
+        g_clear_pointer(&chip->lines, g_free);
+        g_clear_pointer(&chip->label, g_free);
+        g_clear_pointer(&chip->chip_files, g_ptr_array_unref);
+        g_clear_pointer(&chip->event_files, g_ptr_array_unref);
+        g_clear_pointer(&chip->line_files, g_ptr_array_unref);
+}
+
+/* A failed init leaves nothing behind: the device layer calls no fini then. */
+static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
+{
+        int r = init_chip(d, params, error);
+
+        if (r < 0)
+                gpio_fini(d);
+        return r;
 }
 
 /* A gpio_device on the gpio bus: libgpiod 1.6 checks

@@ -561,10 +561,30 @@ static void test_no_descriptors(struct fixture *fx, gconstpointer data)
         g_assert_cmphex(line_info(fx, 0)->flags, ==, 0);
 }
 
+/* Bad parameters are refused with the reason (and leave nothing behind: ASan). */
+static void test_params(void)
+{
+        static const char *const bad[][2] = {
+                { "lines", "0" }, { "lines", "513" }, { "lines", "x" },
+                { "names", "a:b:c:d:e:f:g:h:i" }, { "wire", "1" }, { "wire", "1:1" }, { "wire", "1:8" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+                g_autoptr(GError) error = NULL;
+                struct ck_device *d = NULL;
+                g_hash_table_insert(params, (gpointer)bad[i][0], (gpointer)bad[i][1]);
+                g_assert_cmpint(ck_device_new("gpio", "gpiochip0", params, &d, &error), ==, -EINVAL);
+                g_assert_error(error, CK_ERROR, EINVAL);
+                g_assert_nonnull(strstr(error->message, bad[i][0]));
+                g_assert_null(d);
+        }
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
 #define T(path, fn) g_test_add(path, struct fixture, NULL, setup, fn, teardown)
+        g_test_add_func("/gpio/params", test_params);
         T("/gpio/info", test_info);
         T("/gpio/handle", test_handle);
         T("/gpio/handle-errors", test_handle_errors);
