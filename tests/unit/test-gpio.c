@@ -514,6 +514,65 @@ static void test_v2_events(struct fixture *fx, gconstpointer data)
         g_assert_cmpuint(ev[0].seqno, ==, 1);
 }
 
+static void run_main_loop_ms(unsigned ms)
+{
+        gint64 until = g_get_monotonic_time() + ms * 1000;
+
+        while (g_get_monotonic_time() < until) {
+                g_main_context_iteration(NULL, FALSE);
+                g_usleep(200);
+        }
+}
+
+/* Software debounce: an edge once the level held for the period, and reads
+ * see that level meanwhile; a bounce that ends where it started is no edge. */
+static void test_v2_debounce(struct fixture *fx, gconstpointer data)
+{
+        struct gpio_v2_line_request *rq = &fx->mem->req2;
+        struct gpio_v2_line_event ev[4];
+        g_autoptr(ck_loopback) lr = NULL;
+
+        memset(rq, 0, sizeof(*rq));
+        rq->offsets[0] = 3;
+        rq->num_lines = 1;
+        rq->config.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+        rq->config.num_attrs = 1;
+        rq->config.attrs[0] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE, .debounce_period_us = 20000 }, .mask = 1 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, 0);
+        g_assert_cmpint(ck_loopback_take_file(fx->lb, rq->fd, &lr), ==, 0);
+        ck_loopback_expose(lr, fx->mem, sizeof(*fx->mem));
+
+        set_line(fx->dev, 3, TRUE);
+        set_line(fx->dev, 3, FALSE);
+        set_line(fx->dev, 3, TRUE);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 1 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 0);        /* not settled yet */
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, -EAGAIN);
+        run_main_loop_ms(60);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].id, ==, GPIO_V2_LINE_EVENT_RISING_EDGE);
+        g_assert_cmpuint(ev[0].seqno, ==, 1);
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 1);
+
+        set_line(fx->dev, 3, FALSE);
+        set_line(fx->dev, 3, TRUE);
+        run_main_loop_ms(60);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, -EAGAIN);
+        g_assert_cmpuint(info_v2(fx, 3)->attrs[0].debounce_period_us, ==, 20000);
+
+        /* reconfigured without the attribute: no debounce, edges at once */
+        memset(&fx->mem->config2, 0, sizeof(fx->mem->config2));
+        fx->mem->config2.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_CONFIG_IOCTL, &fx->mem->config2), ==, 0);
+        g_assert_cmpuint(info_v2(fx, 3)->num_attrs, ==, 0);
+        set_line(fx->dev, 3, FALSE);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].id, ==, GPIO_V2_LINE_EVENT_FALLING_EDGE);
+}
+
 /* Watches choose the ABI of the events read() returns: mixing them is EPERM. */
 static void test_v2_watch(struct fixture *fx, gconstpointer data)
 {
@@ -595,6 +654,7 @@ int main(int argc, char **argv)
         T("/gpio/v2-request", test_v2_request);
         T("/gpio/v2-errors", test_v2_errors);
         T("/gpio/v2-events", test_v2_events);
+        T("/gpio/v2-debounce", test_v2_debounce);
         T("/gpio/v2-watch", test_v2_watch);
         T("/gpio/no-descriptors", test_no_descriptors);
         return g_test_run();
