@@ -190,8 +190,12 @@ static GVariant *parse_value(const char *name, const char *type, const char *tex
         if (integer_range(type, &min, &max)) {
                 gint64 n;
                 guint64 u;
-                gboolean ok = min < 0 ? g_ascii_string_to_signed(text, 0, min, (gint64)max, &n, NULL)
-                                      : g_ascii_string_to_unsigned(text, 0, 0, max, &u, NULL);
+                /* decimal, or hex after 0x, as a register dump reads */
+                gboolean hex = g_str_has_prefix(text, "0x") || g_str_has_prefix(text, "0X");
+                const char *digits = hex ? text + 2 : text;
+                guint base = hex ? 16 : 10;
+                gboolean ok = min < 0 ? g_ascii_string_to_signed(digits, base, min, (gint64)max, &n, NULL)
+                                      : g_ascii_string_to_unsigned(digits, base, 0, max, &u, NULL);
                 if (!ok) {
                         *ret_why = min < 0 ? g_strdup_printf("%s must be a whole number from %" G_GINT64_FORMAT
                                                              " to %" G_GINT64_FORMAT ", not '%s'",
@@ -600,8 +604,37 @@ static int run_command(const struct command *c, int argc, char **argv)
         g_option_context_set_strict_posix(ctx, c->options_first);
         g_autofree char *prgname = g_strdup_printf("cusekit %s", c->name);
         g_set_prgname(prgname);
-        if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        /* a negative number is an argument (set rtc7 offset -3600), not an
+         * option: hidden from the parser behind a marker, then put back */
+        g_autoptr(GPtrArray) numbers = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+        for (int i = 0; i < argc; i++) {
+                gboolean negative = i > 0 && argv[i][0] == '-' && g_ascii_isdigit(argv[i][1]);
+                if (negative)
+                        g_ptr_array_add(numbers, g_strdup(argv[i]));
+                g_ptr_array_add(args, negative ? g_strdup_printf("\x01%u", numbers->len - 1) : g_strdup(argv[i]));
+        }
+        g_ptr_array_add(args, NULL);
+        char **parsed = (char **)args->pdata;   /* the parser reorders and drops, never frees */
+        g_autofree char **shown = g_memdup2(parsed, sizeof(char *) * args->len);
+        if (!g_option_context_parse(ctx, &argc, &shown, &error))
                 return fail("%s: %s (see cusekit %s --help)", c->name, error->message, c->name);
+        for (int i = 0; i < argc; i++)
+                if (shown[i][0] == '\x01')
+                        shown[i] = numbers->pdata[strtoul(shown[i] + 1, NULL, 10)];
+        /* and as an option's value (--delay -5): the parser kept a copy of the marker */
+        const GOptionEntry *const sets[] = { c->options, global_options };
+        for (size_t k = 0; k < G_N_ELEMENTS(sets); k++)
+                for (const GOptionEntry *e = sets[k]; e && e->long_name; e++) {
+                        char **value = e->arg_data;
+                        if ((e->arg == G_OPTION_ARG_STRING || e->arg == G_OPTION_ARG_FILENAME) && *value &&
+                            (*value)[0] == '\x01') {
+                                char *number = g_strdup(numbers->pdata[strtoul(*value + 1, NULL, 10)]);
+                                g_free(*value);
+                                *value = number;
+                        }
+                }
+        argv = shown;
         int n = argc - 1;
         if (n < c->min_args || (c->max_args >= 0 && n > c->max_args)) {
                 if (n > c->max_args && c->max_args >= 0)

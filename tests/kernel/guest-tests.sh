@@ -221,27 +221,28 @@ fi
 kill -TERM "$rpid" 2>/dev/null; wait_gone "$rpid"
 
 # --- --runas: what the daemon writes stays writable (state dir, EEPROM file=) ---
-mkdir -m 0755 "$tmp/pub"
-"$daemon" --major 60 --background --pidfile "$tmp/rs.pid" --runas nobody --state-dir "$tmp/pub/state" \
-	--device "i2c:i2c-60,chip=24c02@0x50:file=$tmp/pub/ee.bin" 2>"$tmp/rs.err"
+pub=$(mktemp -d /tmp/cusekit-pub-XXXXXX); chmod 0755 "$pub"   # as /var/lib: others may pass
+"$daemon" --major 60 --background --pidfile "$tmp/rs.pid" --runas nobody --state-dir "$pub/state" \
+	--log-file "$tmp/rs.log" --device "i2c:i2c-60,chip=24c02@0x50:file=$pub/ee.bin" 2>"$tmp/rs.err"
 out=$(i2cset -y 60 0x50 0x10 0x42 2>&1); rc=$?
 sleep 0.5
-byte=$(od -An -tx1 -j16 -N1 "$tmp/pub/ee.bin" 2>&1 | tr -d ' ')
-if [ $rc -eq 0 ] && [ "$byte" = 42 ] && grep -q "bytes" "$tmp/pub/state/i2c-60.state" 2>/dev/null &&
-   ! grep -q "saving" "$tmp/rs.err"; then
+byte=$(od -An -tx1 -j16 -N1 "$pub/ee.bin" 2>&1 | tr -d ' ')
+if [ $rc -eq 0 ] && [ "$byte" = 42 ] && grep -q "bytes" "$pub/state/i2c-60.state" 2>/dev/null &&
+   ! grep -q "saving" "$tmp/rs.log"; then
 	pass "--runas nobody: an EEPROM write succeeds and lands in file= and in --state-dir"
 else
 	fail "--runas nobody: an EEPROM write succeeds and lands in file= and in --state-dir" "i2cset exit $rc: $out" \
-		"file byte '$byte'" "$(ls -la "$tmp/pub" "$tmp/pub/state" 2>&1)" "$(cat "$tmp/rs.err")"
+		"file byte '$byte'" "$(ls -la "$pub" "$pub/state" 2>&1)" "$(cat "$tmp/rs.err" "$tmp/rs.log")"
 fi
 rspid=$(cat "$tmp/rs.pid" 2>/dev/null); kill -TERM "$rspid" 2>/dev/null; wait_gone "$rspid"
-mkdir -m 0700 "$tmp/pub/rootstate"
-out=$("$daemon" --major 60 --runas nobody --state-dir "$tmp/pub/rootstate" --device atom:rs1 2>&1); rc=$?
+mkdir -m 0700 "$pub/rootstate"
+out=$("$daemon" --major 60 --runas nobody --state-dir "$pub/rootstate" --device atom:rs1 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q "owned by uid 0, but the devices are served as uid 65534" <<<"$out" && [ ! -e /dev/rs1 ]; then
 	pass "--runas: a state directory that user cannot write is refused at start"
 else
 	fail "--runas: a state directory that user cannot write is refused at start" "exit $rc" "$out"
 fi
+rm -rf "$pub"
 
 # --- --background: success only when the kernel took every node, and nothing held open ---
 "$daemon" --major 61 --background --pidfile "$tmp/twa.pid" --device atom:twin0 2>"$tmp/twa.err"

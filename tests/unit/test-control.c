@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -76,20 +77,17 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer userdata)
 }
 
 /* Runs `cusekit --socket SOCKET ARGS...` while this loop serves it. */
-static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *first, ...)
+static int cli_v(const char *socket, char **ret_out, char **ret_err, const char *first, va_list ap)
 {
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autoptr(GError) error = NULL;
         struct cli_run run = { 0 };
-        va_list ap;
 
         g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
         g_ptr_array_add(argv, "--socket");
-        g_ptr_array_add(argv, fx->socket);
-        va_start(ap, first);
+        g_ptr_array_add(argv, (char *)socket);
         for (const char *a = first; a; a = va_arg(ap, const char *))
                 g_ptr_array_add(argv, (char *)a);
-        va_end(ap);
         g_ptr_array_add(argv, NULL);
         g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
                                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
@@ -107,6 +105,56 @@ static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *f
         else
                 g_free(run.err);
         return run.status;
+}
+
+static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *first, ...)
+{
+        va_list ap;
+        va_start(ap, first);
+        int r = cli_v(fx->socket, ret_out, ret_err, first, ap);
+        va_end(ap);
+        return r;
+}
+
+static int cli_at(const char *socket, char **ret_out, char **ret_err, const char *first, ...)
+{
+        va_list ap;
+        va_start(ap, first);
+        int r = cli_v(socket, ret_out, ret_err, first, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Numbers in the user's words: decimal or 0x hex, the variable's range. */
+static void test_set_numbers(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("cusekit-numbers-XXXXXX", NULL);
+        g_autofree char *socket = g_build_filename(dir, "control.sock", NULL);
+        g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_free);
+        struct ck_device *d;
+        struct ck_control *control;
+        g_autofree char *out = NULL, *out2 = NULL, *err = NULL;
+
+        g_hash_table_insert(params, "chip", "lm75@0x48");
+        g_assert_cmpint(ck_device_new("i2c", "i2c-3", params, &d, &error), ==, 0);
+        g_ptr_array_add(devices, d);
+        g_assert_cmpint(ck_control_new(socket, 0600, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "85000", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out, NULL, "get", "i2c-3", "0x48/temperature", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "85000"));
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "0x100", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out2, NULL, "get", "i2c-3", "0x48/temperature", NULL), ==, 0);
+        g_assert_nonnull(strstr(out2, "256"));
+        g_autofree char *out3 = NULL;
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "-5000", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out3, NULL, "get", "i2c-3", "0x48/temperature", "--json", NULL), ==, 0);
+        g_assert_nonnull(strstr(out3, "-5000"));
+        g_assert_cmpint(cli_at(socket, NULL, &err, "set", "i2c-3", "0x48/temperature", "warm", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "0x48/temperature must be a whole number from"));
+        ck_control_free(control);
+        g_rmdir(dir);
 }
 
 static int atom_get(struct fixture *fx)
@@ -555,6 +603,7 @@ int main(int argc, char **argv)
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
         g_test_add_func("/control/help-alone", test_help_alone);
+        g_test_add_func("/control/set-numbers", test_set_numbers);
         g_test_add_func("/control/permitted-as-kernel", test_permitted_as_kernel);
         return g_test_run();
 }
