@@ -15,7 +15,8 @@
 # unrelated file with and without the filter, and 1000 devices in one run.
 # Prints the markdown table (bench/table.py) and keeps it with the raw
 # lines in BUILD_DIR/bench-seccomp.{md,raw}.  --raw-only prints the raw
-# lines instead (for run.sh).
+# lines instead (for run.sh).  BENCH_COMPARE_RUN=/path/to/another/cusekit
+# adds its ATOM_FLIP row to every round (a before/after of a change).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -106,6 +107,9 @@ for ((round = 1; round <= rounds; round++)); do
 		under run-flip "$ITER_NOTIF" "${run[@]}" --device atom-flat:bflip0 -- :: --arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
 		under run-flip-notrace "$ITER_NOTIF" "${run[@]}" --trace-size 0 --device atom-flat:bflip0 -- :: \
 			--arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
+		[ -n "${BENCH_COMPARE_RUN:-}" ] &&
+			under run-flip-compare "$ITER_NOTIF" "$BENCH_COMPARE_RUN" run --device atom-flat:bflip0 -- :: \
+				--arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
 		under run-fifo4k "$ITER_NOTIF" "${run[@]}" --device fifo:bfifo0,size=65536 -- :: rw /dev/bfifo0 4096 4096
 		c h-pipe4k "$ITER_NATIVE" rw pipe 4096 4096
 		under run-pipe4k "$ITER_NOTIF" "${run[@]}" --device atom-flat:bflip0 -- :: rw pipe 4096 4096
