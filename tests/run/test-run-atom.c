@@ -255,10 +255,13 @@ static void test_double_fetch_race(void)
         static char bytes[8] = "abcdefgh";
         struct atom_blob blob = { .data = (uintptr_t)bytes, .len = 4 };
         struct racer r = { .blob = &blob };
-        pthread_t t;
+        /* several racers: on a loaded machine one of them is more likely to
+         * run while the supervisor is between two fetches */
+        pthread_t t[3];
         int ok = 0, refused = 0, calls = 0;
 
-        pthread_create(&t, NULL, race_len, &r);
+        for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+                pthread_create(&t[i], NULL, race_len, &r);
         /* on a loaded machine refusals get rare (1 in thousands): keep on a while */
         gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
         while ((calls < 2000 || refused == 0 || ok == 0) && g_get_monotonic_time() < until) {
@@ -271,7 +274,8 @@ static void test_double_fetch_race(void)
                 calls++;
         }
         r.stop = TRUE;
-        pthread_join(t, NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+                pthread_join(t[i], NULL);
 
         char room[16] = { 0 };
         struct atom_blob get = { .data = (uintptr_t)room, .len = sizeof(room) };
