@@ -23,7 +23,7 @@ pids=()
 # request numbers: _IOC(dir, type, nr, size)
 ioc() { printf '0x%x' $(( ($1 << 30) | ($4 << 16) | ($2 << 8) | $3 )); }
 BARE_GET=$(ioc 2 0x42 1 4) BARE_SET=$(ioc 1 0x42 2 4)
-ATOM_GET=$(ioc 2 0xCE 1 16) ATOM_SET=$(ioc 1 0xCE 2 16)
+ATOM_GET=$(ioc 2 0xD1 1 16) ATOM_SET=$(ioc 1 0xD1 2 16)
 
 log() { printf '# %s\n' "$*"; }
 wait_for() { # FILE SECONDS

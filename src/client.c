@@ -55,3 +55,49 @@ int cusekit_ioctl_none(int fd, unsigned long request)
 {
         return result(ioctl(fd, request, 0UL));
 }
+
+/* The number of a row whose size or nr is the caller's, or 0 when @index
+ * or @count is beyond the row's (no valid request number is 0 here: the
+ * row's direction is never _IOC_NONE). */
+static unsigned long request_at_n(unsigned long base, unsigned index, unsigned nr_span, unsigned long count,
+                                  unsigned count_max, unsigned unit, unsigned *ret_size)
+{
+        if (index > nr_span || (count_max && count > count_max) || (!count_max && count != 1))
+                return 0;
+        unsigned size = count_max ? (unsigned)count * unit : unit;
+        *ret_size = size;
+        return _IOC(_IOC_DIR(base), _IOC_TYPE(base), _IOC_NR(base) + index, count_max ? size : _IOC_SIZE(base));
+}
+
+int cusekit_ioctl_read_at_n(int fd, unsigned long base, unsigned index, unsigned nr_span, void *ret,
+                            unsigned long count, unsigned count_max, unsigned unit)
+{
+        unsigned size;
+        unsigned long request = request_at_n(base, index, nr_span, count, count_max, unit, &size);
+
+        if (!request)
+                return -EINVAL;
+        return cusekit_ioctl_read(fd, request, ret, size);
+}
+
+int cusekit_ioctl_write_at_n(int fd, unsigned long base, unsigned index, unsigned nr_span, const void *in,
+                             unsigned long count, unsigned count_max, unsigned unit)
+{
+        unsigned size;
+        unsigned long request = request_at_n(base, index, nr_span, count, count_max, unit, &size);
+
+        if (!request)
+                return -EINVAL;
+        return cusekit_ioctl_write(fd, request, in);
+}
+
+int cusekit_ioctl_write_read_at_n(int fd, unsigned long base, unsigned index, unsigned nr_span, void *io,
+                                  unsigned long count, unsigned count_max, unsigned unit)
+{
+        unsigned size;
+        unsigned long request = request_at_n(base, index, nr_span, count, count_max, unit, &size);
+
+        if (!request)
+                return -EINVAL;
+        return cusekit_ioctl_write_read(fd, request, io, size);
+}

@@ -7,7 +7,10 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char introspection_xml[] =
@@ -67,53 +70,199 @@ static struct ck_device *find_device(struct ck_control *c, const char *name)
         return NULL;
 }
 
-/* May @uid reach @d?  Root and the daemon's user may; anyone else only
- * where the node itself lets them read and write. */
-static gboolean permitted(uid_t uid, const struct ck_device *d)
+/* Who is asking: the kernel's word for the peer (SO_PEERCRED and
+ * SO_PEERGROUPS on our socket) or the bus daemon's (GetConnectionCredentials),
+ * never the user database. */
+struct caller {
+        uid_t uid;
+        gid_t gid;
+        GArray *groups;   /* gid_t: the supplementary groups */
+};
+
+static void caller_free(struct caller *who)
 {
-        g_autofree char *node = g_strdup_printf("/dev/%s", d->name);
+        if (!who)
+                return;
+        if (who->groups)
+                g_array_unref(who->groups);
+        g_free(who);
+}
+typedef struct caller caller;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(caller, caller_free)
+
+static struct caller *caller_new(uid_t uid, gid_t gid)
+{
+        struct caller *who = g_new0(struct caller, 1);
+
+        who->uid = uid;
+        who->gid = gid;
+        who->groups = g_array_new(FALSE, FALSE, sizeof(gid_t));
+        return who;
+}
+
+/* The peer on a socket connection, from the kernel. */
+static struct caller *peer_caller(GDBusConnection *conn)
+{
+        GIOStream *stream = g_dbus_connection_get_stream(conn);
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (!G_IS_SOCKET_CONNECTION(stream))
+                return NULL;
+        int fd = g_socket_get_fd(g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream)));
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return NULL;
+        struct caller *who = caller_new(cred.uid, cred.gid);
+        /* no fixed cap: ask how many first */
+        len = 0;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno == ERANGE && len > 0) {
+                g_array_set_size(who->groups, len / sizeof(gid_t));
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, who->groups->data, &len) < 0)
+                        len = 0;
+                g_array_set_size(who->groups, len / sizeof(gid_t));
+        }
+        return who;
+}
+
+/* The supplementary groups of @pid, from /proc (when a bus gives none). */
+static void proc_groups(pid_t pid, GArray *groups)
+{
+        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+        g_autofree char *text = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return;
+        const char *line = strstr(text, "\nGroups:");
+        if (!line)
+                return;
+        g_autofree char *rest = g_strndup(line + strlen("\nGroups:"), strcspn(line + 1, "\n"));
+        g_auto(GStrv) words = g_strsplit_set(g_strstrip(rest), " \t", -1);
+        for (char **w = words; *w; w++) {
+                guint64 g;
+                if (**w && g_ascii_string_to_unsigned(*w, 10, 0, G_MAXUINT32 - 1, &g, NULL)) {
+                        gid_t gid = (gid_t)g;
+                        g_array_append_val(groups, gid);
+                }
+        }
+}
+
+/* A bus's GetConnectionCredentials reply as a caller. */
+static struct caller *bus_caller(GVariant *reply)
+{
+        g_autoptr(GVariant) dict = g_variant_get_child_value(reply, 0);
+        guint32 uid, pid = 0;
+
+        if (!g_variant_lookup(dict, "UnixUserID", "u", &uid))
+                return NULL;
+        g_variant_lookup(dict, "ProcessID", "u", &pid);
+        struct caller *who = caller_new(uid, (gid_t)-1);
+        g_autoptr(GVariant) gids = g_variant_lookup_value(dict, "UnixGroupIDs", G_VARIANT_TYPE("au"));
+        if (gids) {
+                gsize n;
+                const guint32 *v = g_variant_get_fixed_array(gids, &n, sizeof(guint32));
+                /* the first is the primary group */
+                for (gsize i = 0; i < n; i++) {
+                        gid_t g = v[i];
+                        if (i == 0)
+                                who->gid = g;
+                        g_array_append_val(who->groups, g);
+                }
+        } else if (pid) {
+                g_autofree char *path = g_strdup_printf("/proc/%u", pid);
+                struct stat st;
+                if (stat(path, &st) == 0)
+                        who->gid = st.st_gid;
+                proc_groups((pid_t)pid, who->groups);
+        }
+        return who;
+}
+
+/* Checking access as the kernel would for @who, ACLs included: a thread
+ * of ours takes on the caller's filesystem identity (per thread, so raw
+ * system calls, not glibc's process-wide wrappers) and asks faccessat(). */
+struct access_job {
+        const struct caller *who;
+        const char *const *paths;
+        gboolean *allowed;
+        guint n;
+        int error;   /* 0, or why the identity could not be taken */
+};
+
+static gpointer access_thread(gpointer userdata)
+{
+        struct access_job *job = userdata;
+        const struct caller *who = job->who;
+
+        if (syscall(SYS_setgroups, (size_t)who->groups->len, (const gid_t *)who->groups->data) < 0) {
+                job->error = errno;
+                return NULL;
+        }
+        syscall(SYS_setfsgid, who->gid == (gid_t)-1 ? (gid_t)who->uid : who->gid);
+        syscall(SYS_setfsuid, who->uid);
+        if ((uid_t)syscall(SYS_setfsuid, (uid_t)-1) != who->uid) {
+                job->error = EPERM;
+                return NULL;
+        }
+        for (guint i = 0; i < job->n; i++)
+                job->allowed[i] = faccessat(AT_FDCWD, job->paths[i], R_OK | W_OK, AT_EACCESS) == 0;
+        return NULL;   /* the thread's credentials end with it */
+}
+
+/* Without the privilege to take on another identity (after --runas): the
+ * mode bits, with the caller's real groups; ACLs are not seen. */
+static gboolean mode_permits(const struct caller *who, const char *path)
+{
         struct stat st;
 
-        if (uid == 0 || uid == geteuid())
-                return TRUE;
-        if (stat(node, &st) < 0)
+        if (stat(path, &st) < 0)
                 return FALSE;
-        if (st.st_uid == uid)
+        if (st.st_uid == who->uid)
                 return (st.st_mode & 0600) == 0600;
-        struct passwd *pw = getpwuid(uid);
-        if (pw) {
-                gid_t groups[256];
-                int n = G_N_ELEMENTS(groups);
-                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) >= 0)
-                        for (int i = 0; i < n; i++)
-                                if (groups[i] == st.st_gid)
-                                        return (st.st_mode & 060) == 060;
-        }
+        gboolean member = st.st_gid == who->gid;
+        for (guint i = 0; !member && i < who->groups->len; i++)
+                member = g_array_index(who->groups, gid_t, i) == st.st_gid;
+        if (member)
+                return (st.st_mode & 060) == 060;
         return (st.st_mode & 06) == 06;
 }
 
-/* A caller on our socket is the peer; on a bus, the bus says who @sender is. */
-static uid_t caller_uid(GDBusConnection *conn, const char *sender)
+/* For each of @devices: may @who reach it?  Root and the daemon's user
+ * may; anyone else only where the node itself lets them read and write. */
+static void permitted_many(const struct caller *who, struct ck_device *const *devices, guint n, gboolean *allowed)
 {
-        GCredentials *cred = g_dbus_connection_get_peer_credentials(conn);
+        if (who && (who->uid == 0 || who->uid == geteuid())) {
+                for (guint i = 0; i < n; i++)
+                        allowed[i] = TRUE;
+                return;
+        }
+        memset(allowed, 0, n * sizeof(*allowed));
+        if (!who || n == 0)
+                return;
+        g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < n; i++)
+                g_ptr_array_add(paths, g_strdup_printf("/dev/%s", devices[i]->name));
+        struct access_job job = { .who = who, .paths = (const char *const *)paths->pdata, .allowed = allowed, .n = n };
+        GThread *t = g_thread_try_new("cusekit-access", access_thread, &job, NULL);
+        if (t)
+                g_thread_join(t);
+        if (!t || job.error)
+                for (guint i = 0; i < n; i++)
+                        allowed[i] = mode_permits(who, paths->pdata[i]);
+}
 
-        if (cred || !sender)
-                return cred ? g_credentials_get_unix_user(cred, NULL) : (uid_t)-1;
-        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-                conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                "GetConnectionUnixUser", g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
-                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        guint32 uid = (guint32)-1;
-        if (r)
-                g_variant_get(r, "(u)", &uid);
-        return uid;
+static gboolean permitted(const struct caller *who, struct ck_device *d)
+{
+        gboolean allowed;
+
+        permitted_many(who, &d, 1, &allowed);
+        return allowed;
 }
 
 /* Who asked for Request signals; on a bus they go to that name only. */
 struct follower {
         GDBusConnection *conn;
         char *sender;             /* NULL: a peer on our socket */
-        uid_t uid;
+        GHashTable *reaches;      /* struct ck_device * it may see, decided when it asked to follow */
         guint watch;
 };
 
@@ -121,6 +270,7 @@ static void follower_free(struct follower *f)
 {
         if (f->watch)
                 g_bus_unwatch_name(f->watch);
+        g_hash_table_unref(f->reaches);
         g_free(f->sender);
         g_free(f);
 }
@@ -138,12 +288,12 @@ static void return_errno(GDBusMethodInvocation *inv, int error, const char *fmt,
 }
 
 /* The device named by the first argument, if the caller may reach it. */
-static struct ck_device *device_arg(struct ck_control *c, GDBusMethodInvocation *inv, const char *name)
+static struct ck_device *device_arg(struct ck_control *c, GDBusMethodInvocation *inv, const struct caller *who,
+                                    const char *name)
 {
         struct ck_device *d = find_device(c, name);
 
-        if (!d || !permitted(caller_uid(g_dbus_method_invocation_get_connection(inv),
-                                         g_dbus_method_invocation_get_sender(inv)), d)) {
+        if (!d || !permitted(who, d)) {
                 /* the same answer either way: no probing for names */
                 return_errno(inv, ENODEV, "no device '%s' (or not permitted)", name);
                 return NULL;
@@ -285,7 +435,7 @@ static void on_follower_vanished(GDBusConnection *conn, const char *name, gpoint
         }
 }
 
-static void follow(struct ck_control *c, GDBusConnection *conn, const char *sender, uid_t uid)
+static void follow(struct ck_control *c, GDBusConnection *conn, const char *sender, const struct caller *who)
 {
         for (guint i = 0; i < c->followers->len; i++) {
                 struct follower *f = c->followers->pdata[i];
@@ -293,18 +443,25 @@ static void follow(struct ck_control *c, GDBusConnection *conn, const char *send
                         return;
         }
         struct follower *f = g_new0(struct follower, 1);
-        *f = (struct follower){ .conn = conn, .sender = g_strdup(sender), .uid = uid };
+        *f = (struct follower){ .conn = conn, .sender = g_strdup(sender), .reaches = g_hash_table_new(NULL, NULL) };
+        /* decided once: a check per traced request would cost a thread each */
+        g_autofree gboolean *allowed = g_new0(gboolean, MAX(c->devices->len, 1));
+        permitted_many(who, (struct ck_device *const *)c->devices->pdata, c->devices->len, allowed);
+        for (guint i = 0; i < c->devices->len; i++)
+                if (allowed[i])
+                        g_hash_table_add(f->reaches, c->devices->pdata[i]);
         if (sender)
                 f->watch = g_bus_watch_name_on_connection(conn, sender, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
                                                           on_follower_vanished, c, NULL);
         g_ptr_array_add(c->followers, f);
 }
 
-static void method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
-                        const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
+static void dispatch(struct ck_control *c, GDBusMethodInvocation *inv, const struct caller *who)
 {
-        struct ck_control *c = userdata;
-        uid_t uid = caller_uid(conn, sender);
+        GDBusConnection *conn = g_dbus_method_invocation_get_connection(inv);
+        const char *sender = g_dbus_method_invocation_get_sender(inv);
+        const char *method = g_dbus_method_invocation_get_method_name(inv);
+        GVariant *params = g_dbus_method_invocation_get_parameters(inv);
         const char *dev_name = NULL;
         struct ck_device *d = NULL;
 
@@ -313,7 +470,7 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
                 g_autoptr(GVariant) first = g_variant_get_child_value(params, 0);
                 if (g_variant_is_of_type(first, G_VARIANT_TYPE_STRING)) {
                         dev_name = g_variant_get_string(first, NULL);
-                        if (!(d = device_arg(c, inv, dev_name)))
+                        if (!(d = device_arg(c, inv, who, dev_name)))
                                 return;
                 }
         }
@@ -321,9 +478,11 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
         if (strcmp(method, "ListDevices") == 0) {
                 GVariantBuilder b;
                 g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssu)"));
+                g_autofree gboolean *allowed = g_new0(gboolean, MAX(c->devices->len, 1));
+                permitted_many(who, (struct ck_device *const *)c->devices->pdata, c->devices->len, allowed);
                 for (guint i = 0; i < c->devices->len; i++) {
                         struct ck_device *e = c->devices->pdata[i];
-                        if (!permitted(uid, e))
+                        if (!allowed[i])
                                 continue;
                         g_autofree char *node = g_strdup_printf("/dev/%s", e->name);
                         g_variant_builder_add(&b, "(ssssu)", e->name, e->index->type->name, node,
@@ -369,6 +528,7 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
                 guint max;
                 g_variant_get(params, "(u)", &max);
                 g_autoptr(GVariant) all = g_variant_ref_sink(ck_trace_dump(c->trace, max));
+                g_autoptr(GHashTable) decided = g_hash_table_new(NULL, NULL);   /* device -> 1 no, 2 yes */
                 GVariantBuilder b;
                 g_variant_builder_init(&b, G_VARIANT_TYPE("a" CK_TRACE_EVENT_TYPE));
                 for (gsize i = 0; i < g_variant_n_children(all); i++) {
@@ -376,14 +536,61 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
                         const char *evdev;
                         g_variant_get_child(ev, 2, "&s", &evdev);
                         struct ck_device *e = find_device(c, evdev);
-                        if (e && permitted(uid, e))
+                        if (!e)
+                                continue;
+                        guint verdict = GPOINTER_TO_UINT(g_hash_table_lookup(decided, e));
+                        if (!verdict) {
+                                verdict = permitted(who, e) ? 2 : 1;
+                                g_hash_table_insert(decided, e, GUINT_TO_POINTER(verdict));
+                        }
+                        if (verdict == 2)
                                 g_variant_builder_add_value(&b, ev);
                 }
                 g_dbus_method_invocation_return_value(inv, g_variant_new("(a" CK_TRACE_EVENT_TYPE ")", &b));
         } else if (strcmp(method, "FollowTrace") == 0) {
-                follow(c, conn, sender, uid);
+                follow(c, conn, sender, who);
                 g_dbus_method_invocation_return_value(inv, NULL);
         }
+}
+
+struct pending_call {
+        struct ck_control *c;
+        GDBusMethodInvocation *inv;
+};
+
+static void on_bus_credentials(GObject *source, GAsyncResult *res, gpointer userdata)
+{
+        struct pending_call *p = userdata;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        g_autoptr(caller) who = reply ? bus_caller(reply) : NULL;
+
+        if (!who)
+                return_errno(p->inv, EACCES, "cannot tell who is calling: %s",
+                             error ? error->message : "the bus gave no user id");
+        else
+                dispatch(p->c, p->inv, who);
+        g_object_unref(p->inv);
+        g_free(p);
+}
+
+/* A peer on our socket is known from its connection; on a bus, the bus
+ * daemon says who the sender is: asked without blocking the main loop. */
+static void method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
+                        const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
+{
+        struct ck_control *c = userdata;
+        const struct caller *who = g_object_get_data(G_OBJECT(conn), "cusekit-caller");
+
+        if (who || !sender) {
+                dispatch(c, inv, who);
+                return;
+        }
+        struct pending_call *p = g_new0(struct pending_call, 1);
+        *p = (struct pending_call){ .c = c, .inv = g_object_ref(inv) };
+        g_dbus_connection_call(conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionCredentials", g_variant_new("(s)", sender), G_VARIANT_TYPE("(a{sv})"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_bus_credentials, p);
 }
 
 static void bus_method_call(GDBusConnection *conn, const char *sender, const char *path, const char *iface,
@@ -406,7 +613,7 @@ static void on_trace_event(const struct ck_trace_event *ev, void *userdata)
 
         for (guint i = 0; i < c->followers->len; i++) {
                 struct follower *f = c->followers->pdata[i];
-                if (!permitted(f->uid, ev->device))
+                if (!g_hash_table_contains(f->reaches, ev->device))
                         continue;
                 if (!event)
                         event = g_variant_ref_sink(ck_trace_event_to_variant(ev));
@@ -445,6 +652,15 @@ static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gp
                                                           &bus_vtable, c, NULL, &error))) {
                 g_warning("control: %s", error->message);
                 return FALSE;
+        }
+        /* a peer of our socket: who it is, from the kernel, once */
+        if (server) {
+                struct caller *who = peer_caller(conn);
+                if (!who) {
+                        g_warning("control: a peer without credentials");
+                        return FALSE;
+                }
+                g_object_set_data_full(G_OBJECT(conn), "cusekit-caller", who, (GDestroyNotify)caller_free);
         }
         g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
         g_ptr_array_add(c->connections, g_object_ref(conn));
@@ -496,14 +712,44 @@ static gboolean on_authorize(GDBusAuthObserver *observer, GIOStream *stream, GCr
         return cred != NULL && g_credentials_get_unix_user(cred, NULL) != (uid_t)-1;
 }
 
-static gboolean socket_alive(const char *path)
+/* Only a socket nobody listens on (a daemon that died) may be replaced:
+ * anything else at @path stays, and start-up stops. */
+static int clear_stale_socket(const char *path, GError **error)
 {
-        g_autoptr(GSocketClient) client = g_socket_client_new();
-        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-        g_autoptr(GSocketConnection) conn =
-                g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+        struct stat st;
 
-        return conn != NULL;
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "control socket %s: %s", path, g_strerror(e));
+                return -e;
+        }
+        if (!S_ISSOCK(st.st_mode)) {
+                g_set_error(error, CK_ERROR, EEXIST, "control socket %s: something else is there (not a socket); "
+                            "not removing it", path);
+                return -EEXIST;
+        }
+        g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+        g_autoptr(GError) local = NULL;
+        if (!probe)
+                return -ENOMEM;
+        if (g_socket_connect(probe, addr, NULL, &local)) {
+                g_set_error(error, CK_ERROR, EADDRINUSE, "control socket %s is in use by another cusekitd", path);
+                return -EADDRINUSE;
+        }
+        if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)) {
+                g_set_error(error, CK_ERROR, EEXIST, "control socket %s: %s; not removing it", path, local->message);
+                return -EEXIST;
+        }
+        if (unlink(path) < 0 && errno != ENOENT) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "control socket %s: removing the stale socket: %s", path,
+                            g_strerror(e));
+                return -e;
+        }
+        return 0;
 }
 
 int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *devices, struct ck_trace *trace,
@@ -517,14 +763,9 @@ int ck_control_new(const char *path, mode_t mode, uid_t owner, GPtrArray *device
                 g_set_error(error, CK_ERROR, errno, "cannot create %s: %s", dir, g_strerror(errno));
                 return -errno;
         }
-        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-                if (socket_alive(path)) {
-                        g_set_error(error, CK_ERROR, EADDRINUSE,
-                                    "control socket %s is in use by another cusekitd", path);
-                        return -EADDRINUSE;
-                }
-                unlink(path);
-        }
+        int r = clear_stale_socket(path, error);
+        if (r < 0)
+                return r;
         g_autofree char *escaped = g_dbus_address_escape_value(path);
         address = g_strdup_printf("unix:path=%s", escaped);
 

@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <linux/fuse.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
@@ -500,9 +501,14 @@ int ck_cuse_node_new(struct ck_device *d, const char *cuse_path, unsigned major,
         n->pollers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)fuse_pollhandle_destroy);
         n->se = cuse_lowlevel_new(&args, &ci, &ops, n);
         if (!n->se) {
-                /* libfuse makes a pthread key per session; they run out near 1024 */
                 close(fd);
-                return -EMFILE;
+                /* libfuse says why only on stderr: a pthread key per session
+                 * (they run out near 1024), else memory */
+                pthread_key_t probe;
+                if (pthread_key_create(&probe, NULL) != 0)
+                        return -EAGAIN;
+                pthread_key_delete(probe);
+                return -ENOMEM;
         }
         g_autofree char *mountpoint = g_strdup_printf("/dev/fd/%d", fd);
         if (fuse_session_mount(n->se, mountpoint) != 0) {
@@ -518,6 +524,14 @@ int ck_cuse_node_wait_ready(struct ck_cuse_node *n)
 {
         while (!n->ready && !n->dead)
                 node_receive(n);
+        if (n->ready && !n->dead) {
+                /* libfuse says ready once its INIT reply is written; the kernel
+                 * handles that reply within the write, and a device it refused
+                 * leaves the channel aborted: that shows as POLLERR at once. */
+                struct pollfd p = { .fd = fuse_session_fd(n->se), .events = POLLIN };
+                if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+                        n->dead = TRUE;
+        }
         return n->ready && !n->dead ? 0 : -EEXIST;
 }
 

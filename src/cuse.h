@@ -14,14 +14,17 @@ typedef struct ck_cuse_node ck_cuse_node;
 /* Opens /dev/cuse (@cuse_path) and sends the device's CUSE INIT; the node
  * appears once ck_cuse_node_ready() says so.  @major 0 lets the kernel
  * pick.  -ENOENT: no CUSE in the kernel; -EACCES/-EPERM: not permitted;
- * -EMFILE: out of file descriptors or libfuse sessions. */
+ * -EMFILE/-ENFILE: out of file descriptors; -EAGAIN: out of pthread keys
+ * (libfuse takes one per session); -ENOMEM; -EIO: libfuse could not take
+ * the channel. */
 int ck_cuse_node_new(struct ck_device *d, const char *cuse_path, unsigned major, unsigned minor,
                      struct ck_cuse_node **ret);
 void ck_cuse_node_free(struct ck_cuse_node *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_cuse_node, ck_cuse_node_free)
 
-/* Processes requests until the kernel has answered INIT: 0 when the node
- * exists, -EEXIST when the kernel refused it (name or major:minor taken). */
+/* Processes requests until the kernel has taken our INIT reply: 0 when it
+ * accepted the device, -EEXIST when it refused it (name or major:minor
+ * taken, a bad number) and aborted the channel. */
 int ck_cuse_node_wait_ready(struct ck_cuse_node *n);
 /* Serves from the default main context from now on. */
 void ck_cuse_node_attach(struct ck_cuse_node *n);

@@ -31,7 +31,13 @@ struct ck_type_index {
         const struct ck_ioctl **by_request;
         const struct ck_struct_desc **arg_descs;   /* per type->ioctls[i]; NULL: none */
         size_t n;
+        const struct ck_ioctl **variable;  /* rows whose size or nr is the caller's */
+        size_t n_variable;
         bool unrestricted;
+        char *origin;                /* the module's path; NULL: linked in */
+        /* type->file_types indexed, in order: the tables of files its ioctls create */
+        struct ck_type_index **files;
+        size_t n_files;
 };
 
 typedef struct ck_device ck_device;
@@ -57,15 +63,32 @@ struct ck_trace;
 
 struct ck_file {
         struct ck_device *device;
+        const struct ck_type_index *index;   /* what serves it: the device's, or one of its .files */
         int flags;
         GArray *inflight;   /* struct ck_inflight *, oldest first */
         void *priv;
 };
 
 /* registry.c */
+/* Loads the module at @path (a shared object whose families use
+ * CK_DEVICE_TYPE_REGISTER) and registers its device types, all or none.
+ * Refused, with the reason in @error: a file that is no cusekit module
+ * (-ENOENT, -ENOEXEC: dlopen() failed, or it registers no type), one built
+ * for another CUSEKIT_DEVICE_API_VERSION (-EPROTO), a type name already
+ * taken (-EEXIST; also a module loaded twice), a broken table (-EINVAL).
+ * Returns the number of types registered.  Call before creating devices:
+ * a loaded module stays loaded. */
+int ck_registry_load_module(const char *path, GError **error);
+/* Every *.so (by name) in the directories of $CUSEKIT_MODULE_PATH
+ * (colon-separated; set but empty: none), else CK_MODULE_DIR
+ * ($libdir/cusekit/devices); a missing directory holds none.  Stops at the
+ * first refused module.  Returns the number of modules loaded. */
+int ck_registry_load_default_modules(GError **error);
 const struct ck_type_index *ck_registry_find(const char *type_name);
 /* Every registered type, for --help and the fuzzer; NULL-terminated. */
 const struct ck_type_index *const *ck_registry_all(void);
+/* The index of the table @io is a row of: @index's own or one of its .files; NULL: neither. */
+const struct ck_type_index *ck_type_index_of_row(const struct ck_type_index *index, const struct ck_ioctl *io);
 const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, unsigned long request);
 
 /* device.c */
@@ -79,4 +102,6 @@ void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)
 
 int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret);
+/* A file of @d served by @index (one of d->index->files): what an ioctl creates. */
+int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, struct ck_file **ret);
 void ck_file_close(struct ck_file *f);

@@ -287,6 +287,15 @@ int ck_host_load_config(struct ck_host *h, const char *path, const char *group, 
                 return -EINVAL;
         }
 
+        /* modules=A.so;B.so (as --module): loaded first, their types are in the file */
+        g_auto(GStrv) modules = g_key_file_get_string_list(kf, group, "modules", NULL, NULL);
+        for (char **m = modules; m && *m; m++)
+                if (ck_registry_load_module(*m, &local) < 0) {
+                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: modules: %s",
+                                    path, config_line(&cl, group, "modules"), local->message);
+                        return -EINVAL;
+                }
+
         g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; *g; g++) {
                 if (g_str_has_prefix(*g, "device "))
@@ -300,7 +309,7 @@ int ck_host_load_config(struct ck_host *h, const char *path, const char *group, 
                 g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
                 for (char **k = keys; *k; k++) {
                         guint line = config_line(&cl, *g, *k);
-                        if (own_keys && g_strv_contains(own_keys, *k))
+                        if ((own_keys && g_strv_contains(own_keys, *k)) || strcmp(*k, "modules") == 0)
                                 continue;
                         const struct setting *s = find_setting(*k);
                         if (!s) {

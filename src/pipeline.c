@@ -41,6 +41,7 @@ struct ck_call {
         size_t in_offset;                /* where the next nested input starts */
         size_t out_offset;               /* where the next nested output goes */
         bool plan_broken;
+        bool family_bug;                 /* the family broke the rules: EIO, never an abort */
         unsigned n_new_in, n_new_out;
         struct ck_region *new_in, *new_out;
         unsigned room;                   /* size of the four arrays below */
@@ -84,6 +85,22 @@ int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u)
 
 /* --- ck_call --- */
 
+/* A family broke the device API's rules (a bug in its code, not the
+ * client's input): this call is answered EIO, the bug is logged once per
+ * ioctl, and every other device keeps being served. */
+static int family_bug(struct ck_call *c, const char *what)
+{
+        static GHashTable *logged;   /* const struct ck_ioctl * already reported */
+
+        c->family_bug = true;
+        if (!logged)
+                logged = g_hash_table_new(NULL, NULL);
+        if (g_hash_table_add(logged, (gpointer)c->io))
+                g_warning("device type %s, ioctl %s: %s; answering EIO (a bug in the family)",
+                          c->file->device->index->type->name, c->io->name, what);
+        return -EIO;
+}
+
 static bool region_bad(uint64_t uaddr, size_t len)
 {
         return (uaddr == 0 && len) || uaddr + len < uaddr;
@@ -94,8 +111,9 @@ int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck
         static const uint8_t nothing;
         static const struct ck_untrusted empty = { .data = &nothing, .size = 0 };
 
+        *ret = NULL;
         if (c->io->shape != CK_SHAPE_NESTED)
-                g_error("%s: ck_call_fetch() on an ioctl not declared NESTED", c->io->name);
+                return family_bug(c, "ck_call_fetch() on an ioctl not declared NESTED");
         if (len == 0) {
                 *ret = &empty;
                 return 0;
@@ -126,7 +144,7 @@ int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len, const struct ck
 int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len)
 {
         if (c->io->shape != CK_SHAPE_NESTED)
-                g_error("%s: ck_call_reserve_out() on an ioctl not declared NESTED", c->io->name);
+                return family_bug(c, "ck_call_reserve_out() on an ioctl not declared NESTED");
         if (region_bad(uaddr, len))
                 return -EFAULT;
         if (c->n_outputs >= c->room)
@@ -157,14 +175,22 @@ int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len)
 
 const void *ck_call_input(struct ck_call *c, unsigned index, size_t *ret_len)
 {
-        g_return_val_if_fail(index < c->n_accepted, NULL);
+        if (index >= c->n_accepted) {
+                family_bug(c, "ck_call_input() of an input its validator did not accept");
+                *ret_len = 0;
+                return NULL;
+        }
         *ret_len = c->accepted[index].size;
         return c->accepted[index].data;
 }
 
 void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len)
 {
-        g_return_val_if_fail(index < c->n_outputs, NULL);
+        if (index >= c->n_outputs) {
+                family_bug(c, "ck_call_output() of an output its validator did not reserve");
+                *ret_len = 0;
+                return NULL;
+        }
         *ret_len = c->outputs[index].len;
         return c->rep->data + c->outputs[index].offset;
 }
@@ -182,6 +208,46 @@ struct ck_device *ck_call_device(struct ck_call *c)
 pid_t ck_call_pid(struct ck_call *c)
 {
         return c->rq->tid;
+}
+
+int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int flags, size_t fd_offset,
+                     struct ck_file **ret)
+{
+        const struct ck_type_index *device_index = c->file->device->index;
+        const struct ck_type_index *index = NULL;
+
+        if (c->rep->new_file)
+                return family_bug(c, "ck_call_new_file() twice in one call");
+        if ((c->io->flow != CK_FLOW_OUT && c->io->flow != CK_FLOW_INOUT) ||
+            fd_offset > c->io->arg_size || c->io->arg_size - fd_offset < sizeof(int))
+                return family_bug(c, "ck_call_new_file() with no room for the number in the argument");
+        for (size_t i = 0; i < device_index->n_files && !index; i++)
+                if (device_index->files[i]->type == type)
+                        index = device_index->files[i];
+        if (!index)
+                return family_bug(c, "ck_call_new_file() of a type not in the device type's .file_types");
+        if (!c->rq->files)
+                return -EOPNOTSUPP;
+
+        struct ck_file *f;
+        int r = ck_file_new_of(c->file->device, index, flags, &f);
+        if (r < 0)
+                return r;
+        c->rep->new_file = f;
+        c->rep->new_fd_offset = fd_offset;
+        c->rep->new_file_flags = flags;
+        *ret = f;
+        return 0;
+}
+
+unsigned ck_call_count(struct ck_call *c)
+{
+        return c->io->count_max ? _IOC_SIZE(c->rq->cmd) / c->io->unit_size : 1;
+}
+
+unsigned ck_call_index(struct ck_call *c)
+{
+        return c->io->nr_span ? _IOC_NR(c->rq->cmd) - _IOC_NR(c->io->request) : 0;
 }
 
 /* --- replies --- */
@@ -312,15 +378,16 @@ static uint64_t plan_bytes(const struct ck_region *r, unsigned n)
 static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const struct ck_ioctl_request *rq,
                         struct ck_ioctl_reply *rep, struct ck_trace_event *ev)
 {
-        const struct ck_type_index *index = f->device->index;
+        const struct ck_type_index *index = f->index;
 
         if (!io)
-                return reply_error(rep, -ENOTTY);
+                return reply_error(rep, index->type->unknown_ioctl_errno ? -index->type->unknown_ioctl_errno : -ENOTTY);
         if (!rq->unrestricted && index->unrestricted)
                 return reply_error(rep, -EIO);   /* the transport chose the wrong mode */
 
-        bool flows_in = io->flow == CK_FLOW_IN || io->flow == CK_FLOW_INOUT;
-        bool flows_out = io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT;
+        /* a caller's count of 0 carries no data (spidev answers it with 0) */
+        bool flows_in = (io->flow == CK_FLOW_IN || io->flow == CK_FLOW_INOUT) && io->arg_size;
+        bool flows_out = (io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT) && io->arg_size;
         struct ck_region stage0 = { .addr = rq->arg, .len = io->arg_size };
         struct ck_call c = {
                 .file = f,
@@ -378,14 +445,18 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 memset(rep->arg, 0, io->arg_size);
         if (io->validate) {
                 int r = io->validate(&c, &arg_in, rep->arg);
+                if (r == CK_NEED_ROUND && !c.n_new_in && !c.n_new_out)
+                        r = family_bug(&c, "the validator asked for a round without asking for memory");
+                if (c.family_bug) {
+                        inflight_drop(f, rq);
+                        return reply_error(rep, -EIO);
+                }
                 if (r < 0 || c.plan_broken) {
                         inflight_drop(f, rq);
                         return reply_error(rep, c.plan_broken ? -EINVAL : r);
                 }
                 if (c.n_new_in || c.n_new_out)
                         return reply_retry(&c, &stage0);
-                if (r == CK_NEED_ROUND)
-                        g_error("%s: validator asked for a round without asking for memory", io->name);
         }
         if (ev && io->flow != CK_FLOW_OUT) {
                 ev->in_size = io->arg_size;
@@ -400,13 +471,20 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                         return reply_error(rep, -EINVAL);
         }
 
-        /* Outputs: the first-stage argument, then nested regions, as declared. */
+        /* Outputs: the first-stage argument, then nested regions, as declared.
+         * Every byte the client gets is the handler's or zero: the reply
+         * buffer still holds the last reply, of any device and client. */
         size_t out_total = c.out_offset;
+        size_t stage0_out = flows_out ? io->arg_size : 0;
         reply_reserve(rep, out_total);
-        if (out_total > io->arg_size)
-                memset(rep->data + io->arg_size, 0, out_total - io->arg_size);
+        if (out_total > stage0_out)
+                memset(rep->data + stage0_out, 0, out_total - stage0_out);
 
         int result = io->handle(&c, rep->arg);
+        if ((c.family_bug || result < 0) && rep->new_file)
+                ck_file_close(g_steal_pointer(&rep->new_file));
+        if (c.family_bug)
+                return reply_error(rep, -EIO);
         if (result < 0)
                 return reply_error(rep, result);
 
@@ -471,16 +549,42 @@ static void trace_record(struct ck_device *d, struct ck_trace_event *ev, guint64
         ck_trace_record(d->trace, ev, in, out);
 }
 
+/* A row whose size is the caller's is served as if its argument were this
+ * call's size: a copy of the descriptor saying so.  -EINVAL for a size
+ * that is not a whole count of elements or more than the row allows. */
+static int sized_view(const struct ck_ioctl *io, unsigned int cmd, struct ck_ioctl *ret)
+{
+        unsigned size = _IOC_SIZE(cmd);
+
+        if (!io->count_max)
+                return 0;
+        if (size % io->arg_size || size / io->arg_size > io->count_max)
+                return -EINVAL;
+        *ret = *io;
+        ret->arg_size = size;
+        return 1;
+}
+
 void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
 {
         struct ck_device *d = f->device;
-        const struct ck_ioctl *io = ck_type_index_lookup(d->index, rq->cmd);
+        const struct ck_ioctl *row = ck_type_index_lookup(f->index, rq->cmd);
+        const struct ck_ioctl *io = row;   /* as served: this call's size */
         bool first_round = !rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0);
         int error = 0;
+        struct ck_ioctl sized;
 
         rep->delay_ms = 0;
+        rep->new_file = NULL;
         if (first_round)
                 error = fault_check(d, CK_OP_IOCTL, io ? io->name : NULL, &rep->delay_ms, NULL);
+        if (io && io->count_max && !error) {
+                int r = sized_view(io, rq->cmd, &sized);
+                if (r < 0)
+                        error = r;
+                else if (r > 0)
+                        io = &sized;
+        }
         if (G_LIKELY(!d->trace)) {
                 if (error)
                         return reply_error(rep, error);
@@ -494,7 +598,7 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         memset(&ev, 0, offsetof(struct ck_trace_event, in));
         ev.pid = rq->tid;
         ev.op = CK_OP_IOCTL;
-        ev.io = io;
+        ev.io = row;   /* the trace keeps it: never the copy */
         ev.cmd = rq->cmd;
         if (error)
                 reply_error(rep, error);
@@ -526,7 +630,7 @@ int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file *
 ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, guint *ret_delay_ms)
 {
         struct ck_device *d = f->device;
-        const struct ck_device_type *type = d->index->type;
+        const struct ck_device_type *type = f->index->type;
         guint64 start = d->trace ? now_ns() : 0;
         gint64 short_read = -1;
         ssize_t r = fault_check(d, CK_OP_READ, NULL, ret_delay_ms, &short_read);
@@ -548,7 +652,7 @@ ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, g
 ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms)
 {
         struct ck_device *d = f->device;
-        const struct ck_device_type *type = d->index->type;
+        const struct ck_device_type *type = f->index->type;
         struct ck_untrusted data = { .data = buf, .size = size };
         guint64 start = d->trace ? now_ns() : 0;
         ssize_t r = fault_check(d, CK_OP_WRITE, NULL, ret_delay_ms, NULL);
@@ -565,7 +669,7 @@ ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t 
 
 unsigned ck_pipeline_poll(struct ck_file *f)
 {
-        const struct ck_device_type *type = f->device->index->type;
+        const struct ck_device_type *type = f->index->type;
 
         return type->poll ? type->poll(f) : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }

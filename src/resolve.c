@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "resolve.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +12,8 @@
 #define MAX_SYMLINKS 40
 
 struct ck_resolver {
-        char *overlay;                 /* NULL: none */
+        const struct ck_sysfs *sysfs;  /* NULL: no overlay */
+        char *overlay;                 /* its root */
         size_t overlay_len;
         GHashTable *nodes;             /* "/dev/NAME" -> struct ck_device * */
         GHashTable *basenames;         /* last component of each node path */
@@ -24,13 +26,14 @@ void ck_resolved_clear(struct ck_resolved *r)
         r->device = NULL;
 }
 
-struct ck_resolver *ck_resolver_new(const char *overlay_root, GPtrArray *devices)
+struct ck_resolver *ck_resolver_new(const struct ck_sysfs *sysfs, GPtrArray *devices)
 {
         struct ck_resolver *r = g_new0(struct ck_resolver, 1);
 
-        if (overlay_root) {
-                r->overlay = g_strdup(overlay_root);
-                r->overlay_len = strlen(overlay_root);
+        if (sysfs) {
+                r->sysfs = sysfs;
+                r->overlay = g_strdup(ck_sysfs_root(sysfs));
+                r->overlay_len = strlen(r->overlay);
         }
         r->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         r->basenames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -101,7 +104,8 @@ bool ck_resolver_maybe_ours(const struct ck_resolver *r, const char *base, const
 /* The overlay object standing for program path @path, if any. */
 static char *overlay_real(const struct ck_resolver *r, const char *path, struct stat *st)
 {
-        if (!r->overlay || !under(path, "/sys", 4))
+        /* placeholders stand for the host's own entries, and all below them */
+        if (!r->overlay || !under(path, "/sys", 4) || ck_sysfs_is_host(r->sysfs, path))
                 return NULL;
         char *real = g_strconcat(r->overlay, path, NULL);
         if (lstat(real, st) == 0)
@@ -178,7 +182,8 @@ int ck_resolver_resolve(const struct ck_resolver *r, const char *base, const cha
                         via_overlay = true;
                 else if (lstat(cur->str, &st) < 0)
                         continue;      /* does not exist: the caller's call finds out */
-                if (!S_ISLNK(st.st_mode) || (last && !follow))
+                /* a trailing slash follows a last link as namei does */
+                if (!S_ISLNK(st.st_mode) || (last && !follow && rest->len == 0))
                         continue;
                 if (++links > MAX_SYMLINKS)
                         return -ELOOP;

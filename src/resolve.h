@@ -31,8 +31,10 @@ void ck_resolved_clear(struct ck_resolved *r);
 struct ck_resolver;
 typedef struct ck_resolver ck_resolver;
 
-/* @overlay_root: NULL for none.  @devices: struct ck_device *, outliving it. */
-struct ck_resolver *ck_resolver_new(const char *overlay_root, GPtrArray *devices);
+struct ck_sysfs;
+/* @sysfs: the overlay (its root and host placeholders), NULL for none.
+ * @devices: struct ck_device *; both outlive the resolver. */
+struct ck_resolver *ck_resolver_new(const struct ck_sysfs *sysfs, GPtrArray *devices);
 void ck_resolver_free(struct ck_resolver *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_resolver, ck_resolver_free)
 

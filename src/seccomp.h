@@ -13,28 +13,13 @@
 
 #include <sys/types.h>
 
-/* How overlay files that are attributes (sysfs) are served. */
-struct ck_seccomp_attrs {
-        /* The attribute behind @real_path, or NULL: a plain file. */
-        void *(*lookup)(void *userdata, const char *real_path);
-        /* The contents a new open sees; -errno to fail the open. */
-        ssize_t (*show)(void *attr, char *buf, size_t size);
-        /* NULL store: writing is refused. */
-        bool (*writable)(void *attr);
-        ssize_t (*store)(void *attr, const char *buf, size_t len);
-        void *userdata;
-};
-
 struct ck_seccomp_options {
         /* A private, empty directory this transport owns while it runs: the
-         * stand-in descriptors live there, and the overlay tree (if any) in
-         * @overlay_root, which should be inside it. */
+         * stand-in descriptors live there. */
         const char *work_dir;
-        const char *overlay_root;          /* NULL: no overlay */
-        const struct ck_seccomp_attrs *attrs;
+        struct ck_sysfs *sysfs;            /* the emulated /sys; NULL: none */
         unsigned major;                    /* node numbers: major:first_minor+i */
         unsigned first_minor;
-        mode_t node_mode;                  /* 0: 0600 */
 };
 
 struct ck_seccomp;
@@ -56,6 +41,9 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *options,
                    GError **error);
 /* Serves the notifications of @listener (taken over) from the default main context. */
 void ck_seccomp_attach(struct ck_seccomp *s, int listener);
+/* The node's mode and group as stat and open see them (default 0600 and
+ * the caller's group; the owner is the caller).  -EINVAL: not ours. */
+int ck_seccomp_set_node_access(struct ck_seccomp *s, struct ck_device *d, mode_t mode, gid_t gid);
 /* Requests served so far (for --verbose). */
 guint64 ck_seccomp_served(const struct ck_seccomp *s);
 void ck_seccomp_free(struct ck_seccomp *s);

@@ -3,6 +3,7 @@
  * [device NAME] group with type=TYPE in a config file: one shape for both. */
 #pragma once
 
+#include <cusekit/device.h>
 #include <glib.h>
 
 struct ck_device_spec {
@@ -15,8 +16,11 @@ void ck_device_spec_free(struct ck_device_spec *spec);
 typedef struct ck_device_spec ck_device_spec;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device_spec, ck_device_spec_free)
 
-/* Errors quote the whole spec.  A repeated key's values are joined by ';'
- * (GKeyFile's list separator), whether the device takes a list is for
+/* Errors quote the whole spec.  A value holding ',' ';' or '"' is written
+ * in double quotes (key="a,b;c"), with \" and \\ inside them; an unquoted
+ * ';' separates list items, as in a config file (where a literal ';' is
+ * \;).  Items and the values of a repeated key are joined by
+ * CK_LIST_SEPARATOR; whether the device takes a list is for
  * ck_device_new() to say. */
 struct ck_device_spec *ck_device_spec_parse(const char *text, GError **error);
 /* A /dev-relative node name: letters, digits, "_.-+", and "/" between parts. */

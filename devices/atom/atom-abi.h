@@ -9,7 +9,7 @@
 #include <cusekit/ioctl.h>
 #include <linux/types.h>
 
-#define ATOM_IOC_GROUP 0xCE   /* unused in the kernel's ioctl-number list */
+#define ATOM_IOC_GROUP 0xD1   /* free in the kernel's ioctl-number registry (cusekit abi --check) */
 
 #define ATOM_FLAG_LOCK      (1u << 0)  /* SET/LOAD/FLIP/POKE fail with EPERM until RESET */
 #define ATOM_FLAGS_KNOWN    ATOM_FLAG_LOCK
@@ -39,7 +39,7 @@ struct atom_blob {
         IOC(ATOM_SET,      IOW,  ATOM_IOC_GROUP, 0x02, IN,    struct atom_state, FLAT,   HONEST) \
         IOC(ATOM_FLIP,     IOWR, ATOM_IOC_GROUP, 0x03, INOUT, struct atom_flip,  FLAT,   HONEST) \
         IOC(ATOM_RESET,    IO,   ATOM_IOC_GROUP, 0x04, NONE,  void,              FLAT,   HONEST) \
-        RAW(ATOM_POKE,     0xCE05,                     VALUE, unsigned int,      FLAT,   HONEST) \
+        RAW(ATOM_POKE,     0xD105,                     VALUE, unsigned int,      FLAT,   HONEST) \
         IOC(ATOM_LOAD,     IOR,  ATOM_IOC_GROUP, 0x06, IN,    struct atom_state, FLAT,           \
             LIES("encoded _IOR like KVM_MEMORY_ENCRYPT_REG_REGION, but the state flows in"))     \
         IOC(ATOM_BLOB_SET, IOW,  ATOM_IOC_GROUP, 0x07, IN,    struct atom_blob,  NESTED, HONEST) \

@@ -204,7 +204,8 @@ static int handle_ATOM_BLOB_SET(struct ck_call *c, const struct atom_blob *in)
         size_t len;
         const void *bytes = ck_call_input(c, 0, &len);
 
-        g_assert(len == in->len);
+        if (!bytes || len != in->len || len > sizeof(a->blob))
+                return -EIO;   /* cannot happen: the validator accepted exactly in->len bytes */
         memcpy(a->blob, bytes, len);
         a->blob_len = in->len;
         return 0;
@@ -374,6 +375,7 @@ static const struct ck_struct_desc *const atom_structs[] = {
                 .read = atom_read,                                             \
                 .write = atom_write,                                           \
                 .poll = atom_poll,                                             \
+                .sysfs = &ck_sysfs_cuse,      /* no kernel driver: a CUSE node's */ \
         }
 
 const struct ck_device_type ck_device_type_atom =

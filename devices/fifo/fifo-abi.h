@@ -12,7 +12,7 @@
 #include <cusekit/ioctl.h>
 #include <linux/types.h>
 
-#define FIFO_IOC_GROUP 0xCF   /* next to atom's 0xCE */
+#define FIFO_IOC_GROUP 0xD2   /* free in the registry, next to atom's 0xD1 */
 
 #define FIFO_SIZE_DEFAULT 65536
 #define FIFO_SIZE_MAX     (16u << 20)

@@ -182,5 +182,6 @@ const struct ck_device_type ck_device_type_fifo = {
         .read = fifo_read,
         .write = fifo_write,
         .poll = fifo_poll,
+        .sysfs = &ck_sysfs_cuse,              /* no kernel driver: a CUSE node's */
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_fifo);

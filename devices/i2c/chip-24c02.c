@@ -10,12 +10,21 @@
  *
  * Options: file=PATH keeps the contents in a 256-byte file (created
  * erased, all 0xff, when missing; rewritten after every programmed page).
+ * The file is opened when the chip is made, so that it stays writable
+ * after cusekitd drops privileges; one the chip created is removed again
+ * if nothing was ever programmed (a start-up that failed leaves nothing).
+ * A page that cannot be saved is still programmed, and said so in the log:
+ * the bus saw the write succeed.
  * State: "ADDR/bytes" (ay, 256 bytes).
  */
 #include "i2c-chip.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define EEPROM_SIZE 256
 #define EEPROM_PAGE 8
@@ -28,15 +37,40 @@ struct eeprom {
         uint8_t latched;              /* bit i: page[i] holds a byte */
         uint8_t page_base;
         char *file;
+        int fd;                       /* the open file=, or -1 */
+        bool created;                 /* the file is ours: made by eeprom_init */
+        bool programmed;              /* anything written since */
+        bool save_failed;             /* logged once */
 };
 
 static int eeprom_save(struct eeprom *e, GError **error)
 {
-        if (!e->file)
+        if (e->fd < 0)
                 return 0;
-        if (!g_file_set_contents(e->file, (const char *)e->mem, EEPROM_SIZE, error))
-                return -EIO;
+        /* one write of the whole part, through the descriptor opened at start-up */
+        ssize_t n = pwrite(e->fd, e->mem, EEPROM_SIZE, 0);
+        if (n != EEPROM_SIZE) {
+                int err = n < 0 ? errno : EIO;
+                g_set_error(error, CK_ERROR, err, "%s: %s", e->file, g_strerror(err));
+                return -err;
+        }
         return 0;
+}
+
+/* The change is made; only its copy on disk failed: log it (once), do not fail the client. */
+static void eeprom_saved(struct i2c_chip *chip, struct eeprom *e)
+{
+        g_autoptr(GError) error = NULL;
+
+        e->programmed = true;
+        if (eeprom_save(e, &error) < 0) {
+                if (!e->save_failed)
+                        g_warning("%s: 24c02@0x%02x: saving file=: %s", ck_device_name(chip->device), chip->addr,
+                                  error->message);
+                e->save_failed = true;
+        } else {
+                e->save_failed = false;
+        }
 }
 
 static void eeprom_start(struct i2c_chip *chip, bool read)
@@ -86,8 +120,8 @@ static int eeprom_stop(struct i2c_chip *chip)
                         e->mem[e->page_base + i] = e->page[i];
         e->latched = 0;
         ck_device_state_changed(chip->device);
-        /* the bus has no way to say "not saved" but an error */
-        return eeprom_save(e, NULL);
+        eeprom_saved(chip, e);
+        return 0;
 }
 
 static GVariant *eeprom_bytes_get(struct ck_device *d, void *userdata)
@@ -111,38 +145,56 @@ static int eeprom_bytes_set(struct ck_device *d, void *userdata, GVariant *value
         }
         memcpy(e->mem, bytes, EEPROM_SIZE);
         ck_device_state_changed(d);
-        return eeprom_save(e, error);
+        eeprom_saved(chip, e);
+        return 0;
 }
 
-static int eeprom_load(struct i2c_chip *chip, struct eeprom *e, GError **error)
+static int eeprom_open(struct i2c_chip *chip, struct eeprom *e, GError **error)
 {
-        g_autoptr(GError) local = NULL;
-        g_autofree char *contents = NULL;
-        gsize n;
+        struct stat st;
 
-        if (!g_file_get_contents(e->file, &contents, &n, &local)) {
-                if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                    "i2c: 24c02@0x%02x: file=%s: %s", chip->addr, e->file, local->message);
-                        return -EINVAL;
-                }
+        e->fd = open(e->file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (e->fd < 0 && errno == ENOENT) {
                 /* a new part comes erased */
-                g_clear_error(&local);
-                if (eeprom_save(e, &local) < 0) {
-                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                    "i2c: 24c02@0x%02x: file=%s: %s", chip->addr, e->file, local->message);
-                        return -EINVAL;
+                e->fd = open(e->file, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0600);
+                if (e->fd >= 0) {
+                        e->created = true;
+                        if (eeprom_save(e, NULL) < 0)
+                                goto fail;
+                        return 0;
                 }
-                return 0;
         }
-        if (n != EEPROM_SIZE) {
+        if (e->fd < 0 || fstat(e->fd, &st) < 0)
+                goto fail;
+        if (!S_ISREG(st.st_mode)) {
                 g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                            "i2c: 24c02@0x%02x: file=%s: has %" G_GSIZE_FORMAT " bytes, a 24c02 holds %d",
-                            chip->addr, e->file, n, EEPROM_SIZE);
+                            "i2c: 24c02@0x%02x: file=%s: not a regular file", chip->addr, e->file);
                 return -EINVAL;
         }
-        memcpy(e->mem, contents, EEPROM_SIZE);
+        if (st.st_size != EEPROM_SIZE) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "i2c: 24c02@0x%02x: file=%s: has %jd bytes, a 24c02 holds %d", chip->addr, e->file,
+                            (intmax_t)st.st_size, EEPROM_SIZE);
+                return -EINVAL;
+        }
+        if (pread(e->fd, e->mem, EEPROM_SIZE, 0) != EEPROM_SIZE)
+                goto fail;
         return 0;
+fail:;
+        int err = errno ? errno : EIO;
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "i2c: 24c02@0x%02x: file=%s: %s", chip->addr,
+                    e->file, g_strerror(err));
+        return -EINVAL;
+}
+
+static void eeprom_close(struct eeprom *e)
+{
+        if (e->fd < 0)
+                return;
+        close(e->fd);
+        e->fd = -1;
+        if (e->created && !e->programmed)
+                (void)unlink(e->file);
 }
 
 static int eeprom_init(struct i2c_chip *chip, GHashTable *options, GError **error)
@@ -151,6 +203,7 @@ static int eeprom_init(struct i2c_chip *chip, GHashTable *options, GError **erro
         const char *file = g_hash_table_lookup(options, "file");
 
         memset(e->mem, 0xff, sizeof(e->mem));
+        e->fd = -1;
         if (file) {
                 if (!file[0]) {
                         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -158,8 +211,9 @@ static int eeprom_init(struct i2c_chip *chip, GHashTable *options, GError **erro
                         return -EINVAL;
                 }
                 e->file = g_strdup(file);
-                int r = eeprom_load(chip, e, error);
+                int r = eeprom_open(chip, e, error);
                 if (r < 0) {
+                        eeprom_close(e);
                         g_clear_pointer(&e->file, g_free);
                         return r;
                 }
@@ -178,6 +232,7 @@ static void eeprom_fini(struct i2c_chip *chip)
 {
         struct eeprom *e = chip->priv;
 
+        eeprom_close(e);
         g_free(e->file);
 }
 

@@ -149,7 +149,7 @@ int i2c_bus_new(struct ck_device *d, const char *chips, struct i2c_bus **ret, GE
         bus->device = d;
         bus->chips = g_ptr_array_new_with_free_func((GDestroyNotify)chip_free);
         if (chips && chips[0]) {
-                g_auto(GStrv) items = g_strsplit(chips, ";", -1);
+                g_auto(GStrv) items = g_strsplit(chips, CK_LIST_SEPARATOR, -1);
                 for (char **item = items; *item; item++) {
                         struct i2c_chip *chip;
                         int r = chip_new(bus, *item, &chip, error);

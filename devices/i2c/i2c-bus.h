@@ -24,7 +24,7 @@ struct i2c_xfer {
 
 struct i2c_bus;
 
-/* @chips: "TYPE@ADDR[:KEY=VALUE...]" joined by ';' (the chip= list), or NULL. */
+/* @chips: "TYPE@ADDR[:KEY=VALUE...]" joined by CK_LIST_SEPARATOR (the chip= list), or NULL. */
 int i2c_bus_new(struct ck_device *d, const char *chips, struct i2c_bus **ret, GError **error);
 void i2c_bus_free(struct i2c_bus *bus);
 /* The chip types, for messages: "24c02, lm75". */

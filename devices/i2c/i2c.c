@@ -158,11 +158,6 @@ static int handle_I2C_FUNCS(struct ck_call *c, unsigned long *out)
 
 /* --- I2C_RDWR: argument, then the messages, then every message's buffer --- */
 
-/* Round 3 asks for every buffer (read buffers too: i2c-dev copies those in
- * as well, so a bad one faults before anything reaches the bus) and the
- * room read messages go back to; the last round checks what needs the
- * bytes.  Accepted: input 0 the messages, input 1 + i message i's bytes;
- * output k the k-th read message. */
 /* A length read from the target: a read whose first byte says how many
  * bytes precede the block (the count itself, and a PEC byte perhaps), with
  * room for those and a whole block. */
@@ -180,6 +175,15 @@ static int check_recv_len(const struct i2c_msg *m, const struct ck_untrusted *by
         return 0;
 }
 
+/* i2cdev_ioctl_rdwr() (drivers/i2c/i2c-dev.c:248-287) checks and copies
+ * message by message: message i's length, then its buffer, then its
+ * I2C_M_RECV_LEN count; the first failure is the answer.  So the buffers
+ * are fetched in order, and a check that comes after a buffer not yet
+ * fetched waits for it (one more round): a bad buffer before a bad length
+ * is EFAULT, a bad count before a bad buffer EINVAL, as in the kernel.
+ * Read buffers are fetched too (i2c-dev copies those in as well) with room
+ * reserved for what goes back.  Accepted: input 0 the messages, input
+ * 1 + i message i's bytes; output k the k-th read message. */
 static int validate_I2C_RDWR(struct ck_call *c, const struct ck_untrusted *u, struct i2c_rdwr_ioctl_data *ret)
 {
         struct i2c_rdwr_ioctl_data a;
@@ -202,7 +206,7 @@ static int validate_I2C_RDWR(struct ck_call *c, const struct ck_untrusted *u, st
 
         for (unsigned i = 0; i < a.nmsgs; i++) {
                 if (msgs[i].len > CK_I2C_MSG_MAX)
-                        return -EINVAL;
+                        return need_round ? CK_NEED_ROUND : -EINVAL;
                 r = ck_call_fetch(c, (uintptr_t)msgs[i].buf, msgs[i].len, &bufs[i]);
                 if (r < 0)
                         return r;
@@ -213,17 +217,20 @@ static int validate_I2C_RDWR(struct ck_call *c, const struct ck_untrusted *u, st
                                 return r;
                         need_round |= r == CK_NEED_ROUND;
                 }
+                if (msgs[i].flags & I2C_M_RECV_LEN) {
+                        if (need_round)
+                                return CK_NEED_ROUND;
+                        r = check_recv_len(&msgs[i], bufs[i]);
+                        if (r < 0)
+                                return r;
+                }
         }
         if (need_round)
                 return CK_NEED_ROUND;
 
         r = ck_untrusted_accept(c, um);
-        for (unsigned i = 0; i < a.nmsgs && r == 0; i++) {
-                if (msgs[i].flags & I2C_M_RECV_LEN)
-                        r = check_recv_len(&msgs[i], bufs[i]);
-                if (r == 0)
-                        r = ck_untrusted_accept(c, bufs[i]);
-        }
+        for (unsigned i = 0; i < a.nmsgs && r == 0; i++)
+                r = ck_untrusted_accept(c, bufs[i]);
         if (r < 0)
                 return r;
         *ret = a;
@@ -319,6 +326,24 @@ static bool smbus_data_out(const struct i2c_smbus_ioctl_data *a)
                a->read_write == I2C_SMBUS_READ;
 }
 
+/* __i2c_smbus_xfer() refuses a caller's block length of 0 or above 32
+ * before the adapter sees it (drivers/i2c/i2c-core-smbus.c:570-578): I2C
+ * block transfers either way, block process calls, SMBus block writes.
+ * The old I2C block read is converted first, to a length of 32 (i2c-dev.c:374-380). */
+static int smbus_check_block_len(const struct i2c_smbus_ioctl_data *a, const struct ck_untrusted *ud)
+{
+        union i2c_smbus_data data;
+
+        if (!(a->size == I2C_SMBUS_I2C_BLOCK_DATA || a->size == I2C_SMBUS_BLOCK_PROC_CALL ||
+              (a->size == I2C_SMBUS_I2C_BLOCK_BROKEN && a->read_write == I2C_SMBUS_WRITE) ||
+              (a->size == I2C_SMBUS_BLOCK_DATA && a->read_write == I2C_SMBUS_WRITE)))
+                return 0;
+        int r = ck_untrusted_copy(ud, &data, sizeof(data));
+        if (r < 0)
+                return r;
+        return data.block[0] == 0 || data.block[0] > I2C_SMBUS_BLOCK_MAX ? -EINVAL : 0;
+}
+
 /* Accepted: input 0 the data when it goes in; output 0 the data when it
  * comes back. */
 static int validate_I2C_SMBUS(struct ck_call *c, const struct ck_untrusted *u, struct i2c_smbus_ioctl_data *ret)
@@ -353,7 +378,9 @@ static int validate_I2C_SMBUS(struct ck_call *c, const struct ck_untrusted *u, s
                 if (need_round)
                         return CK_NEED_ROUND;
                 if (ud) {
-                        r = ck_untrusted_accept(c, ud);
+                        r = smbus_check_block_len(&a, ud);
+                        if (r == 0)
+                                r = ck_untrusted_accept(c, ud);
                         if (r < 0)
                                 return r;
                 }
@@ -459,6 +486,18 @@ CK_STRUCT_DESC(i2c_smbus_desc, struct i2c_smbus_ioctl_data,
                CK_FIELD(struct i2c_smbus_ioctl_data, data, PTR));
 static const struct ck_struct_desc *const i2c_structs[] = { &i2c_rdwr_desc, &i2c_smbus_desc, NULL };
 
+/* --- sysfs: i2c-dev's class device below its adapter, an i2c bus device
+ * without a parent (as i2c-stub's); new_device/delete_device, which would
+ * instantiate kernel drivers, are not offered. --- */
+
+#define I2C_ADAPTER_NAME "cusekit I2C adapter"
+
+CK_SYSFS_CLASS_PARENT(i2c_sysfs, "i2c-dev", "%s", NULL, CK_SYSFS_ASYNC | CK_SYSFS_RPM_NO_CALLBACKS,
+        CK_SYSFS_CONST("name", 0444, I2C_ADAPTER_NAME "\n"),
+        CK_SYSFS_CONST("device/name", 0444, I2C_ADAPTER_NAME "\n"),
+        CK_SYSFS_LINK("device/subsystem", "../../bus/i2c"),
+        CK_SYSFS_LINK("/sys/bus/i2c/devices/%s", "../../../devices/%s"));
+
 const struct ck_device_type ck_device_type_i2c = {
         .name = "i2c",
         .summary = "an I2C adapter (i2c-dev) with emulated chips: "
@@ -474,5 +513,6 @@ const struct ck_device_type ck_device_type_i2c = {
         .fini = i2c_fini,
         .read = i2c_read,
         .write = i2c_write,
+        .sysfs = &i2c_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_i2c);

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <string.h>
 
@@ -29,6 +30,14 @@ CK_ASSERT_KERNEL_NUMBERS(RTC_IOCTLS)
 #define RTC_DEFAULT_FREQ 1
 /* A timer longer than this re-checks: the wall clock may jump meanwhile. */
 #define RTC_MAX_SLEEP_MS (60 * 1000)
+/* The clock's range (rtc_valid_range(), drivers/rtc/interface.c:67-80):
+ * 1970 up to the last second the kernel's rtc timers, in ktime_t
+ * nanoseconds, can hold (KTIME_SEC_MAX, 2262-04-11 23:47:16 UTC); a time
+ * or alarm outside it is ERANGE.  It also keeps every computation below
+ * from overflowing. */
+#define RTC_RANGE_MAX ((gint64)(G_MAXINT64 / 1000000000))
+/* offset= and the offset state: far beyond the range, within 64 bits */
+#define RTC_OFFSET_MAX ((gint64)1 << 60)
 
 struct rtc {
         struct ck_device *dev;
@@ -42,16 +51,20 @@ struct rtc {
         gboolean uie;
         gint64 uie_next;             /* the RTC second of the next one */
         guint uie_source;
-        /* periodic interrupts */
+        /* periodic interrupts, on absolute deadlines like the kernel's hrtimer */
         int irq_freq;
         gboolean pie;
         gint64 pie_start;            /* monotonic µs */
         guint64 pie_done;            /* periods delivered since pie_start */
         guint pie_source;
-        unsigned long epoch;
+        GSource *pie_gsource;        /* valid while pie_source is */
         gint64 correction;           /* ppb; kept, not applied to the rate */
         guint64 bsm;                 /* RTC_BSM_* */
+        int max_user_freq;           /* sysfs; 0 until written: rtc_allocate_device()'s 64 */
 };
+
+/* Above this rate a caller needs CAP_SYS_RESOURCE (drivers/rtc/dev.c:230-239). */
+static int rtc_max_user_freq(const struct rtc *r);
 
 /* --- calendar, as drivers/rtc/lib.c counts it --- */
 
@@ -124,7 +137,7 @@ static void secs_to_tm(gint64 secs, struct rtc_time *tm)
                 .tm_mon = mon,
                 .tm_year = (int)CLAMP(year - 1900, INT_MIN, INT_MAX),
                 .tm_wday = (int)((days % 7 + 7 + 4) % 7),   /* 1970-01-01 was a Thursday */
-                .tm_yday = yday,
+                .tm_yday = yday + 1,  /* 1-based, as rtc_time64_to_tm() (drivers/rtc/lib.c:147) */
         };
 }
 
@@ -163,15 +176,30 @@ static void rtc_irq(struct rtc *r, guint64 count, unsigned kind)
         ck_device_notify(r->dev);
 }
 
-/* Milliseconds until RTC second @when begins, rounded up, capped. */
+/* Milliseconds until RTC second @when begins, rounded up, capped.  Any
+ * @when and offset: a second too far for microseconds is just "far". */
 static guint ms_until(const struct rtc *r, gint64 when)
 {
-        gint64 at_us = (when - r->offset) * G_USEC_PER_SEC;
-        gint64 wait = at_us - host_us();
+        gint64 host_secs, wait;
 
+        if (__builtin_sub_overflow(when, r->offset, &host_secs))
+                return when > 0 ? RTC_MAX_SLEEP_MS : 0;
+        if (__builtin_mul_overflow(host_secs, G_USEC_PER_SEC, &wait) ||
+            __builtin_sub_overflow(wait, host_us(), &wait))
+                return host_secs > 0 ? RTC_MAX_SLEEP_MS : 0;
         if (wait <= 0)
                 return 0;
-        return (guint)MIN((wait + 999) / 1000, RTC_MAX_SLEEP_MS);
+        return (guint)MIN(wait / 1000 + (wait % 1000 != 0), RTC_MAX_SLEEP_MS);
+}
+
+/* rtc_valid_tm(), then rtc_valid_range() */
+static int tm_valid_in_range(const struct rtc_time *tm)
+{
+        int err = tm_valid(tm);
+
+        if (err < 0)
+                return err;
+        return tm_to_secs(tm) > RTC_RANGE_MAX ? -ERANGE : 0;
 }
 
 static void clear_source(guint *id)
@@ -235,6 +263,15 @@ static void uie_arm(struct rtc *r)
                                                    on_update, r, NULL);
 }
 
+/* The end of period @n since pie_start, in monotonic µs, without drift. */
+static gint64 pie_deadline(const struct rtc *r, guint64 n)
+{
+        return r->pie_start + (gint64)(n * G_USEC_PER_SEC / (guint64)r->irq_freq);
+}
+
+/* rtc_pie_update_irq(): one interrupt word per expiry, counting the
+ * periods that passed (hrtimer_forward_now()'s overruns), then the next
+ * absolute deadline, so that a late wakeup does not delay the next one. */
 static gboolean on_periodic(gpointer data)
 {
         struct rtc *r = data;
@@ -244,20 +281,38 @@ static gboolean on_periodic(gpointer data)
                 rtc_irq(r, due - r->pie_done, RTC_PF);
                 r->pie_done = due;
         }
+        g_source_set_ready_time(r->pie_gsource, pie_deadline(r, r->pie_done + 1));
         return G_SOURCE_CONTINUE;
 }
 
-/* rtc_update_hrtimer(): the period restarts now.  Fast rates are woken at
- * most every 2 ms and counted, as hrtimer_forward_now() counts overruns. */
-static void pie_arm(struct rtc *r)
+static gboolean pie_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+        return callback(data);
+}
+
+static GSourceFuncs pie_source_funcs = { .dispatch = pie_dispatch };
+
+static void pie_stop(struct rtc *r)
 {
         clear_source(&r->pie_source);
+        r->pie_gsource = NULL;
+}
+
+/* rtc_update_hrtimer(): the period restarts now. */
+static void pie_arm(struct rtc *r)
+{
+        pie_stop(r);
         if (!r->pie)
                 return;
         r->pie_start = g_get_monotonic_time();
         r->pie_done = 0;
-        r->pie_source = g_timeout_add_full(G_PRIORITY_HIGH, MAX(1000u / (unsigned)r->irq_freq, 2u),
-                                           on_periodic, r, NULL);
+        GSource *source = g_source_new(&pie_source_funcs, sizeof(GSource));
+        g_source_set_priority(source, G_PRIORITY_HIGH);
+        g_source_set_callback(source, on_periodic, r, NULL);
+        g_source_set_ready_time(source, pie_deadline(r, 1));
+        r->pie_source = g_source_attach(source, NULL);
+        r->pie_gsource = source;
+        g_source_unref(source);          /* the main context holds it until removed */
 }
 
 /* rtc_timer_enqueue() for the alarm */
@@ -317,7 +372,15 @@ static int validate_time(const struct ck_untrusted *u, struct rtc_time *ret)
 {
         int r = ck_untrusted_copy(u, ret, sizeof(*ret));
 
-        return r < 0 ? r : tm_valid(ret);
+        return r < 0 ? r : tm_valid_in_range(ret);
+}
+
+/* rtc_dev_ioctl()'s permission checks come before anything else
+ * (drivers/rtc/dev.c:222-243): RTC_SET_TIME, RTC_PARAM_SET and
+ * RTC_EPOCH_SET need CAP_SYS_TIME. */
+static int need_sys_time(struct ck_call *c)
+{
+        return ck_call_capable(c, CAP_SYS_TIME) ? 0 : -EACCES;
 }
 
 CK_IOCTL_TABLE(rtc_ioctls, RTC_IOCTLS);
@@ -329,7 +392,9 @@ static int handle_RTC_RD_TIME(struct ck_call *c, struct rtc_time *out)
 
 static int validate_RTC_SET_TIME(struct ck_call *c, const struct ck_untrusted *u, struct rtc_time *ret)
 {
-        return validate_time(u, ret);
+        int r = need_sys_time(c);
+
+        return r < 0 ? r : validate_time(u, ret);
 }
 
 static int handle_RTC_SET_TIME(struct ck_call *c, const struct rtc_time *in)
@@ -378,8 +443,9 @@ static int handle_RTC_ALM_SET(struct ck_call *c, const struct rtc_time *in)
                 alarm.time.tm_mon = tm.tm_mon;
                 alarm.time.tm_year = tm.tm_year;
         }
-        if (tm_valid(&alarm.time) < 0)
-                return -EINVAL;
+        err = tm_valid_in_range(&alarm.time);
+        if (err < 0)
+                return err;
         return alarm_store(r, &alarm);
 }
 
@@ -396,7 +462,7 @@ static int validate_RTC_WKALM_SET(struct ck_call *c, const struct ck_untrusted *
 {
         int r = ck_untrusted_copy(u, ret, sizeof(*ret));
 
-        return r < 0 ? r : tm_valid(&ret->time);
+        return r < 0 ? r : tm_valid_in_range(&ret->time);
 }
 
 static int handle_RTC_WKALM_SET(struct ck_call *c, const struct rtc_wkalrm *in)
@@ -437,6 +503,8 @@ static int handle_RTC_PIE_ON(struct ck_call *c)
 {
         struct rtc *r = rtc_of(c);
 
+        if (r->irq_freq > rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
+                return -EACCES;
         r->pie = TRUE;
         pie_arm(r);
         return 0;
@@ -457,11 +525,17 @@ static int handle_RTC_IRQP_READ(struct ck_call *c, unsigned long *out)
         return 0;
 }
 
-/* rtc_irq_set_freq() takes an int: the kernel truncates the argument. */
+/* Above max_user_freq (64 Hz) only with CAP_SYS_RESOURCE, judged on the
+ * whole argument (drivers/rtc/dev.c:230-233); then rtc_irq_set_freq()
+ * takes an int: the kernel truncates it. */
 static int validate_RTC_IRQP_SET(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
-        int freq = (int)(unsigned long)ck_untrusted_value(u);
+        const struct rtc *r = rtc_of(c);
+        unsigned long arg = (unsigned long)ck_untrusted_value(u);
+        int freq = (int)arg;
 
+        if (arg > (unsigned long)rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
+                return -EACCES;
         if (freq <= 0 || freq > RTC_MAX_FREQ)
                 return -EINVAL;
         *ret = (unsigned long)freq;
@@ -477,27 +551,24 @@ static int handle_RTC_IRQP_SET(struct ck_call *c, unsigned long value)
         return 0;
 }
 
+/* No RTC driver of Linux 6.1 handles the epoch: rtc_dev_ioctl() passes
+ * both requests to the driver's ioctl, and none answers (ENOTTY,
+ * drivers/rtc/dev.c:450-458); RTC_EPOCH_SET checks CAP_SYS_TIME first. */
 static int handle_RTC_EPOCH_READ(struct ck_call *c, unsigned long *out)
 {
-        *out = rtc_of(c)->epoch;
-        return 0;
+        return -ENOTTY;
 }
 
-/* As the drivers that kept an epoch did: none before 1900. */
 static int validate_RTC_EPOCH_SET(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
-        unsigned long epoch = (unsigned long)ck_untrusted_value(u);
+        int r = need_sys_time(c);
 
-        if (epoch < 1900)
-                return -EINVAL;
-        *ret = epoch;
-        return 0;
+        return r < 0 ? r : -ENOTTY;
 }
 
 static int handle_RTC_EPOCH_SET(struct ck_call *c, unsigned long value)
 {
-        rtc_of(c)->epoch = value;
-        return 0;
+        return -ENOTTY;
 }
 
 static int validate_RTC_PARAM_GET(struct ck_call *c, const struct ck_untrusted *u, struct rtc_param *ret)
@@ -537,8 +608,11 @@ static int handle_RTC_PARAM_GET(struct ck_call *c, struct rtc_param *io)
 
 static int validate_RTC_PARAM_SET(struct ck_call *c, const struct ck_untrusted *u, struct rtc_param *ret)
 {
-        int r = ck_untrusted_copy(u, ret, sizeof(*ret));
+        int r = need_sys_time(c);
 
+        if (r < 0)
+                return r;
+        r = ck_untrusted_copy(u, ret, sizeof(*ret));
         if (r < 0)
                 return r;
         switch (ret->param) {
@@ -578,8 +652,15 @@ static GVariant *offset_get(struct ck_device *d, void *userdata)
 static int offset_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
 {
         struct rtc *r = ck_device_priv(d);
+        gint64 offset = g_variant_get_int64(value);
 
-        r->offset = g_variant_get_int64(value);
+        if (offset < -RTC_OFFSET_MAX || offset > RTC_OFFSET_MAX) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "offset %" G_GINT64_FORMAT " is out of range (at most %" G_GINT64_FORMAT " either way)",
+                            offset, RTC_OFFSET_MAX);
+                return -ERANGE;
+        }
+        r->offset = offset;
         if (r->uie)
                 r->uie_next = rtc_now(r) + 1;
         uie_arm(r);
@@ -602,9 +683,8 @@ static int rtc_init(struct ck_device *d, GHashTable *params, GError **error)
 
         r->dev = d;
         r->irq_freq = RTC_DEFAULT_FREQ;
-        r->epoch = 1900;
         /* the host's seconds plus this must stay a 64-bit second count */
-        if (text && !g_ascii_string_to_signed(text, 10, -((gint64)1 << 60), (gint64)1 << 60,
+        if (text && !g_ascii_string_to_signed(text, 10, -RTC_OFFSET_MAX, RTC_OFFSET_MAX,
                                               &r->offset, &local)) {
                 g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                             "rtc: offset=%s: %s", text, local->message);
@@ -633,7 +713,7 @@ static void rtc_fini(struct ck_device *d)
 
         clear_source(&r->alarm_source);
         clear_source(&r->uie_source);
-        clear_source(&r->pie_source);
+        pie_stop(r);
 }
 
 /* rtc_dev_open(): nothing from before this open is read. */
@@ -715,6 +795,165 @@ static const struct ck_struct_desc *const rtc_structs[] = {
         &rtc_time_desc, &rtc_wkalrm_desc, &rtc_param_desc, NULL,
 };
 
+/* --- sysfs: drivers/rtc/sysfs.c over a platform parent that can wake the system --- */
+
+static struct rtc *rtc_of_device(struct ck_device *d)
+{
+        return ck_device_priv(d);
+}
+
+static ssize_t sysfs_date_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        int err = rtc_read(rtc_of_device(d), &tm, NULL);
+
+        if (err < 0)
+                return err;
+        /* %ptRd */
+        return g_snprintf(buf, size, "%04d-%02d-%02d\n", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static ssize_t sysfs_time_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        int err = rtc_read(rtc_of_device(d), &tm, NULL);
+
+        if (err < 0)
+                return err;
+        /* %ptRt */
+        return g_snprintf(buf, size, "%02d:%02d:%02d\n", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static ssize_t sysfs_since_epoch_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc_time tm;
+        gint64 now;
+        int err = rtc_read(rtc_of_device(d), &tm, &now);
+
+        if (err < 0)
+                return err;
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", now);
+}
+
+static int rtc_max_user_freq(const struct rtc *r)
+{
+        return r->max_user_freq ? r->max_user_freq : 64;
+}
+
+static ssize_t sysfs_max_user_freq_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%d\n", rtc_max_user_freq(rtc_of_device(d)));
+}
+
+static ssize_t sysfs_max_user_freq_store(struct ck_device *d, const char *buf, size_t len)
+{
+        unsigned long long val;
+        int err = ck_sysfs_kstrtoull(buf, 0, &val);
+
+        if (err < 0)
+                return err;
+        if (val >= 4096 || val == 0)
+                return -EINVAL;
+        rtc_of_device(d)->max_user_freq = (int)val;
+        return (ssize_t)len;
+}
+
+/* Disabled alarms are not shown: the file is empty. */
+static ssize_t sysfs_wakealarm_show(struct ck_device *d, char *buf, size_t size)
+{
+        struct rtc *r = rtc_of_device(d);
+
+        if (!r->alarm_enabled)
+                return 0;
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", r->alarm_time);
+}
+
+/* wakealarm_store(): N (seconds since 1970), +N (from now) or +=N (pushes
+ * the enabled alarm later); a time not in the future disables the alarm. */
+static ssize_t sysfs_wakealarm_store(struct ck_device *d, const char *buf, size_t len)
+{
+        struct rtc *r = rtc_of_device(d);
+        struct rtc_wkalrm alarm = { 0 };
+        gint64 now;
+        long long when;
+        gboolean push = FALSE, adjust = FALSE;
+        int err = rtc_read(r, &alarm.time, &now);
+
+        if (err < 0)
+                return err;
+        if (*buf == '+') {
+                buf++;
+                if (*buf == '=') {
+                        buf++;
+                        push = TRUE;
+                } else {
+                        adjust = TRUE;
+                }
+        }
+        err = ck_sysfs_kstrtoll(buf, 0, &when);
+        if (err < 0)
+                return err;
+        if (adjust)
+                when += now;
+        if (when > now || push) {
+                /* an enabled alarm is not clobbered */
+                if (r->alarm_enabled) {
+                        if (!push)
+                                return -EBUSY;
+                        when += r->alarm_time;
+                } else if (push) {
+                        return -EINVAL;
+                }
+                alarm.enabled = 1;
+        } else {
+                alarm.enabled = 0;
+                when = now + 300;     /* a valid future time, even when disabling */
+        }
+        secs_to_tm(when, &alarm.time);
+        err = tm_valid(&alarm.time);  /* rtc_set_alarm() */
+        if (err < 0)
+                return err;
+        err = alarm_store(r, &alarm);
+        return err < 0 ? err : (ssize_t)len;
+}
+
+/* The correction, as RTC_PARAM_CORRECTION: rtc_read_offset()/rtc_set_offset(). */
+static ssize_t sysfs_offset_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%" G_GINT64_FORMAT "\n", rtc_of_device(d)->correction);
+}
+
+static ssize_t sysfs_offset_store(struct ck_device *d, const char *buf, size_t len)
+{
+        long long offset;
+        int err = ck_sysfs_kstrtoll(buf, 10, &offset);
+
+        if (err < 0)
+                return err;
+        if (offset < -RTC_CORRECTION_MAX || offset > RTC_CORRECTION_MAX)
+                return -ERANGE;
+        rtc_of_device(d)->correction = offset;
+        return (ssize_t)len;
+}
+
+/* No range: like a driver that sets none, the attribute is not shown. */
+CK_SYSFS_CLASS_PARENT(rtc_sysfs, "rtc", "platform/cusekit-rtc.%s",
+                      "DRIVER=cusekit-rtc\nMODALIAS=platform:cusekit-rtc\n", CK_SYSFS_WAKEUP,
+        CK_SYSFS_CONST("name", 0444, "cusekit-rtc cusekit-rtc.%s\n"),
+        CK_SYSFS_RO("date", sysfs_date_show),
+        CK_SYSFS_RO("time", sysfs_time_show),
+        CK_SYSFS_RO("since_epoch", sysfs_since_epoch_show),
+        CK_SYSFS_RW("max_user_freq", sysfs_max_user_freq_show, sysfs_max_user_freq_store),
+        CK_SYSFS_CONST("hctosys", 0444, "0\n"),   /* the system clock was not set from it */
+        CK_SYSFS_RW("wakealarm", sysfs_wakealarm_show, sysfs_wakealarm_store),
+        CK_SYSFS_RW("offset", sysfs_offset_show, sysfs_offset_store),
+        CK_SYSFS_CONST("device/modalias", 0444, "platform:cusekit-rtc\n"),
+        CK_SYSFS_LINK("device/subsystem", "../../../bus/platform"),
+        CK_SYSFS_LINK("device/driver", "../../../bus/platform/drivers/cusekit-rtc"),
+        CK_SYSFS_LINK("/sys/bus/platform/devices/cusekit-rtc.%s", "../../../devices/platform/cusekit-rtc.%s"),
+        CK_SYSFS_LINK("/sys/bus/platform/drivers/cusekit-rtc/cusekit-rtc.%s",
+                      "../../../../devices/platform/cusekit-rtc.%s"));
+
 const struct ck_device_type ck_device_type_rtc = {
         .name = "rtc",
         .summary = "a real-time clock at an offset from the host's, with alarm, update and periodic interrupts",
@@ -730,5 +969,6 @@ const struct ck_device_type ck_device_type_rtc = {
         .release = rtc_release,
         .read = rtc_dev_read,
         .poll = rtc_poll,
+        .sysfs = &rtc_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_rtc);

@@ -160,9 +160,9 @@ static int handle_WDIOC_GETSUPPORT(struct ck_call *c, struct watchdog_info *out)
         return 0;
 }
 
-static int handle_WDIOC_GETSTATUS(struct ck_call *c, int *out)
+/* watchdog_get_status(), for the ioctl and sysfs: reading clears the keepalive bit. */
+static unsigned wd_get_status(struct watchdog *w)
 {
-        struct watchdog *w = wd_of(c);
         /* the kernel's pretimeout runs on an hrtimer (CONFIG_WATCHDOG_HRTIMER_PRETIMEOUT=y) */
         unsigned status = (w->bootstatus & WD_STATUS_FROM_BOOT) | WDIOF_PRETIMEOUT;
 
@@ -171,7 +171,12 @@ static int handle_WDIOC_GETSTATUS(struct ck_call *c, int *out)
         if (w->keepalive_seen)
                 status |= WDIOF_KEEPALIVEPING;
         w->keepalive_seen = FALSE;
-        *out = (int)status;
+        return status;
+}
+
+static int handle_WDIOC_GETSTATUS(struct ck_call *c, int *out)
+{
+        *out = (int)wd_get_status(wd_of(c));
         return 0;
 }
 
@@ -192,7 +197,9 @@ static int handle_WDIOC_GETTEMP(struct ck_call *c, int *out)
         return 0;
 }
 
-/* Unknown option bits are ignored, as the kernel does. */
+/* Unknown option bits are ignored, as the kernel does; but with neither
+ * DISABLECARD nor ENABLECARD the request is left unhandled (-ENOIOCTLCMD,
+ * drivers/watchdog/watchdog_dev.c:746-773, and vfs_ioctl()), which the caller sees as ENOTTY. */
 static int validate_WDIOC_SETOPTIONS(struct ck_call *c, const struct ck_untrusted *u, int *ret)
 {
         return validate_int(u, ret);
@@ -210,7 +217,7 @@ static int handle_WDIOC_SETOPTIONS(struct ck_call *c, const int *in)
         }
         if (val & WDIOS_ENABLECARD)
                 return wd_start(w);
-        return 0;
+        return val & WDIOS_DISABLECARD ? 0 : -ENOTTY;
 }
 
 static int handle_WDIOC_KEEPALIVE(struct ck_call *c)
@@ -270,14 +277,17 @@ static int handle_WDIOC_GETPRETIMEOUT(struct ck_call *c, int *out)
 }
 
 /* Whole seconds before the reset; 0 when stopped. */
+static unsigned wd_get_timeleft(const struct watchdog *w)
+{
+        if (!w->active)
+                return 0;
+        gint64 left = w->last_keepalive + (gint64)w->timeout * G_USEC_PER_SEC - g_get_monotonic_time();
+        return (unsigned)MAX(left / G_USEC_PER_SEC, 0);
+}
+
 static int handle_WDIOC_GETTIMELEFT(struct ck_call *c, int *out)
 {
-        struct watchdog *w = wd_of(c);
-
-        if (w->active) {
-                gint64 left = w->last_keepalive + (gint64)w->timeout * G_USEC_PER_SEC - g_get_monotonic_time();
-                *out = (int)MAX(left / G_USEC_PER_SEC, 0);
-        }
+        *out = (int)wd_get_timeleft(wd_of(c));
         return 0;
 }
 
@@ -434,6 +444,98 @@ CK_STRUCT_DESC(watchdog_info_desc, struct watchdog_info,
                CK_FIELD(struct watchdog_info, identity, STRING));
 static const struct ck_struct_desc *const wd_structs[] = { &watchdog_info_desc, NULL };
 
+/* --- sysfs: watchdog_dev.c's class device, without a parent (softdog's) --- */
+
+static struct watchdog *wd_of_device(struct ck_device *d)
+{
+        return ck_device_priv(d);
+}
+
+static ssize_t sysfs_state_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%s\n", wd_of_device(d)->active ? "active" : "inactive");
+}
+
+static ssize_t sysfs_identity_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%s\n", (const char *)wd_of_device(d)->info.identity);
+}
+
+static ssize_t sysfs_timeout_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%u\n", wd_of_device(d)->timeout);
+}
+
+static ssize_t sysfs_pretimeout_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%u\n", wd_of_device(d)->pretimeout);
+}
+
+static ssize_t sysfs_timeleft_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%u\n", wd_get_timeleft(wd_of_device(d)));
+}
+
+static ssize_t sysfs_bootstatus_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%u\n", wd_of_device(d)->bootstatus);
+}
+
+static ssize_t sysfs_status_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "0x%x\n", wd_get_status(wd_of_device(d)));
+}
+
+static ssize_t sysfs_nowayout_show(struct ck_device *d, char *buf, size_t size)
+{
+        return g_snprintf(buf, size, "%d\n", wd_of_device(d)->nowayout ? 1 : 0);
+}
+
+/* nowayout_store(): 0 or 1 (kstrtouint), and once set it stays. */
+static ssize_t sysfs_nowayout_store(struct ck_device *d, const char *buf, size_t len)
+{
+        struct watchdog *w = wd_of_device(d);
+        unsigned long long value;
+        int err = ck_sysfs_kstrtoull(buf, 0, &value);
+
+        if (err < 0)
+                return err;
+        if (value > UINT_MAX)
+                return -ERANGE;
+        if (value > 1)
+                return -EINVAL;
+        if (w->nowayout && !value)
+                return -EPERM;
+        if (value)
+                w->nowayout = TRUE;
+        return (ssize_t)len;
+}
+
+/* A pretimeout only logs, as the noop governor does: the only one. */
+static ssize_t sysfs_governor_store(struct ck_device *d, const char *buf, size_t len)
+{
+        size_t n = strlen(buf);
+
+        if (n && buf[n - 1] == '\n')
+                n--;
+        return n == strlen("noop") && strncmp(buf, "noop", n) == 0 ? (ssize_t)len : -EINVAL;
+}
+
+CK_SYSFS_CLASS(watchdog_sysfs, "watchdog",
+        CK_SYSFS_RO("state", sysfs_state_show),
+        CK_SYSFS_RO("identity", sysfs_identity_show),
+        CK_SYSFS_RO("timeout", sysfs_timeout_show),
+        CK_SYSFS_CONST("min_timeout", 0444, G_STRINGIFY(WD_MIN_TIMEOUT) "\n"),
+        CK_SYSFS_CONST("max_timeout", 0444, G_STRINGIFY(WD_MAX_TIMEOUT) "\n"),
+        CK_SYSFS_RO("pretimeout", sysfs_pretimeout_show),
+        CK_SYSFS_RO("timeleft", sysfs_timeleft_show),
+        CK_SYSFS_RO("bootstatus", sysfs_bootstatus_show),
+        CK_SYSFS_RO("status", sysfs_status_show),
+        CK_SYSFS_RW("nowayout", sysfs_nowayout_show, sysfs_nowayout_store),
+        { .kind = CK_SYSFS_ATTR, .path = "pretimeout_governor", .mode = 0644, .value = "noop\n",
+          .store = sysfs_governor_store },
+        CK_SYSFS_CONST("pretimeout_available_governors", 0444, "noop\n"));
+
 const struct ck_device_type ck_device_type_watchdog = {
         .name = "watchdog",
         .summary = "a watchdog timer that records the resets it would have made",
@@ -448,5 +550,6 @@ const struct ck_device_type ck_device_type_watchdog = {
         .open = wd_open,
         .release = wd_release,
         .write = wd_write,
+        .sysfs = &watchdog_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_watchdog);

@@ -36,6 +36,7 @@ struct ck_untrusted;  /* client bytes; opaque: read only through a validator */
 struct ck_call;       /* one ioctl being served */
 struct ck_device;     /* one device instance (one /dev node) */
 struct ck_file;       /* one open of a device */
+struct ck_device_type;
 
 /* A validator's answer meaning "that memory is fetched in the next round". */
 #define CK_NEED_ROUND 1
@@ -50,7 +51,9 @@ uint64_t ck_untrusted_value(const struct ck_untrusted *u);
  * them with ck_call_input(); accepted inputs are numbered 0, 1, ... */
 int ck_untrusted_accept(struct ck_call *c, const struct ck_untrusted *u);
 
-/* Nested input: @len bytes at client address @uaddr. */
+/* Nested input: @len bytes at client address @uaddr.  *ret is NULL
+ * unless it returns 0.  On an ioctl not declared NESTED: -EIO (a bug of
+ * the family: that call fails with EIO, logged once; the daemon goes on). */
 int ck_call_fetch(struct ck_call *c, uint64_t uaddr, size_t len,
                   const struct ck_untrusted **ret);
 /* Nested output: the handler fills @len bytes that go to @uaddr; numbered
@@ -63,6 +66,31 @@ void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
 struct ck_file *ck_call_file(struct ck_call *c);
 struct ck_device *ck_call_device(struct ck_call *c);
 pid_t ck_call_pid(struct ck_call *c);
+/* The kernel's capable(@cap) for the calling process (CAP_* of
+ * <linux/capability.h>): its effective set, in the daemon's user namespace. */
+gboolean ck_call_capable(struct ck_call *c, int cap);
+/* A row whose size is the caller's (ENCODING IOW_N(K) ...): how many
+ * elements of TYPE this call carries, 0 to K (1 for any other row).  The
+ * validator's untrusted argument and the handler's TYPE pointer span that
+ * many; a handler of a FLOW OUT row fills that many. */
+unsigned ck_call_count(struct ck_call *c);
+/* A row whose nr is the caller's (IOR_AT(LAST) ...): the caller's nr minus
+ * the row's NR (0 for any other row). */
+unsigned ck_call_index(struct ck_call *c);
+
+/* A new open file of the call's device, served by @type (one of the device
+ * type's .file_types: its own ioctls, read, poll and zeroed file state),
+ * that the call returns as a descriptor, as GPIO_V2_GET_LINE_IOCTL returns a
+ * line request: when the call succeeds, the client gets a descriptor with
+ * @flags (O_RDONLY, O_CLOEXEC, ...) and its number, an int, is written at
+ * byte @fd_offset of the first-stage argument (the handler's value there is
+ * replaced); when it fails, the file is released (its release hook runs).
+ * One per call, from a handler of a FLOW OUT or INOUT row.  -EOPNOTSUPP
+ * where the transport cannot put a descriptor into the client (CUSE: only
+ * `cusekit run` can); a type not in .file_types, a second file or an offset
+ * outside the argument is a bug of the family (EIO). */
+int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int flags, size_t fd_offset,
+                     struct ck_file **ret);
 
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
@@ -143,7 +171,13 @@ struct ck_ioctl {
         const char *name;
         const char *arg_type;       /* the definition's TYPE, spelled as there */
         unsigned long request;
-        unsigned arg_size;          /* bytes of the first-stage argument */
+        unsigned arg_size;          /* bytes of the first-stage argument (of one element, for a
+                                       row whose size is the caller's; the pipeline serves each
+                                       call of it by a copy whose arg_size is the call's) */
+        unsigned unit_size;         /* bytes of one element: sizeof(TYPE) */
+        unsigned count_max;         /* 0: a fixed size; else the size is the caller's, 0 to this many
+                                       elements; the request's size field is then 0 */
+        unsigned nr_span;           /* the caller may add 0 to this to the request's nr */
         enum ck_flow flow;
         enum ck_encoding encoding;
         enum ck_shape shape;
@@ -193,12 +227,15 @@ struct ck_ioctl {
         CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
 #define CK__TABLE_THUNK_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
         CK__THUNK_##FLOW(handle_##NAME, ck__handle_##NAME, validate_##NAME, ck__validate_##NAME, TYPE)
-#define CK__TABLE_ENTRY(name_s, req, asize, enc_v, type_s, FLOW, SHAPE, TRUTH, vthunk, thunk) \
+#define CK__TABLE_ENTRY(name_s, req, asize, enc_v, type_s, FLOW, SHAPE, TRUTH, vthunk, thunk, kmax, span) \
         {                                                                      \
                 .name = name_s,                                                \
                 .arg_type = type_s,                                            \
                 .request = req,                                                \
                 .arg_size = asize,                                             \
+                .unit_size = asize,                                            \
+                .count_max = kmax,                                             \
+                .nr_span = span,                                               \
                 .flow = CK_FLOW_##FLOW,                                        \
                 .encoding = (enum ck_encoding)enc_v,                           \
                 .shape = CK_SHAPE_##SHAPE,                                     \
@@ -209,18 +246,19 @@ struct ck_ioctl {
 #define CK__TABLE_ENTRY_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH)   \
         CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                         ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                        ck__validate_##NAME, ck__handle_##NAME)
+                        ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, ck_nr_span_##NAME)
 #define CK__TABLE_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)           \
         CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                         ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                        ck__validate_##NAME, ck__handle_##NAME)
+                        ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, ck_nr_span_##NAME)
 
 #define CK_IOCTL_TABLE(var, LIST)                                              \
         LIST(CK__TABLE_THUNK_IOC, CK__TABLE_THUNK_RAW)                         \
         static const struct ck_ioctl var[] = { LIST(CK__TABLE_ENTRY_IOC, CK__TABLE_ENTRY_RAW) }
 
 /* The rows of LIST that restricted CUSE mode can serve (honest, flat,
- * _IOC-encoded, not by value), as a second table over the same handlers:
+ * _IOC-encoded, not by value; a size the caller chooses is fine, the kernel
+ * copies by the number's size field), as a second table over the same handlers:
  * after CK_IOCTL_TABLE(..., LIST) in the same file. */
 #define CK__KEEP(...) __VA_ARGS__
 #define CK__DROP(...)
@@ -237,10 +275,106 @@ struct ck_ioctl {
         CK__IF_HONEST_##TRUTH(CK__IF_FLAT_##SHAPE(CK__IF_NOT_VALUE_##FLOW(     \
                 CK__TABLE_ENTRY(#NAME, CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME, ck_size_##NAME), \
                                 ck_argsize_##NAME, ck_enc_##NAME, #TYPE, FLOW, SHAPE, TRUTH, \
-                                ck__validate_##NAME, ck__handle_##NAME))))
+                                ck__validate_##NAME, ck__handle_##NAME, ck_count_max_##NAME, \
+                                ck_nr_span_##NAME))))
 #define CK__RESTRICTED_ENTRY_RAW(NAME, NUMBER, FLOW, TYPE, SHAPE, TRUTH)
 #define CK_IOCTL_TABLE_RESTRICTED(var, LIST)                                   \
         static const struct ck_ioctl var[] = { LIST(CK__RESTRICTED_ENTRY_IOC, CK__RESTRICTED_ENTRY_RAW) }
+
+/* --- sysfs: what the device's real driver shows under /sys ---
+ *
+ * A transport that serves /sys (cusekit run) builds, for every device
+ * whose type has .sysfs, the class device the kernel would have:
+ * /sys/class/CLASS/NAME -> the device's directory, /sys/dev/char/MAJ:MIN,
+ * and in that directory `dev`, `uevent`, `subsystem`, `power/` (and
+ * `device` when there is a parent), then the family's entries.
+ *
+ * An entry's @path is relative to the class device's directory ("name",
+ * "power/wakeup", "device/name" for the parent's), or absolute from
+ * "/sys/"; "%s" in a path, target or value stands for the device's name.
+ * Attributes act as the kernel's: opening one for writing needs a write
+ * bit in @mode (even for root), reading a read bit; show() runs when the
+ * file is read from its start, store() on each write().
+ */
+enum ck_sysfs_kind {
+        CK_SYSFS_ATTR,
+        CK_SYSFS_DIR,
+        CK_SYSFS_LINK,
+};
+
+struct ck_sysfs_entry {
+        enum ck_sysfs_kind kind;
+        const char *path;
+        unsigned mode;                /* ATTR: 0444, 0644, 0200, ...; DIR: 0 is 0755 */
+        const char *target;           /* LINK: its text, relative like the kernel's */
+        const char *value;            /* ATTR without show: its fixed contents */
+        /* Fills @buf (@size bytes, a page, zeroed): the length, or a
+         * negative errno that read() returns.  NULL: @value. */
+        ssize_t (*show)(struct ck_device *d, char *buf, size_t size);
+        /* @buf holds @len (1..page) bytes and a NUL: @len or a negative
+         * errno that write() returns.  NULL: writes get EIO. */
+        ssize_t (*store)(struct ck_device *d, const char *buf, size_t len);
+};
+
+#define CK_SYSFS_RO(path_, show_)                                              \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0444, .show = show_ }
+#define CK_SYSFS_RW(path_, show_, store_)                                      \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0644, .show = show_, .store = store_ }
+#define CK_SYSFS_WO(path_, store_)                                             \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = 0200, .store = store_ }
+/* A fixed attribute: @value never changes. */
+#define CK_SYSFS_CONST(path_, mode_, value_)                                   \
+        { .kind = CK_SYSFS_ATTR, .path = path_, .mode = mode_, .value = value_ }
+#define CK_SYSFS_LINK(path_, target_)                                          \
+        { .kind = CK_SYSFS_LINK, .path = path_, .target = target_ }
+#define CK_SYSFS_DIR(path_)                                                    \
+        { .kind = CK_SYSFS_DIR, .path = path_ }
+
+/* How the parent device does power management (drivers/base/power/sysfs.c). */
+#define CK_SYSFS_WAKEUP        (1u << 0)  /* device_init_wakeup(parent, true): power/wakeup "enabled" */
+#define CK_SYSFS_ASYNC         (1u << 1)  /* device_enable_async_suspend() */
+#define CK_SYSFS_RPM_NO_CALLBACKS (1u << 2)  /* pm_runtime_no_callbacks() + pm_runtime_enable() */
+
+struct ck_sysfs_class {
+        const char *name;             /* the class: /sys/class/NAME/DEVICE */
+        /* The parent device's directory below /sys/devices ("platform/cusekit-rtc.%s"):
+         * the class device is PARENT/CLASS/DEVICE and `device` links to it;
+         * NULL: a virtual device, /sys/devices/virtual/CLASS/DEVICE. */
+        const char *parent;
+        const char *parent_uevent;    /* the parent's `uevent` ("DRIVER=...\n"); NULL: empty */
+        unsigned parent_power;        /* CK_SYSFS_WAKEUP, ... */
+        const struct ck_sysfs_entry *entries;
+        size_t n_entries;
+};
+
+/* static const struct ck_sysfs_class var, from CK_SYSFS_*() entries. */
+#define CK_SYSFS_CLASS(var, NAME, ...)                                         \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .entries = var##_entries,                        \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+        }
+/* The same, for a class device with a parent device. */
+#define CK_SYSFS_CLASS_PARENT(var, NAME, PARENT, UEVENT, POWER, ...)           \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .parent = PARENT, .parent_uevent = UEVENT,       \
+                .parent_power = POWER, .entries = var##_entries,               \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+        }
+
+/* What fs/fuse/cuse.c shows for a node of its own: for families without
+ * a kernel driver to mirror. */
+extern const struct ck_sysfs_class ck_sysfs_cuse;
+
+/* The kernel's kstrtoull()/kstrtoll() for store(): @base 0 (0x: hex,
+ * 0: octal) or 2..16, an optional '+' ('-'), one trailing newline;
+ * -EINVAL (not a number) or -ERANGE (does not fit) as there. */
+int ck_sysfs_kstrtoull(const char *buf, unsigned base, unsigned long long *ret);
+int ck_sysfs_kstrtoll(const char *buf, unsigned base, long long *ret);
+/* Joins the values of a repeated key (key=a,key=b on the command line,
+ * key=a;b in a config file): a character no value can hold. */
+#define CK_LIST_SEPARATOR "\x1f"
 
 /* --- the device type --- */
 struct ck_device_type {
@@ -249,11 +383,12 @@ struct ck_device_type {
         const struct ck_ioctl *ioctls;
         size_t n_ioctls;
         const char *const *params;    /* accepted key=value keys, NULL-terminated */
-        const char *const *list_params; /* of those, the ones that may repeat: values joined by ';' */
+        const char *const *list_params; /* of those, the ones that may repeat: values joined by CK_LIST_SEPARATOR */
         const struct ck_struct_desc *const *structs;  /* field names of argument types, NULL-terminated */
         size_t priv_size;             /* per device, zeroed */
         size_t file_priv_size;        /* per open, zeroed */
         gboolean exclusive;           /* a second open gets EBUSY */
+        int unknown_ioctl_errno;      /* what an ioctl not in the table gets (EINVAL for gpiolib); 0: ENOTTY */
 
         /* @params holds only keys from .params; errors name the bad value. */
         int (*init)(struct ck_device *d, GHashTable *params, GError **error);
@@ -265,12 +400,49 @@ struct ck_device_type {
         ssize_t (*write)(struct ck_file *f, const struct ck_untrusted *data);
         /* POLLIN/POLLOUT/... that hold now. */
         unsigned (*poll)(struct ck_file *f);
+
+        /* What its real driver shows under /sys; NULL: nothing. */
+        const struct ck_sysfs_class *sysfs;
+
+        /* The kinds of file its ioctls create (ck_call_new_file()), NULL-terminated;
+         * NULL: none.  Of a file type only .name, .ioctls, .n_ioctls, .structs,
+         * .file_priv_size and the file hooks (open, release, read, write, poll) count. */
+        const struct ck_device_type *const *file_types;
 };
 
-/* Makes a device type known to the daemon and the tests. */
-#define CK_DEVICE_TYPE_REGISTER(type)                                          \
-        static const struct ck_device_type *const ck__register_##type          \
-                __attribute__((used, section("ck_device_types"), aligned(sizeof(void *)))) = &(type)
+/* --- registering device types --- */
+
+/* The device-author API this header describes.  A loader refuses a module
+ * built for another version: bumped whenever a struct above or a
+ * function's meaning changes incompatibly. */
+#define CUSEKIT_DEVICE_API_VERSION 1
+
+/* What CK_DEVICE_TYPE_REGISTER hands the registry.  .api_version stays the
+ * first member in every version, so any loader can read it. */
+struct ck_device_registration {
+        uint32_t api_version;         /* CUSEKIT_DEVICE_API_VERSION the family was built with */
+        uint32_t type_size;           /* sizeof(struct ck_device_type) it was built with */
+        const struct ck_device_type *type;
+};
+
+/* Called by CK_DEVICE_TYPE_REGISTER's constructor, never directly: the
+ * program (linked in) or the module loader (a module being loaded) checks
+ * and indexes the type. */
+void ck_register_device_type(const struct ck_device_registration *reg);
+
+/* Makes a device type known: the one way for a family linked into cusekit
+ * and for a module (a shared object given to cusekitd --module) alike. */
+#define CK_DEVICE_TYPE_REGISTER(var)                                           \
+        __attribute__((constructor)) static void ck__register_##var(void)      \
+        {                                                                      \
+                static const struct ck_device_registration reg = {             \
+                        .api_version = CUSEKIT_DEVICE_API_VERSION,             \
+                        .type_size = sizeof(struct ck_device_type),            \
+                        .type = &(var),                                        \
+                };                                                             \
+                ck_register_device_type(&reg);                                 \
+        }                                                                      \
+        extern void ck__registered_##var(void)
 
 #ifdef __cplusplus
 }

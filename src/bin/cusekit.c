@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cusekit: the command line of cusekitd's control interface.
- *   cusekit [--socket PATH | --major N] [--json] COMMAND ...
+ *   cusekit [--socket PATH | --major N] [--json] COMMAND [ARGS] [OPTIONS]
+ *
+ * Each command is one row of commands[] below: its arguments, its options
+ * and whether it talks to a daemon; --help, the global options after the
+ * command, and the count of arguments are handled for every row alike,
+ * before any daemon is reached.
  */
+#include "cusekit-abi.h"
 #include "cusekit-run.h"
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <locale.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +116,6 @@ static char *state_type(const char *device, const char *name)
 
 static int cmd_get(int argc, char **argv)
 {
-        if (argc < 2 || argc > 3)
-                return fail("usage: cusekit get DEVICE [NAME]");
         g_autoptr(GVariant) r = call("ListState", g_variant_new("(s)", argv[1]), "(a(ssbbs))");
         if (!r)
                 return EXIT_FAILURE;
@@ -147,93 +152,211 @@ static int cmd_get(int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static GVariant *parse_value(const char *type, const char *text, GError **error)
+/* Integer GVariant types: their range, for the user's words. */
+static gboolean integer_range(const char *type, gint64 *min, guint64 *max)
 {
+        static const struct {
+                char type;
+                gint64 min;
+                guint64 max;
+        } ranges[] = {
+                { 'y', 0, G_MAXUINT8 },          { 'n', G_MININT16, G_MAXINT16 }, { 'q', 0, G_MAXUINT16 },
+                { 'i', G_MININT32, G_MAXINT32 }, { 'u', 0, G_MAXUINT32 },         { 'x', G_MININT64, G_MAXINT64 },
+                { 't', 0, G_MAXUINT64 },
+        };
+        for (size_t i = 0; type[0] && !type[1] && i < G_N_ELEMENTS(ranges); i++)
+                if (ranges[i].type == type[0]) {
+                        *min = ranges[i].min;
+                        *max = ranges[i].max;
+                        return TRUE;
+                }
+        return FALSE;
+}
+
+/* @text as a value of GVariant @type, or NULL with what a value of @name must be. */
+static GVariant *parse_value(const char *name, const char *type, const char *text, char **ret_why)
+{
+        gint64 min;
+        guint64 max;
+
         if (strcmp(type, "b") == 0) {
                 if (!strcmp(text, "1") || !g_ascii_strcasecmp(text, "true") || !g_ascii_strcasecmp(text, "on"))
                         return g_variant_new_boolean(TRUE);
                 if (!strcmp(text, "0") || !g_ascii_strcasecmp(text, "false") || !g_ascii_strcasecmp(text, "off"))
                         return g_variant_new_boolean(FALSE);
+                *ret_why = g_strdup_printf("%s must be true or false (or 1/0, on/off), not '%s'", name, text);
+                return NULL;
         }
-        if (strcmp(type, "ay") == 0 && text[0] && strspn(text, "0123456789abcdefABCDEF") == strlen(text) &&
-            strlen(text) % 2 == 0) {
+        if (integer_range(type, &min, &max)) {
+                gint64 n;
+                guint64 u;
+                /* decimal, or hex after 0x, as a register dump reads */
+                gboolean hex = g_str_has_prefix(text, "0x") || g_str_has_prefix(text, "0X");
+                const char *digits = hex ? text + 2 : text;
+                guint base = hex ? 16 : 10;
+                gboolean ok = min < 0 ? g_ascii_string_to_signed(digits, base, min, (gint64)max, &n, NULL)
+                                      : g_ascii_string_to_unsigned(digits, base, 0, max, &u, NULL);
+                if (!ok) {
+                        *ret_why = min < 0 ? g_strdup_printf("%s must be a whole number from %" G_GINT64_FORMAT
+                                                             " to %" G_GINT64_FORMAT ", not '%s'",
+                                                             name, min, (gint64)max, text)
+                                           : g_strdup_printf("%s must be a whole number from 0 to %" G_GUINT64_FORMAT
+                                                             ", not '%s'", name, max, text);
+                        return NULL;
+                }
+                switch (type[0]) {
+                case 'y': return g_variant_new_byte((guint8)u);
+                case 'n': return g_variant_new_int16((gint16)n);
+                case 'q': return g_variant_new_uint16((guint16)u);
+                case 'i': return g_variant_new_int32((gint32)n);
+                case 'u': return g_variant_new_uint32((guint32)u);
+                case 'x': return g_variant_new_int64(n);
+                default: return g_variant_new_uint64(u);
+                }
+        }
+        if (strcmp(type, "s") == 0)
+                return g_variant_new_string(text);
+        if (strcmp(type, "d") == 0) {
+                char *end;
+                double d = g_ascii_strtod(text, &end);
+                if (!text[0] || *end) {
+                        *ret_why = g_strdup_printf("%s must be a number, not '%s'", name, text);
+                        return NULL;
+                }
+                return g_variant_new_double(d);
+        }
+        if (strcmp(type, "ay") == 0) {
+                size_t len = strlen(text);
+                if (!len || strspn(text, "0123456789abcdefABCDEF") != len || len % 2) {
+                        *ret_why = g_strdup_printf("%s must be bytes in hex, two digits each (like 00ff12), not '%s'",
+                                                   name, text);
+                        return NULL;
+                }
                 /* hex, the way a byte dump reads */
-                gsize n = strlen(text) / 2;
+                gsize n = len / 2;
                 g_autofree guint8 *bytes = g_malloc(n);
                 for (gsize i = 0; i < n; i++)
                         bytes[i] = (guint8)(g_ascii_xdigit_value(text[2 * i]) << 4 | g_ascii_xdigit_value(text[2 * i + 1]));
                 return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes, n, 1);
         }
-        return g_variant_parse(G_VARIANT_TYPE(type), text, NULL, NULL, error);
+        GVariant *v = g_variant_parse(G_VARIANT_TYPE(type), text, NULL, NULL, NULL);
+        if (!v)
+                *ret_why = g_strdup_printf("'%s' is not a value for %s (GVariant text of type %s)", text, name, type);
+        return v;
 }
 
 static int cmd_set(int argc, char **argv)
 {
-        g_autoptr(GError) error = NULL;
-
-        if (argc != 4)
-                return fail("usage: cusekit set DEVICE NAME VALUE");
         g_autofree char *type = state_type(argv[1], argv[2]);
+        g_autofree char *why = NULL;
         if (!type)
                 return EXIT_FAILURE;
-        GVariant *value = parse_value(type, argv[3], &error);
+        GVariant *value = parse_value(argv[2], type, argv[3], &why);
         if (!value)
-                return fail("'%s' is not a value of type %s for %s", argv[3], type, argv[2]);
+                return fail("%s", why);
         g_autoptr(GVariant) r = call("SetState", g_variant_new("(ssv)", argv[1], argv[2], value), "()");
         return r ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static char *fault_errno, *fault_delay, *fault_short, *fault_count, *fault_probability;
+static const GOptionEntry fault_options[] = {
+        { "errno", 'e', 0, G_OPTION_ARG_STRING, &fault_errno, "add: fail with this errno (EIO, 5, ...)", "ERRNO" },
+        { "delay", 'd', 0, G_OPTION_ARG_STRING, &fault_delay, "add: answer this many milliseconds late", "MS" },
+        { "short", 's', 0, G_OPTION_ARG_STRING, &fault_short, "add: a read returns at most N bytes", "N" },
+        { "count", 'n', 0, G_OPTION_ARG_STRING, &fault_count, "add: only the next N matching calls", "N" },
+        { "probability", 'p', 0, G_OPTION_ARG_STRING, &fault_probability, "add: hit this fraction of calls (0 to 1)", "P" },
+        { 0 },
+};
+
+/* A fault option's number, or FALSE with the flag's name in the message. */
+static gboolean fault_number(const char *flag, const char *text, guint64 max, const char *unit, guint32 *ret)
+{
+        guint64 n;
+
+        if (!g_ascii_string_to_unsigned(text, 10, 0, max, &n, NULL)) {
+                fail("fault add: --%s %s: must be a whole number from 0 to %" G_GUINT64_FORMAT "%s", flag, text, max,
+                     unit);
+                return FALSE;
+        }
+        *ret = (guint32)n;
+        return TRUE;
+}
+
+static int fault_add(const char *device, const char *operation)
+{
+        g_autoptr(GVariant) r = NULL;
+        double probability = 1;
+        GVariantBuilder b;
+        guint32 n;
+
+        g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+        if (fault_errno)
+                g_variant_builder_add(&b, "{sv}", "errno", g_variant_new_string(fault_errno));
+        if (fault_delay) {
+                if (!fault_number("delay", fault_delay, G_MAXINT32, " (milliseconds)", &n))
+                        goto bad;
+                g_variant_builder_add(&b, "{sv}", "delay_ms", g_variant_new_uint32(n));
+        }
+        if (fault_short) {
+                if (strcmp(operation, "read") != 0) {
+                        fail("fault add: --short applies to read only, not %s", operation);
+                        goto bad;
+                }
+                if (!fault_number("short", fault_short, G_MAXINT32, " (bytes)", &n))
+                        goto bad;
+                g_variant_builder_add(&b, "{sv}", "short_read", g_variant_new_uint32(n));
+        }
+        if (fault_count) {
+                if (!fault_number("count", fault_count, G_MAXUINT32, "", &n))
+                        goto bad;
+                g_variant_builder_add(&b, "{sv}", "count", g_variant_new_uint32(n));
+        }
+        if (fault_probability) {
+                char *end;
+                probability = g_ascii_strtod(fault_probability, &end);
+                if (!fault_probability[0] || *end || !(probability >= 0 && probability <= 1)) {
+                        fail("fault add: --probability %s: must be a number from 0 to 1", fault_probability);
+                        goto bad;
+                }
+        }
+        g_variant_builder_add(&b, "{sv}", "probability", g_variant_new_double(probability));
+        r = call("AddFault", g_variant_new("(ssa{sv})", device, operation, &b), "(u)");
+        if (!r)
+                return EXIT_FAILURE;
+        guint32 id;
+        g_variant_get(r, "(u)", &id);
+        if (json)
+                print_json(g_variant_new_parsed("{'id': <%u>}", id));
+        else
+                printf("fault %u added\n", id);
+        return EXIT_SUCCESS;
+bad:
+        g_variant_builder_clear(&b);
+        return EXIT_FAILURE;
+}
+
 static int cmd_fault(int argc, char **argv)
 {
-        g_autofree char *errno_name = NULL;
-        int delay = -1, short_read = -1, count = -1;
-        double probability = 1;
-        const GOptionEntry entries[] = {
-                { "errno", 'e', 0, G_OPTION_ARG_STRING, &errno_name, "Fail with this errno (EIO, 5, ...)", "ERRNO" },
-                { "delay", 'd', 0, G_OPTION_ARG_INT, &delay, "Answer this many milliseconds late", "MS" },
-                { "short", 's', 0, G_OPTION_ARG_INT, &short_read, "read: return at most N bytes", "N" },
-                { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Only the next N matching calls", "N" },
-                { "probability", 'p', 0, G_OPTION_ARG_DOUBLE, &probability, "Hit this fraction of calls", "P" },
-                { 0 },
-        };
-        g_autoptr(GOptionContext) ctx = g_option_context_new(
-                "add DEVICE OPERATION [options] | list DEVICE | clear DEVICE [ID]\n\n"
-                "OPERATION: open, read, write, ioctl or ioctl:NAME");
-        g_autoptr(GError) error = NULL;
+        const char *sub = argv[1];
+        gboolean add_options = fault_errno || fault_delay || fault_short || fault_count || fault_probability;
 
-        g_option_context_add_main_entries(ctx, entries, NULL);
-        if (!g_option_context_parse(ctx, &argc, &argv, &error))
-                return fail("fault: %s", error->message);
-        if (argc >= 4 && strcmp(argv[1], "add") == 0 && argc == 4) {
-                GVariantBuilder b;
-                g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-                if (errno_name)
-                        g_variant_builder_add(&b, "{sv}", "errno", g_variant_new_string(errno_name));
-                if (delay >= 0)
-                        g_variant_builder_add(&b, "{sv}", "delay_ms", g_variant_new_uint32((guint32)delay));
-                if (short_read >= 0)
-                        g_variant_builder_add(&b, "{sv}", "short_read", g_variant_new_uint32((guint32)short_read));
-                if (count >= 0)
-                        g_variant_builder_add(&b, "{sv}", "count", g_variant_new_uint32((guint32)count));
-                g_variant_builder_add(&b, "{sv}", "probability", g_variant_new_double(probability));
-                g_autoptr(GVariant) r = call("AddFault", g_variant_new("(ssa{sv})", argv[2], argv[3], &b), "(u)");
-                if (!r)
-                        return EXIT_FAILURE;
-                guint32 id;
-                g_variant_get(r, "(u)", &id);
-                if (json)
-                        print_json(g_variant_new_uint32(id));
-                else
-                        printf("fault %u added\n", id);
-                return EXIT_SUCCESS;
+        if (strcmp(sub, "add") != 0 && add_options)
+                return fail("fault %s: --errno, --delay, --short, --count and --probability are for 'fault add'", sub);
+        if (strcmp(sub, "add") == 0) {
+                if (argc != 4)
+                        return fail("usage: cusekit fault add DEVICE OPERATION [--errno E] [--delay MS] [--short N] "
+                                    "[--count N] [--probability P]");
+                return fault_add(argv[2], argv[3]);
         }
-        if (argc == 3 && strcmp(argv[1], "list") == 0) {
+        if (strcmp(sub, "list") == 0) {
+                if (argc != 3)
+                        return fail("usage: cusekit fault list DEVICE");
                 g_autoptr(GVariant) r = call("ListFaults", g_variant_new("(s)", argv[2]), "(a(usa{sv}))");
                 if (!r)
                         return EXIT_FAILURE;
                 g_autoptr(GVariant) list = g_variant_get_child_value(r, 0);
                 if (json) {
-                        print_json(list);
+                        print_json(g_variant_ref(list));
                         return EXIT_SUCCESS;
                 }
                 for (gsize i = 0; i < g_variant_n_children(list); i++) {
@@ -246,8 +369,10 @@ static int cmd_fault(int argc, char **argv)
                 }
                 return EXIT_SUCCESS;
         }
-        if ((argc == 3 || argc == 4) && strcmp(argv[1], "clear") == 0) {
+        if (strcmp(sub, "clear") == 0) {
                 guint64 id = 0;
+                if (argc != 3 && argc != 4)
+                        return fail("usage: cusekit fault clear DEVICE [ID]");
                 if (argc == 4 && !g_ascii_string_to_unsigned(argv[3], 10, 1, G_MAXUINT32, &id, NULL))
                         return fail("fault clear: '%s' is not a fault id", argv[3]);
                 g_autoptr(GVariant) r = call("ClearFaults", g_variant_new("(su)", argv[2], (guint32)id), "(u)");
@@ -255,12 +380,13 @@ static int cmd_fault(int argc, char **argv)
                         return EXIT_FAILURE;
                 guint32 n;
                 g_variant_get(r, "(u)", &n);
-                printf("%u cleared\n", n);
+                if (json)
+                        print_json(g_variant_new_parsed("{'cleared': <%u>}", n));
+                else
+                        printf("%u cleared\n", n);
                 return EXIT_SUCCESS;
         }
-        g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
-        g_printerr("%s", help);
-        return EXIT_FAILURE;
+        return fail("fault: unknown subcommand '%s': add, list or clear (see cusekit fault --help)", sub);
 }
 
 static void print_event(GVariant *ev)
@@ -322,24 +448,21 @@ static void on_closed(GDBusConnection *c, gboolean vanished, GError *error, gpoi
         g_main_loop_quit(follow_loop);
 }
 
+static gboolean trace_follow;
+static char *trace_max;
+static const GOptionEntry trace_options[] = {
+        { "follow", 'f', 0, G_OPTION_ARG_NONE, &trace_follow, "Keep printing requests as they are served (with --json: one object a line)", NULL },
+        { "max", 'n', 0, G_OPTION_ARG_STRING, &trace_max, "Show at most N past requests (default 100)", "N" },
+        { 0 },
+};
+
 static int cmd_trace(int argc, char **argv)
 {
-        gboolean follow = FALSE;
-        int max = 100;
-        const GOptionEntry entries[] = {
-                { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Keep printing requests as they are served", NULL },
-                { "max", 'n', 0, G_OPTION_ARG_INT, &max, "Show at most N past requests (default 100)", "N" },
-                { 0 },
-        };
-        g_autoptr(GOptionContext) ctx = g_option_context_new("- the requests cusekitd served");
-        g_autoptr(GError) error = NULL;
+        guint64 max = 100;
 
-        g_option_context_add_main_entries(ctx, entries, NULL);
-        if (!g_option_context_parse(ctx, &argc, &argv, &error))
-                return fail("trace: %s", error->message);
-        if (max < 0)
-                return fail("trace: --max must not be negative");
-        if (follow) {
+        if (trace_max && !g_ascii_string_to_unsigned(trace_max, 10, 0, G_MAXUINT32, &max, NULL))
+                return fail("trace: --max %s: must be a whole number from 0 to %u", trace_max, G_MAXUINT32);
+        if (trace_follow) {
                 g_dbus_connection_signal_subscribe(conn, dest, IFACE, "Request", PATH, NULL,
                                                    G_DBUS_SIGNAL_FLAGS_NONE, on_request, NULL, NULL);
                 g_autoptr(GVariant) r = call("FollowTrace", NULL, "()");
@@ -350,11 +473,18 @@ static int cmd_trace(int argc, char **argv)
         if (!r)
                 return EXIT_FAILURE;
         g_autoptr(GVariant) list = g_variant_get_child_value(r, 0);
+        /* --json: one array of the past requests; followed ones come one a line */
+        if (json && !trace_follow)
+                printf("[");
         for (gsize i = 0; i < g_variant_n_children(list); i++) {
                 g_autoptr(GVariant) ev = g_variant_get_child_value(list, i);
+                if (json && !trace_follow && i > 0)
+                        printf(",");
                 print_event(ev);
         }
-        if (follow) {
+        if (json && !trace_follow)
+                printf("]\n");
+        if (trace_follow) {
                 follow_loop = g_main_loop_new(NULL, FALSE);
                 g_signal_connect(conn, "closed", G_CALLBACK(on_closed), NULL);
                 g_main_loop_run(follow_loop);
@@ -362,56 +492,55 @@ static int cmd_trace(int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
-static const struct {
+/* One row per command.  A command in a file of its own declares its
+ * run function (and options) in a header and adds its row here. */
+struct command {
         const char *name;
-        int (*run)(int argc, char **argv);
-        const char *help;
-} commands[] = {
-        { "list", cmd_list, "list                      devices, their nodes, ioctl mode and opens" },
-        { "get", cmd_get, "get DEVICE [NAME]         device state" },
-        { "set", cmd_set, "set DEVICE NAME VALUE     set device state" },
-        { "fault", cmd_fault, "fault add|list|clear ...  inject faults (cusekit fault --help)" },
-        { "trace", cmd_trace, "trace [--follow] [-n N]   requests served" },
-        { "run", NULL, "run [OPTION...] -- PROGRAM [ARGS...]  PROGRAM with emulated devices, no root (cusekit run --help)" },
+        const char *args;              /* its arguments, for usage and --help */
+        const char *summary;
+        int min_args, max_args;        /* how many arguments; max -1: any */
+        const GOptionEntry *options;   /* its own options, or NULL */
+        gboolean options_first;        /* options end at the first argument (e.g. a program to run) */
+        gboolean no_daemon;            /* runs without reaching cusekitd */
+        const char *description;       /* --help's text after the options, or NULL */
+        int (*run)(int argc, char **argv);   /* argv[0] is the command; options are parsed */
 };
 
-int main(int argc, char **argv)
-{
-        g_autofree char *socket = NULL;
-        g_autofree char *bus = NULL;
-        g_autofree char *bus_name = NULL;
-        int major = 120;
-        const GOptionEntry entries[] = {
-                { "socket", 'S', 0, G_OPTION_ARG_FILENAME, &socket, "cusekitd's control socket", "PATH" },
-                { "major", 'M', 0, G_OPTION_ARG_INT, &major, "The daemon's --major, to find its socket (default 120)", "N" },
-                { "bus", 'B', 0, G_OPTION_ARG_STRING, &bus, "Reach cusekitd on a bus instead: session, system or an address", "BUS" },
-                { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, "Its name there (default org.cusekit.Daemon)", "NAME" },
-                { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-                { 0 },
-        };
-        g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND [ARGS...] - control a running cusekitd");
-        g_autoptr(GError) error = NULL;
-        GString *desc = g_string_new("Commands:\n");
+static const struct command commands[] = {
+        { .name = "list", .args = "", .summary = "devices, their nodes, ioctl mode and opens",
+          .run = cmd_list },
+        { .name = "get", .args = "DEVICE [NAME]", .summary = "device state", .min_args = 1, .max_args = 2,
+          .run = cmd_get },
+        { .name = "set", .args = "DEVICE NAME VALUE", .summary = "set device state", .min_args = 3,
+          .max_args = 3, .run = cmd_set },
+        { .name = "fault", .args = "add DEVICE OPERATION [options] | list DEVICE | clear DEVICE [ID]",
+          .summary = "inject faults (OPERATION: open, read, write, ioctl or ioctl:NAME)", .min_args = 2,
+          .max_args = 3, .options = fault_options, .run = cmd_fault },
+        { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
+          .run = cmd_trace },
+        { .name = "abi", .args = "MODULE.so|TYPE", .summary = "a family's ioctl ABI: --table, --header, --check",
+          .min_args = 1, .max_args = 1, .options = cusekit_abi_options, .no_daemon = TRUE, .run = cusekit_abi },
+        { .name = "run", .args = "-- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",
+          .description = cusekit_run_description, .min_args = 1, .max_args = -1, .options = cusekit_run_options,
+          .options_first = TRUE, .no_daemon = TRUE, .run = cusekit_run },
+};
 
-        for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-                g_string_append_printf(desc, "  %s\n", commands[i].help);
-        g_option_context_add_main_entries(ctx, entries, NULL);
-        g_option_context_set_description(ctx, desc->str);
-        g_string_free(desc, TRUE);
-        /* global options come before the command; the command parses the rest */
-        g_option_context_set_strict_posix(ctx, TRUE);
-        if (!g_option_context_parse(ctx, &argc, &argv, &error))
-                return fail("%s (see --help)", error->message);
-        if (argc < 2)
-                return fail("no command (see --help)");
-        /* run hosts its own devices: no daemon to reach */
-        if (strcmp(argv[1], "run") == 0)
-                return cusekit_run(argc - 1, argv + 1);
-        size_t i = 0;
-        while (i < G_N_ELEMENTS(commands) && strcmp(commands[i].name, argv[1]) != 0)
-                i++;
-        if (i == G_N_ELEMENTS(commands))
-                return fail("unknown command '%s' (see --help)", argv[1]);
+static char *socket_path;
+static char *bus;
+static char *bus_name;
+static char *major_text;
+static const GOptionEntry global_options[] = {
+        { "socket", 'S', 0, G_OPTION_ARG_FILENAME, &socket_path, "cusekitd's control socket", "PATH" },
+        { "major", 'M', 0, G_OPTION_ARG_STRING, &major_text, "The daemon's --major, to find its socket (default 120)", "N" },
+        { "bus", 'B', 0, G_OPTION_ARG_STRING, &bus, "Reach cusekitd on a bus instead: session, system or an address", "BUS" },
+        { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, "Its name there (default org.cusekit.Daemon)", "NAME" },
+        { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+        { 0 },
+};
+
+static int connect_daemon(void)
+{
+        g_autoptr(GError) error = NULL;
 
         if (bus) {
                 if (strcmp(bus, "session") == 0 || strcmp(bus, "system") == 0)
@@ -432,15 +561,16 @@ int main(int argc, char **argv)
                         g_variant_get(owner, "(b)", &has);
                 if (!has)
                         return fail("cusekitd is not running on the %s bus: nobody owns %s", bus, dest);
-                int r = commands[i].run(argc - 1, argv + 1);
-                g_object_unref(conn);
-                return r;
+                return 0;
         }
+        guint64 major = 120;
+        if (major_text && !g_ascii_string_to_unsigned(major_text, 10, 0, 4095, &major, NULL))
+                return fail("--major %s: must be a whole number from 0 to 4095", major_text);
         /* inside `cusekit run`, its own devices */
-        if (!socket && g_getenv("CUSEKIT_CONTROL") && g_getenv("CUSEKIT_CONTROL")[0])
-                socket = g_strdup(g_getenv("CUSEKIT_CONTROL"));
-        if (!socket)
-                socket = g_strdup_printf("/run/cusekit/control-%d.sock", major);
+        const char *run_socket = g_getenv("CUSEKIT_CONTROL");
+        g_autofree char *socket = socket_path ? g_strdup(socket_path)
+                                  : run_socket && run_socket[0] && !major_text ? g_strdup(run_socket)
+                                  : g_strdup_printf("/run/cusekit/control-%u.sock", (unsigned)major);
         if (access(socket, F_OK) < 0)
                 return fail("cusekitd is not running: no control socket at %s (start it, or give --socket/--major)",
                             socket);
@@ -453,7 +583,97 @@ int main(int argc, char **argv)
                                                       NULL, NULL, &error);
         if (!conn)
                 return fail("cannot reach cusekitd at %s: %s", socket, error->message);
-        int r = commands[i].run(argc - 1, argv + 1);
-        g_object_unref(conn);
+        return 0;
+}
+
+/* The command's own options plus the global ones (accepted after the
+ * command too), --help, and the count of its arguments. */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+        g_autofree char *param = g_strdup_printf("%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+        g_autoptr(GOptionContext) ctx = g_option_context_new(c->args);
+        g_autoptr(GError) error = NULL;
+
+        g_option_context_set_summary(ctx, c->summary);
+        if (c->description)
+                g_option_context_set_description(ctx, c->description);
+        if (c->options)
+                g_option_context_add_main_entries(ctx, c->options, NULL);
+        /* the global options, before or after the command */
+        g_option_context_add_main_entries(ctx, global_options, NULL);
+        g_option_context_set_strict_posix(ctx, c->options_first);
+        g_autofree char *prgname = g_strdup_printf("cusekit %s", c->name);
+        g_set_prgname(prgname);
+        /* a negative number is an argument (set rtc7 offset -3600), not an
+         * option: hidden from the parser behind a marker, then put back */
+        g_autoptr(GPtrArray) numbers = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+        for (int i = 0; i < argc; i++) {
+                gboolean negative = i > 0 && argv[i][0] == '-' && g_ascii_isdigit(argv[i][1]);
+                if (negative)
+                        g_ptr_array_add(numbers, g_strdup(argv[i]));
+                g_ptr_array_add(args, negative ? g_strdup_printf("\x01%u", numbers->len - 1) : g_strdup(argv[i]));
+        }
+        g_ptr_array_add(args, NULL);
+        char **parsed = (char **)args->pdata;   /* the parser reorders and drops, never frees */
+        g_autofree char **shown = g_memdup2(parsed, sizeof(char *) * args->len);
+        if (!g_option_context_parse(ctx, &argc, &shown, &error))
+                return fail("%s: %s (see cusekit %s --help)", c->name, error->message, c->name);
+        for (int i = 0; i < argc; i++)
+                if (shown[i][0] == '\x01')
+                        shown[i] = numbers->pdata[strtoul(shown[i] + 1, NULL, 10)];
+        /* and as an option's value (--delay -5): the parser kept a copy of the marker */
+        const GOptionEntry *const sets[] = { c->options, global_options };
+        for (size_t k = 0; k < G_N_ELEMENTS(sets); k++)
+                for (const GOptionEntry *e = sets[k]; e && e->long_name; e++) {
+                        char **value = e->arg_data;
+                        if ((e->arg == G_OPTION_ARG_STRING || e->arg == G_OPTION_ARG_FILENAME) && *value &&
+                            (*value)[0] == '\x01') {
+                                char *number = g_strdup(numbers->pdata[strtoul(*value + 1, NULL, 10)]);
+                                g_free(*value);
+                                *value = number;
+                        }
+                }
+        argv = shown;
+        int n = argc - 1;
+        if (n < c->min_args || (c->max_args >= 0 && n > c->max_args)) {
+                if (n > c->max_args && c->max_args >= 0)
+                        return fail("%s: unexpected argument '%s' (usage: cusekit %s)", c->name, argv[1 + c->max_args],
+                                    param);
+                return fail("%s: missing arguments (usage: cusekit %s)", c->name, param);
+        }
+        if (!c->no_daemon) {
+                int r = connect_daemon();
+                if (r != 0)
+                        return r;
+        }
+        int r = c->run(argc, argv);
+        g_clear_object(&conn);
         return r;
+}
+
+int main(int argc, char **argv)
+{
+        g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND [ARGS...] - control a running cusekitd");
+        g_autoptr(GError) error = NULL;
+        GString *desc = g_string_new("Commands (cusekit COMMAND --help for each):\n");
+
+        setlocale(LC_ALL, "");
+        for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+                g_autofree char *usage = g_strdup_printf("%s %s", commands[i].name, commands[i].args);
+                g_string_append_printf(desc, "  %-28s %s\n", usage, commands[i].summary);
+        }
+        g_option_context_add_main_entries(ctx, global_options, NULL);
+        g_option_context_set_description(ctx, desc->str);
+        g_string_free(desc, TRUE);
+        /* global options before the command; the command parses the rest (and globals again) */
+        g_option_context_set_strict_posix(ctx, TRUE);
+        if (!g_option_context_parse(ctx, &argc, &argv, &error))
+                return fail("%s (see --help)", error->message);
+        if (argc < 2)
+                return fail("no command (see --help)");
+        for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+                if (strcmp(commands[i].name, argv[1]) == 0)
+                        return run_command(&commands[i], argc - 1, argv + 1);
+        return fail("unknown command '%s' (see --help)", argv[1]);
 }

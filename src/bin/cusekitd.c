@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <grp.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* Documentation/admin-guide/devices.txt: 120-127 char, LOCAL/EXPERIMENTAL
@@ -46,6 +48,7 @@ struct options {
         char *group;
         char *cuse_path;
         char *pidfile;
+        char *log_file;
         gboolean background;
         /* ck_host's settings */
         char *state_dir;
@@ -68,6 +71,7 @@ static void options_clear(struct options *o)
         g_free(o->group);
         g_free(o->cuse_path);
         g_free(o->pidfile);
+        g_free(o->log_file);
         g_free(o->state_dir);
         g_free(o->state_interval);
         g_free(o->control_socket);
@@ -208,6 +212,31 @@ static int set_node_access(const struct node *n)
         return 0;
 }
 
+static gboolean node_exists(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* The kernel logs why it refused a CUSE device, but tells the server
+ * nothing: name what is in the way, from sysfs. */
+static char *refusal_reason(const char *name, gint64 major, unsigned minor)
+{
+        g_autofree char *by_number = g_strdup_printf("/sys/dev/char/%" G_GINT64_FORMAT ":%u", major, minor);
+        g_autofree char *target = major > 0 ? g_file_read_link(by_number, NULL) : NULL;
+        g_autofree char *by_name = g_strdup_printf("/sys/class/cuse/%s", name);
+
+        if (target) {
+                g_autofree char *user = g_path_get_basename(target);
+                return g_strdup_printf("%" G_GINT64_FORMAT ":%u is in use by '%s'", major, minor, user);
+        }
+        if (g_file_test(by_name, G_FILE_TEST_EXISTS))
+                return g_strdup_printf("a CUSE device named '%s' exists already", name);
+        return g_strdup_printf("its name or %" G_GINT64_FORMAT ":%u is in use, or the numbers are out of "
+                               "the kernel's range (see dmesg)", major, minor);
+}
+
 static int drop_privileges(const struct passwd *pw)
 {
         if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
@@ -235,6 +264,53 @@ static void notify_ready(void)
                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path))) < 0)
                 g_warning("NOTIFY_SOCKET %s: %s", path, g_strerror(errno));
         close(fd);
+}
+
+/* Once in the background nobody reads our stderr: the log goes to the
+ * journal, or syslog where there is none (or to --log-file, on stderr). */
+static gboolean detached;
+
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer userdata)
+{
+        if (!detached || userdata)
+                return g_log_writer_default(level, fields, n, NULL);
+        if (g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
+                return G_LOG_WRITER_HANDLED;
+        const char *message = NULL;
+        for (gsize i = 0; i < n; i++)
+                if (strcmp(fields[i].key, "MESSAGE") == 0)
+                        message = fields[i].value;
+        int priority = level & G_LOG_LEVEL_ERROR      ? LOG_ERR
+                       : level & G_LOG_LEVEL_CRITICAL ? LOG_CRIT
+                       : level & G_LOG_LEVEL_WARNING  ? LOG_WARNING
+                       : level & G_LOG_LEVEL_MESSAGE  ? LOG_NOTICE
+                       : level & G_LOG_LEVEL_INFO     ? LOG_INFO
+                                                      : LOG_DEBUG;
+        if (g_log_writer_default_would_drop(level, NULL))   /* debug and info: only with G_MESSAGES_DEBUG */
+                return G_LOG_WRITER_HANDLED;
+        syslog(priority, "%s", message ? message : "");
+        return G_LOG_WRITER_HANDLED;
+}
+
+/* After readiness: stdin, stdout and stderr let go of whoever started us,
+ * so that x=$(cusekitd --background ...) returns. */
+static void detach_output(int log_fd)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        openlog("cusekitd", LOG_PID, LOG_DAEMON);
+        detached = TRUE;
+        if (null >= 0)
+                dup2(null, STDIN_FILENO);
+        int out = log_fd >= 0 ? log_fd : null;
+        if (out >= 0) {
+                dup2(out, STDOUT_FILENO);
+                dup2(out, STDERR_FILENO);
+        }
+        if (null >= 0)
+                close(null);
+        if (log_fd >= 0)
+                close(log_fd);
 }
 
 /* --background: the parent exits once the child is ready (0) or has failed
@@ -270,6 +346,16 @@ static gboolean on_quit(gpointer loop)
         return G_SOURCE_CONTINUE;
 }
 
+/* Loaded while parsing, so that --help lists their types too. */
+static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
+{
+        if (ck_registry_load_module(value, error) < 0) {
+                g_prefix_error(error, "--module: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static char *types_help(void)
 {
         GString *s = g_string_new("Device types:\n");
@@ -285,8 +371,10 @@ static char *types_help(void)
         g_string_append(s,
                 "\nEvery device also takes mode=OCTAL and group=NAME for its node.\n"
                 "Config file: [cusekitd] with major, first-minor, runas, mode, group, pidfile,\n"
-                "control-socket, control-mode, state-dir, state-interval, trace-size, bus, bus-name;\n"
+                "control-socket, control-mode, state-dir, state-interval, trace-size, bus, bus-name, modules;\n"
                 "and one [device NAME] group per device with type=TYPE and its keys.\n"
+                "Modules: every *.so in $CUSEKIT_MODULE_PATH (colon-separated directories), by default\n"
+                CK_MODULE_DIR ", then each --module.\n"
                 "Readiness: READY=1 to $NOTIFY_SOCKET; or --background, which returns once every node exists.");
         return g_string_free(s, FALSE);
 }
@@ -294,16 +382,21 @@ static char *types_help(void)
 int main(int argc, char **argv)
 {
         __attribute__((cleanup(options_clear))) struct options o = { 0 };
+        gboolean show_help = FALSE;
         const GOptionEntry entries[] = {
+                /* ours, not GLib's: printed after every --module has loaded */
+                { "help", 'h', 0, G_OPTION_ARG_NONE, &show_help, "Show this help and the device types", NULL },
                 { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read devices and settings from FILE", "FILE" },
                 { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.devices, "Host a device (repeatable)", "TYPE:NAME[,key=value...]" },
+                { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, on_module, "Load device types from a module (repeatable)", "PATH.so" },
                 { "major", 0, 0, G_OPTION_ARG_STRING, &o.major, "Char major shared by all nodes (default 120; 0: one dynamic major each)", "N" },
                 { "first-minor", 0, 0, G_OPTION_ARG_STRING, &o.first_minor, "Minor of the first node; the rest follow (default 0)", "N" },
                 { "runas", 'u', 0, G_OPTION_ARG_STRING, &o.runas, "Drop to USER once the nodes exist", "USER" },
                 { "mode", 'm', 0, G_OPTION_ARG_STRING, &o.mode, "Node mode (default 0600, as CUSE makes them)", "OCTAL" },
                 { "group", 'g', 0, G_OPTION_ARG_STRING, &o.group, "Node group", "GROUP" },
                 { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the daemon's pid to FILE when ready", "FILE" },
-                { "background", 'b', 0, G_OPTION_ARG_NONE, &o.background, "Return once every node exists; serve in the background", NULL },
+                { "background", 'b', 0, G_OPTION_ARG_NONE, &o.background, "Return once every node exists; serve in the background, logging to the journal or syslog", NULL },
+                { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &o.log_file, "With --background: log to FILE instead", "FILE" },
                 { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &o.control_socket, "Control socket (default /run/cusekit/control-MAJOR.sock; 'none': no control)", "PATH" },
                 { "control-mode", 0, 0, G_OPTION_ARG_STRING, &o.control_mode, "Control socket mode (default 0600, for the daemon's user)", "OCTAL" },
                 { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir, "Keep persistent device state in DIR across restarts", "DIR" },
@@ -316,14 +409,34 @@ int main(int argc, char **argv)
         };
         g_autoptr(GOptionContext) ctx = g_option_context_new("- serve emulated devices as real /dev nodes");
         g_autoptr(GError) error = NULL;
-        g_autofree char *help = types_help();
 
+        setlocale(LC_ALL, "");   /* GLib's messages in the user's charset, with real quotes */
+        if (ck_registry_load_default_modules(&error) < 0)
+                return fail("default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
         g_option_context_add_main_entries(ctx, entries, NULL);
-        g_option_context_set_description(ctx, help);
+        g_option_context_set_help_enabled(ctx, FALSE);
         if (!g_option_context_parse(ctx, &argc, &argv, &error))
                 return fail("%s (see --help)", error->message);
+        if (show_help) {
+                g_autofree char *types = types_help();
+                g_option_context_set_description(ctx, types);
+                g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+                fputs(help, stdout);
+                return EXIT_SUCCESS;
+        }
         if (argc > 1)
                 return fail("unexpected argument '%s' (see --help)", argv[1]);
+        if (o.log_file && !o.background)
+                return fail("--log-file %s: only with --background (in the foreground the log is on stderr)",
+                            o.log_file);
+        int log_fd = -1;
+        if (o.log_file) {
+                /* opened now: it may be where only root writes */
+                log_fd = open(o.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+                if (log_fd < 0)
+                        return fail("--log-file %s: %s", o.log_file, g_strerror(errno));
+        }
+        g_log_set_writer_func(log_writer, GINT_TO_POINTER(log_fd >= 0), NULL);
 
         g_autoptr(ck_host) host = NULL;
         ck_host_new(node_keys, &host);
@@ -431,15 +544,22 @@ int main(int argc, char **argv)
                 if (access(path, F_OK) == 0)
                         return fail("%s: the name is taken (%s exists)", name, path);
                 int r = ck_cuse_node_new(n->device, o.cuse_path, (unsigned)major, minor, &n->cuse);
-                if (r == -EMFILE)
-                        return fail("%s: out of file descriptors or libfuse sessions after %u devices "
-                                    "(libfuse makes one pthread key per session, about 1000 per process): "
-                                    "run another cusekitd for more", name, i);
+                if (r == -EMFILE || r == -ENFILE)
+                        return fail("%s: out of file descriptors after %u devices (%s; one per device): "
+                                    "raise the limit (ulimit -n, LimitNOFILE=)", name, i, g_strerror(-r));
+                if (r == -EAGAIN)
+                        return fail("%s: out of pthread keys after %u devices (libfuse makes one per CUSE "
+                                    "session, about 1000 per process): run another cusekitd for more", name, i);
+                if (r == -ENOMEM)
+                        return fail("%s: out of memory making its CUSE session", name);
+                if (r == -EIO)
+                        return fail("%s: libfuse could not take the CUSE channel %s", name, o.cuse_path);
                 if (r < 0)
                         return fail("%s: cannot open %s: %s", name, o.cuse_path, g_strerror(-r));
-                if (ck_cuse_node_wait_ready(n->cuse) < 0)
-                        return fail("%s: the kernel refused the device: its name or %" G_GINT64_FORMAT ":%u is in use",
-                                    name, major, minor);
+                if (ck_cuse_node_wait_ready(n->cuse) < 0 || !node_exists(path)) {
+                        g_autofree char *why = refusal_reason(name, major, minor);
+                        return fail("%s: the kernel refused the device: %s", name, why);
+                }
                 if (set_node_access(n) != 0)
                         return EXIT_FAILURE;
                 g_debug("%s: %s ready (%s ioctls)", path, n->spec->type,
@@ -459,17 +579,16 @@ int main(int argc, char **argv)
                 ck_cuse_node_attach(((struct node *)nodes->pdata[i])->cuse);
 
         notify_ready();
-        g_message("serving %u device%s", n_devices, n_devices == 1 ? "" : "s");
         if (background_fd >= 0) {
+                /* let go of the caller's output first: its $(...) ends when we say ready */
+                detach_output(log_fd);
                 if (write(background_fd, "R", 1) != 1)
                         g_warning("could not tell the parent we are ready");
                 close(background_fd);
-                int null = open("/dev/null", O_RDWR);
-                if (null >= 0) {
-                        dup2(null, STDIN_FILENO);
-                        close(null);
-                }
+        } else if (log_fd >= 0) {
+                close(log_fd);
         }
+        g_message("serving %u device%s", n_devices, n_devices == 1 ? "" : "s");
 
         g_main_loop_run(loop);
 
@@ -477,7 +596,9 @@ int main(int argc, char **argv)
         /* nodes first: no request may reach a device being freed */
         g_clear_pointer(&nodes, g_ptr_array_unref);
         g_clear_pointer(&host, ck_host_free);
-        if (o.pidfile)
+        /* only our own pid file: another daemon may have taken the path since */
+        g_autofree char *pid_text = NULL;
+        if (o.pidfile && g_file_get_contents(o.pidfile, &pid_text, NULL, NULL) && atoi(pid_text) == getpid())
                 unlink(o.pidfile);
         return EXIT_SUCCESS;
 }

@@ -49,6 +49,69 @@ struct t_big { char b[T_BIG]; };   /* _IOC_SIZEMASK */
 CK_DECLARE_IOCTLS(T_IOCTLS)
 '''
 
+# Rows whose size or nr the caller chooses (evdev's, checked against the
+# kernel's macros, and one of structs): BODY stores into r.
+SIZED = '''\
+#include <cusekit/client.h>
+#include <linux/input.h>
+
+struct t_pair { unsigned a, b; };
+#define T_KERNEL_IOCTLS(IOC, RAW) \\
+        IOC(EVIOCGVERSION, IOR, 'E', 0x01, OUT, int, FLAT, HONEST) \\
+        IOC(EVIOCGNAME, IOR_N(_IOC_SIZEMASK), 'E', 0x06, OUT, char, FLAT, HONEST) \\
+        IOC(EVIOCGBIT, IOR_AT_N(0x3f, 96), 'E', 0x20, OUT, unsigned char, FLAT, HONEST) \\
+        IOC(EVIOCGABS, IOR_AT(0x7f), 'E', 0x40, OUT, struct input_absinfo, FLAT, HONEST)
+#define T_IOCTLS(IOC, RAW) T_KERNEL_IOCTLS(IOC, RAW) \\
+        IOC(T_PUT, IOW_N(8), 'E', 0xa0, IN, struct t_pair, NESTED, HONEST) \\
+        IOC(T_SWAP, IOWR_N(8), 'E', 0xa1, INOUT, struct t_pair, FLAT, HONEST)
+CK_DECLARE_IOCTLS(T_IOCTLS)
+CK_ASSERT_KERNEL_NUMBERS(T_KERNEL_IOCTLS)
+
+int probe(int fd);
+int probe(int fd)
+{
+        char name[16] = { 0 };
+        unsigned char bits[96] = { 0 };
+        struct input_absinfo abs = { 0 };
+        struct t_pair pairs[2] = { { 0, 0 } };
+        int v = 0;
+        unsigned n = 2;
+        int r = 0;
+        (void)name; (void)bits; (void)abs; (void)pairs; (void)v; (void)n;
+        BODY
+        return r;
+}
+'''
+
+# A client of the spi family (spidev's own rows): BODY stores into r.
+SPI = '''\
+#include <cusekit/client.h>
+#include <spi/spi-abi.h>
+
+int probe(int fd);
+int probe(int fd)
+{
+        unsigned char tx[4] = { 0 }, rx[4] = { 0 };
+        struct spi_ioc_transfer xfers[2] = { { .tx_buf = (unsigned long)tx, .rx_buf = (unsigned long)rx, .len = 4 } };
+        __u8 mode = 0;
+        int r = 0;
+        (void)xfers; (void)mode;
+        BODY
+        return r;
+}
+'''
+
+# A definition list checked against the kernel's macros: BODY is one row.
+KERNEL = '''\
+#include <cusekit/ioctl.h>
+#include <linux/input.h>
+
+#define T_IOCTLS(IOC, RAW) \\
+        BODY
+CK_DECLARE_IOCTLS(T_IOCTLS)
+CK_ASSERT_KERNEL_NUMBERS(T_IOCTLS)
+'''
+
 # (name, template, bad line, good line, diagnostic the bad line must give)
 NEGATIVE = [
     # wrong direction (the true flow decides, not the encoding)
@@ -129,6 +192,63 @@ NEGATIVE = [
     ('argument larger than _IOC_SIZE', DEFINITION.replace('T_BIG 16383', 'T_BIG 16384'),
      'IOC(T_X, IOR, 0x42, 1, OUT, struct t_big, FLAT, HONEST)',
      'IOC(T_X, IOR, 0x42, 1, OUT, struct t_arg, FLAT, HONEST)', 'too large for _IOC_SIZE'),
+    # rows whose size or nr is the caller's
+    ('write_n with the wrong element type', SIZED, 'r = cusekit_write_n(fd, T_PUT, bits, 2);',
+     'r = cusekit_write_n(fd, T_PUT, pairs, 2);', 'wrong argument type'),
+    ('read_n into the wrong element type', SIZED, 'r = cusekit_read_n(fd, EVIOCGNAME, pairs, 2);',
+     'r = cusekit_read_n(fd, EVIOCGNAME, name, sizeof(name));', 'wrong argument type'),
+    ('write_read_n with a const pointer', SIZED,
+     'r = cusekit_write_read_n(fd, T_SWAP, (const struct t_pair *)pairs, 2);',
+     'r = cusekit_write_read_n(fd, T_SWAP, pairs, 2);', 'must not be const'),
+    ('read_n of a write row', SIZED, 'r = cusekit_read_n(fd, T_PUT, pairs, 2);',
+     'r = cusekit_write_n(fd, T_PUT, pairs, 2);', 'wrong direction'),
+    ('fixed write of a row whose size is the caller\'s', SIZED, 'r = cusekit_write(fd, T_PUT, pairs);',
+     'r = cusekit_write_n(fd, T_PUT, pairs, 1);', 'its size or nr is the caller'),
+    ('fixed read of a row whose nr is the caller\'s', SIZED, 'r = cusekit_read(fd, EVIOCGABS, &abs);',
+     'r = cusekit_read_at(fd, EVIOCGABS, ABS_X, &abs);', 'its size or nr is the caller'),
+    ('a count for a fixed row', SIZED, 'r = cusekit_read_n(fd, EVIOCGVERSION, &v, 1);',
+     'r = cusekit_read(fd, EVIOCGVERSION, &v);', 'no count to give'),
+    ('a count for a row whose size is fixed and nr the caller\'s', SIZED,
+     'r = cusekit_read_at_n(fd, EVIOCGABS, 0, &abs, 1);',
+     'r = cusekit_read_at(fd, EVIOCGABS, 0, &abs);', 'no count to give'),
+    ('no index for a row whose nr is the caller\'s', SIZED, 'r = cusekit_read_n(fd, EVIOCGBIT, bits, 8);',
+     'r = cusekit_read_at_n(fd, EVIOCGBIT, EV_KEY, bits, 8);', 'give the index'),
+    ('no count for a row whose size is the caller\'s', SIZED, 'r = cusekit_read_at(fd, EVIOCGBIT, EV_KEY, bits);',
+     'r = cusekit_read_at_n(fd, EVIOCGBIT, EV_KEY, bits, 8);', 'give the count'),
+    ('an index for a row whose nr is fixed', SIZED, 'r = cusekit_read_at_n(fd, EVIOCGNAME, 1, name, 4);',
+     'r = cusekit_read_n(fd, EVIOCGNAME, name, 4);', 'no index to give'),
+    ('ignored result of write_n', SIZED, 'cusekit_write_n(fd, T_PUT, pairs, n);',
+     'r = cusekit_write_n(fd, T_PUT, pairs, n);', 'ignoring return value'),
+    ('SPI_IOC_MESSAGE with bytes for transfers', SPI, 'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, tx, 1);',
+     'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, xfers, 1);', 'wrong argument type'),
+    ('SPI_IOC_MESSAGE through the fixed-size write', SPI, 'r = cusekit_write(fd, SPI_IOC_MESSAGE, xfers);',
+     'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, xfers, 2);', 'its size or nr is the caller'),
+    ('SPI_IOC_WR_MODE with a count', SPI, 'r = cusekit_write_n(fd, SPI_IOC_WR_MODE, &mode, 1);',
+     'r = cusekit_write(fd, SPI_IOC_WR_MODE, &mode);', 'no count to give'),
+    ('K elements beyond _IOC_SIZE', DEFINITION,
+     'IOC(T_X, IOW_N(4096), 0x42, 1, IN, struct t_arg, NESTED, HONEST)',
+     'IOC(T_X, IOW_N(4095), 0x42, 1, IN, struct t_arg, NESTED, HONEST)', 'do not fit in _IOC_SIZE'),
+    ('an nr range that ends before it starts', DEFINITION,
+     'IOC(T_X, IOR_AT(0x1f), 0x42, 0x20, OUT, struct t_arg, FLAT, HONEST)',
+     'IOC(T_X, IOR_AT(0x3f), 0x42, 0x20, OUT, struct t_arg, FLAT, HONEST)', 'the last nr of its range'),
+    ('an nr range past 0xff', DEFINITION,
+     'IOC(T_X, IOR_AT_N(0x100, 4), 0x42, 0x20, OUT, struct t_arg, FLAT, HONEST)',
+     'IOC(T_X, IOR_AT_N(0xff, 4), 0x42, 0x20, OUT, struct t_arg, FLAT, HONEST)', 'the last nr of its range'),
+    ('a caller-sized _IOW row flowing OUT without LIES', DEFINITION,
+     'IOC(T_X, IOW_N(4), 0x42, 1, OUT, struct t_arg, FLAT, HONEST)',
+     'IOC(T_X, IOR_N(4), 0x42, 1, OUT, struct t_arg, FLAT, HONEST)', 'contradicts its true flow'),
+    ('a caller-sized row that is not the kernel\'s number', KERNEL,
+     "IOC(EVIOCGNAME, IOR_N(_IOC_SIZEMASK), 'E', 0x07, OUT, char, FLAT, HONEST)",
+     "IOC(EVIOCGNAME, IOR_N(_IOC_SIZEMASK), 'E', 0x06, OUT, char, FLAT, HONEST)",
+     'not the numbers of the kernel'),
+    ('a caller-indexed row that is not the kernel\'s number', KERNEL,
+     "IOC(EVIOCGABS, IOR_AT(0x7f), 'E', 0x40, OUT, int, FLAT, HONEST)",
+     "IOC(EVIOCGABS, IOR_AT(0x7f), 'E', 0x40, OUT, struct input_absinfo, FLAT, HONEST)",
+     'not the numbers of the kernel'),
+    ('a caller-indexed and -sized row with the wrong element type', KERNEL,
+     "IOC(EVIOCGBIT, IOR_AT_N(0x3f, 48), 'E', 0x20, OUT, unsigned short, FLAT, HONEST)",
+     "IOC(EVIOCGBIT, IOR_AT_N(0x3f, 96), 'E', 0x20, OUT, unsigned char, FLAT, HONEST)",
+     'not the numbers of the kernel'),
 ]
 
 # Every verb and every kind of row, used right: must compile with no warning.
@@ -153,6 +273,15 @@ POSITIVE = [
         IOC(T_LIE,   IOW,  0x42, 6, OUT,   struct t_arg,  FLAT,   LIES("why")) \\
         IOC(T_MAX,   IOR,  0xff, 0xff, OUT, struct t_big, FLAT,   HONEST) \\
         RAW(T_RAW,   0x4207,       INOUT, struct t_arg,  NESTED, HONEST)'''),
+    ('every verb of rows whose size or nr is the caller\'s compiles cleanly', SIZED, '''
+        r = cusekit_read_n(fd, EVIOCGNAME, name, sizeof(name));
+        r = cusekit_read_at(fd, EVIOCGABS, ABS_Y, &abs);
+        r = cusekit_read_at_n(fd, EVIOCGBIT, EV_KEY, bits, sizeof(bits));
+        r = cusekit_write_n(fd, T_PUT, pairs, n);
+        r = cusekit_write_n(fd, T_PUT, (const struct t_pair *)pairs, 2);
+        r = cusekit_write_read_n(fd, T_SWAP, pairs, 2);
+        r = cusekit_read(fd, EVIOCGVERSION, &v);
+        r = (int)(CK_REQUEST_AT_N(EVIOCGBIT, EV_KEY, 8) == EVIOCGBIT(EV_KEY, 8));'''),
 ]
 
 

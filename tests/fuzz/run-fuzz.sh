@@ -19,11 +19,26 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" tests/fuzz/fuzz-pipeline
 
-# The working corpus lives in the build dir; tests/fuzz/corpus (if present)
-# only seeds it.
+# The working corpus lives in the build dir; tests/fuzz/corpus, committed,
+# seeds it, so that a run (CI's too) starts where the last kept one ended.
+# Keep a run's gains with
+#   $BUILD/tests/fuzz/fuzz-pipeline -set_cover_merge=1 tests/fuzz/corpus $BUILD/fuzz-corpus
 mkdir -p "$build/fuzz-corpus" "$here/crashes"
 seeds=""
 [ -d "$here/corpus" ] && seeds="$here/corpus"
+
+# The saved reproducers first, without the suppressions: each is a
+# regression case and must run clean once its bug is fixed.
+set -- "$here"/crashes/crash-*
+if [ -e "$1" ]; then
+        if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                "$build/tests/fuzz/fuzz-pipeline" "$@" >"$build/fuzz-replay.log" 2>&1; then
+                grep -v '^\*\* Message' "$build/fuzz-replay.log" | tail -n 40 >&2
+                echo "run-fuzz: a saved reproducer in $here/crashes still fails" >&2
+                exit 1
+        fi
+        echo "run-fuzz: $# saved reproducers run clean"
+fi
 
 # halt_on_error: a UBSan report is a crash, not a line in the log.
 # ubsan.supp lists known findings (each with a reproducer in crashes/).

@@ -34,6 +34,19 @@ wait_file() { # PATH: up to 30 s
 	for _ in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done
 	return 1
 }
+# The demo client on NODE: every call answers as it should, with the values
+# it should, and the one invalid call (value=2) is the only error, EINVAL.
+atom_demo() { # NODE
+	local out rc
+	out=$("$build/src/bin/cusekit-atom" "$1" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && grep -q "value=1 flags=0" <<<"$out" && grep -q "old=1" <<<"$out" &&
+	   grep -q 'len=28 "hello from a nested pointer"' <<<"$out" &&
+	   [ "$(grep -c -- '-> error' <<<"$out")" -eq 1 ] &&
+	   grep -q 'ATOM_SET {value=2} (invalid: EINVAL) *-> error: Invalid argument' <<<"$out"; then
+		return 0
+	fi
+	echo "exit $rc"; echo "$out"; return 1
+}
 
 # --- the main daemon: an unrestricted and a restricted atom ---
 "$daemon" --background --pidfile "$tmp/main.pid" \
@@ -68,7 +81,7 @@ python3 "$(dirname "$0")/notify-check.py" "$daemon" "$tmp" >"$tmp/notify.out" 2>
 if [ $rc -eq 0 ]; then pass "READY=1 reaches NOTIFY_SOCKET once the node exists"
 else fail "READY=1 reaches NOTIFY_SOCKET once the node exists" "$(cat "$tmp/notify.out")"; fi
 
-check "the demo client runs every ioctl" "$build/src/bin/cusekit-atom" /dev/atom0
+check "the demo client runs every ioctl, with the right values and one EINVAL" atom_demo /dev/atom0
 
 # --- the control interface, observed through a real node ---
 cli=$build/src/bin/cusekit
@@ -105,7 +118,7 @@ out=$(gdbus call --address unix:path=/run/cusekit/control-120.sock --dest org.cu
 if [ "$out" = "(<true>,)" ]; then pass "stock gdbus reaches the control socket ($out)"
 else fail "stock gdbus reaches the control socket" "$out"; fi
 out=$("$cli" --json trace -n 1 2>&1)
-check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["device"]' "$out"
+check "cusekit --json trace gives JSON" python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e[0]["device"]' "$out"
 
 # --- who may reach what: a shared socket, but only the devices whose node one may use ---
 "$daemon" --major 117 --background --pidfile "$tmp/perm.pid" --control-mode 0666 \
@@ -134,6 +147,7 @@ mkdir -p "$tmp/state"
 "$daemon" --major 119 --background --pidfile "$tmp/p.pid" --state-dir "$tmp/state" --device atom:persist0 \
 	2>"$tmp/p.err"
 echo 1 >/dev/persist0
+sleep 0.5   # a SIGKILL loses at most the last --state-interval (100 ms)
 ppid_=$(cat "$tmp/p.pid"); kill -KILL "$ppid_"; wait_gone "$ppid_"
 "$daemon" --major 119 --background --pidfile "$tmp/p.pid" --state-dir "$tmp/state" --device atom:persist0 \
 	2>>"$tmp/p.err"
@@ -143,7 +157,14 @@ if grep -q "value = true" <<<"$out" && grep -qx 1 <<<"$out" && [ "$(ls "$tmp/sta
 else
 	fail "persistent state survives a SIGKILL of the daemon, with no stray files" "$out" "$(ls -la "$tmp/state")" "$(cat "$tmp/p.err")"
 fi
+# a change right before SIGTERM is saved at exit, though the interval has not passed
+echo 0 >/dev/persist0
 ppid_=$(cat "$tmp/p.pid"); kill -TERM "$ppid_"; wait_gone "$ppid_"
+if grep -q "value=false" "$tmp/state/persist0.state"; then
+	pass "a change just before SIGTERM is saved at exit"
+else
+	fail "a change just before SIGTERM is saved at exit" "$(cat "$tmp/state/persist0.state")"
+fi
 
 out=$("$daemon" --major 124 --device atom:atom0 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q "atom0: the name is taken" <<<"$out"; then
@@ -191,13 +212,93 @@ fi
 	--device atom:runas0 2>"$tmp/run.err"
 rpid=$(cat "$tmp/run.pid" 2>/dev/null)
 uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$rpid/status" 2>/dev/null)
-if [ "$uids" = "65534 65534 65534 65534" ] && "$build/src/bin/cusekit-atom" /dev/runas0 >/dev/null; then
+if [ "$uids" = "65534 65534 65534 65534" ] && atom_demo /dev/runas0 >/dev/null; then
 	pass "--runas nobody: every uid of the serving process is nobody's, and it serves"
 else
 	fail "--runas nobody: every uid of the serving process is nobody's, and it serves" \
 		"uids '$uids'" "$(cat "$tmp/run.err")"
 fi
 kill -TERM "$rpid" 2>/dev/null; wait_gone "$rpid"
+
+# --- --runas: what the daemon writes stays writable (state dir, EEPROM file=) ---
+pub=$(mktemp -d /tmp/cusekit-pub-XXXXXX); chmod 0755 "$pub"   # as /var/lib: others may pass
+"$daemon" --major 60 --background --pidfile "$tmp/rs.pid" --runas nobody --state-dir "$pub/state" \
+	--log-file "$tmp/rs.log" --device "i2c:i2c-60,chip=24c02@0x50:file=$pub/ee.bin" 2>"$tmp/rs.err"
+out=$(i2cset -y 60 0x50 0x10 0x42 2>&1); rc=$?
+sleep 0.5
+byte=$(od -An -tx1 -j16 -N1 "$pub/ee.bin" 2>&1 | tr -d ' ')
+if [ $rc -eq 0 ] && [ "$byte" = 42 ] && grep -q "bytes" "$pub/state/i2c-60.state" 2>/dev/null &&
+   ! grep -q "saving" "$tmp/rs.log"; then
+	pass "--runas nobody: an EEPROM write succeeds and lands in file= and in --state-dir"
+else
+	fail "--runas nobody: an EEPROM write succeeds and lands in file= and in --state-dir" "i2cset exit $rc: $out" \
+		"file byte '$byte'" "$(ls -la "$pub" "$pub/state" 2>&1)" "$(cat "$tmp/rs.err" "$tmp/rs.log")"
+fi
+rspid=$(cat "$tmp/rs.pid" 2>/dev/null); kill -TERM "$rspid" 2>/dev/null; wait_gone "$rspid"
+mkdir -m 0700 "$pub/rootstate"
+out=$(timeout 20 "$daemon" --major 60 --runas nobody --state-dir "$pub/rootstate" --device atom:rs1 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "owned by uid 0, but the devices are served as uid 65534" <<<"$out" && [ ! -e /dev/rs1 ]; then
+	pass "--runas: a state directory that user cannot write is refused at start"
+else
+	fail "--runas: a state directory that user cannot write is refused at start" "exit $rc" "$out"
+fi
+rm -rf "$pub"
+
+# --- --background: success only when the kernel took every node, and nothing held open ---
+"$daemon" --major 61 --background --pidfile "$tmp/twa.pid" --device atom:twin0 2>"$tmp/twa.err"
+rm -f /dev/twin0   # the node goes, the kernel's device stays
+out=$(timeout 20 "$daemon" --major 62 --background --pidfile "$tmp/twb.pid" --device atom:twin0 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "twin0: the kernel refused the device: a CUSE device named 'twin0' exists already" <<<"$out"; then
+	pass "--background fails, naming the device and why, when the kernel refuses a node"
+else
+	fail "--background fails, naming the device and why, when the kernel refuses a node" "exit $rc" "$out"
+	kill -TERM "$(cat "$tmp/twb.pid" 2>/dev/null)" 2>/dev/null
+fi
+twpid=$(cat "$tmp/twa.pid" 2>/dev/null); kill -TERM "$twpid" 2>/dev/null; wait_gone "$twpid"
+out=$(timeout 20 "$daemon" --major 63 --background --pidfile "$tmp/bg.pid" --log-file "$tmp/bg.log" \
+	--device atom:bg0); rc=$?
+bgpid=$(cat "$tmp/bg.pid" 2>/dev/null)
+if [ $rc -eq 0 ] && [ -c /dev/bg0 ] && kill -0 "$bgpid" 2>/dev/null; then
+	pass "x=\$(cusekitd --background ...) returns: stdout and stderr are let go"
+else
+	fail "x=\$(cusekitd --background ...) returns: stdout and stderr are let go" "exit $rc" "$out"
+fi
+kill -TERM "$bgpid" 2>/dev/null; wait_gone "$bgpid"
+check "--log-file gets the daemon's log" grep -q "stopping: removing 1 node" "$tmp/bg.log"
+
+# --- readiness: control socket and signal handlers exist before the first node ---
+races=0 terms=0
+for i in 1 2 3 4 5; do
+	"$daemon" --major 240 --pidfile "$tmp/race.pid" --device atom:race0 --device atom:race1 2>>"$tmp/race.err" &
+	rpid=$!
+	for _ in $(seq 1000); do [ -e /dev/race0 ] && break; sleep 0.01; done
+	"$cli" -M 240 list >/dev/null 2>>"$tmp/race.err" && races=$((races + 1))
+	kill -TERM $rpid; wait $rpid; rc=$?
+	[ $rc -eq 0 ] && [ ! -e /dev/race0 ] && terms=$((terms + 1))
+	"$daemon" --major 240 --pidfile "$tmp/race.pid" --device atom:race0 --device atom:race1 2>>"$tmp/race.err" &
+	rpid=$!
+	for _ in $(seq 1000); do [ -e /dev/race0 ] && break; sleep 0.01; done
+	kill -TERM $rpid; wait $rpid; rc=$?
+	[ $rc -eq 0 ] && [ ! -e /dev/race0 ] && [ ! -e /dev/race1 ] && terms=$((terms + 1))
+done
+if [ $races -eq 5 ] && [ $terms -eq 10 ]; then
+	pass "the first node appears only once cusekit list works and SIGTERM is handled (5/5, 10/10)"
+else
+	fail "the first node appears only once cusekit list works and SIGTERM is handled" \
+		"list worked $races/5, clean SIGTERM $terms/10" "$(tail -5 "$tmp/race.err")"
+fi
+
+# --- running out of file descriptors is said as such ---
+conf=$tmp/fds.conf
+{ echo "[cusekitd]"; echo "major=241"
+  for i in $(seq 0 39); do printf '[device fds/atom%d]\ntype=atom\n' "$i"; done; } >"$conf"
+out=$( (ulimit -n 24; "$daemon" --config "$conf" 2>&1) ); rc=$?
+if [ $rc -ne 0 ] && grep -q "out of file descriptors after .* devices .*raise the limit" <<<"$out" &&
+   [ "$(ls /dev/fds 2>/dev/null | wc -l)" -eq 0 ]; then
+	pass "out of file descriptors is said as such, and every node goes"
+else
+	fail "out of file descriptors is said as such, and every node goes" "exit $rc" "$out"
+fi
 
 # --- one daemon, 1000 devices ---
 conf=$tmp/many.conf
@@ -212,7 +313,7 @@ if [ $rc -eq 0 ] && [ "$count" -eq 1000 ]; then
 else
 	fail "1000 devices in one daemon" "exit $rc, $count nodes" "$(tail -3 "$tmp/many.err")"
 fi
-check "the 1000th device answers" "$build/src/bin/cusekit-atom" /dev/many/atom999
+check "the 1000th device answers" atom_demo /dev/many/atom999
 mpid=$(cat "$tmp/many.pid" 2>/dev/null)
 kill -TERM "$mpid" 2>/dev/null; wait_gone "$mpid"
 check "all 1000 nodes are gone after SIGTERM" test "$(ls /dev/many 2>/dev/null | wc -l)" -eq 0
@@ -226,7 +327,7 @@ for part in "$(dirname "$0")"/guest.d/*.sh; do
 done
 
 # --- the main daemon survived all of the above ---
-check "the first daemon still serves" "$build/src/bin/cusekit-atom" /dev/atom0
+check "the first daemon still serves" atom_demo /dev/atom0
 kill -TERM "$pid" 2>/dev/null; wait_gone "$pid"
 check "and its nodes go with it" test ! -e /dev/atom0
 

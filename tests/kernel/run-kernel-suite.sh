@@ -6,7 +6,12 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${1:?usage: run-kernel-suite.sh BUILD_DIR}" && pwd)
 
-"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-300}" --expose "$here/../.." --expose "$build" \
+# the example module built against the installed SDK (.ci/run), if given
+envs=()
+for var in CUSEKIT_EXAMPLE_MODULE CUSEKIT_EXAMPLE_LIBDIR; do
+	[ -n "${!var:-}" ] && envs+=(--env "$var=${!var}")
+done
+"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-1500}" --expose "$here/../.." --expose "$build" "${envs[@]}" \
 	-- "$here/guest-tests.sh" "$build" 2>"$build/kernel-suite.err"
 rc=$?
 if [ $rc -eq 125 ]; then

@@ -192,7 +192,8 @@ is_builtin() {
 # Resolve dependencies with modinfo (modules.dep is not shipped in the .deb)
 # and emit a load order, dependencies first.
 declare -A seen=()
-order=()
+order=() extra_order=() mod_subdir=
+mkdir -p "$root/lib/modules/extra"
 builtin_mods=()
 add_mod() {
 	local n=$1 f deps d
@@ -203,7 +204,7 @@ add_mod() {
 	[ -n "$f" ] || die "module $n neither built in nor shipped in $kpkg"
 	deps=$(modinfo -F depends "$f" 2>/dev/null | tr ',' ' ')
 	for d in $deps; do add_mod "$d"; done
-	local out=$root/lib/modules/$n.ko
+	local out=$root/lib/modules/$mod_subdir$n.ko
 	case $f in
 	*.ko) cp "$f" "$out" ;;
 	*.ko.xz) xz -dc "$f" >"$out" ;;
@@ -211,12 +212,18 @@ add_mod() {
 	*.ko.gz) gzip -dc "$f" >"$out" ;;
 	*) die "unknown module format: $f" ;;
 	esac
-	order+=("$n")
+	if [ -n "$mod_subdir" ]; then extra_order+=("$n"); else order+=("$n"); fi
 }
 # Top-level wants; helpers (netfs, fscache, virtio core, ...) come via deps.
 for m in virtio_pci 9pnet_virtio 9p fuse cuse; do add_mod "$m"; done
 printf '%s\n' "${order[@]}" >"$root/lib/modules/load-order"
 say "modules (load order): ${order[*]}"
+# The real drivers the differential suite compares against: not loaded at
+# boot (the test loads them with its parameters), from /run/cusekit-vm/modules.
+mod_subdir=extra/
+for m in softdog i2c-dev i2c-stub; do add_mod "$m"; done
+printf '%s\n' "${extra_order[@]}" >"$root/lib/modules/extra/load-order"
+say "real drivers for the differential suite (load order): ${extra_order[*]}"
 [ ${#builtin_mods[@]} -eq 0 ] || say "built in: ${builtin_mods[*]}"
 
 cp "$vmlinuz" "$cache/vmlinuz.new"

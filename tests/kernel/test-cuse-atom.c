@@ -263,28 +263,61 @@ static void test_killed_reader(void)
         close(fd);
 }
 
+/* Each client flips once per call and remembers the old values it saw. */
+struct hammer {
+        const char *node;
+        unsigned saw_zero, saw_one;
+        unsigned bad_get;   /* a GET right after our flip that is not a value at all */
+};
+
+#define HAMMER_FLIPS 500
+
 static void *hammer(void *data)
 {
-        int fd = open_node(data, O_RDWR);
+        struct hammer *h = data;
+        int fd = open_node(h->node, O_RDWR);
 
-        for (int i = 0; i < 500; i++) {
-                struct atom_flip flip = { .count = 2 };
+        for (int i = 0; i < HAMMER_FLIPS; i++) {
+                struct atom_flip flip = { .count = 1 };
                 g_assert_cmpint(cusekit_write_read(fd, ATOM_FLIP, &flip), ==, 0);
-                struct atom_state s;
+                g_assert_cmpuint(flip.old, <=, 1);
+                if (flip.old)
+                        h->saw_one++;
+                else
+                        h->saw_zero++;
+                struct atom_state s = { .value = 0xAA, .flags = 0xAA };
                 g_assert_cmpint(cusekit_read(fd, ATOM_GET, &s), ==, 0);
+                if (s.value > 1 || s.flags != 0)
+                        h->bad_get++;
         }
         close(fd);
         return NULL;
 }
 
+/* Two clients flipping the one bit: every flip is atomic, so the old
+ * values all of them saw alternate 0, 1, 0, 1...: half are 0, half 1, and
+ * after an even number of flips the bit is back where it started. */
 static void test_two_clients(void)
 {
+        struct hammer h[2] = { { .node = "atom0" }, { .node = "atom0" } };
         pthread_t t[2];
+        int fd = open_node("atom0", O_RDWR);
+        struct atom_state s = { .value = 0 };
 
-        pthread_create(&t[0], NULL, hammer, "atom0");
-        pthread_create(&t[1], NULL, hammer, "atom0");
+        g_assert_cmpint(cusekit_write(fd, ATOM_SET, &s), ==, 0);
+        pthread_create(&t[0], NULL, hammer, &h[0]);
+        pthread_create(&t[1], NULL, hammer, &h[1]);
         pthread_join(t[0], NULL);
         pthread_join(t[1], NULL);
+        g_assert_cmpuint(h[0].saw_zero + h[0].saw_one, ==, HAMMER_FLIPS);
+        g_assert_cmpuint(h[1].saw_zero + h[1].saw_one, ==, HAMMER_FLIPS);
+        g_assert_cmpuint(h[0].saw_zero + h[1].saw_zero, ==, HAMMER_FLIPS);
+        g_assert_cmpuint(h[0].saw_one + h[1].saw_one, ==, HAMMER_FLIPS);
+        g_assert_cmpuint(h[0].bad_get + h[1].bad_get, ==, 0);
+        s.value = 7;
+        g_assert_cmpint(cusekit_read(fd, ATOM_GET, &s), ==, 0);
+        g_assert_cmpuint(s.value, ==, 0);
+        close(fd);
 }
 
 int main(int argc, char **argv)

@@ -176,10 +176,11 @@ static void test_rtc_nonblock_and_params(void)
         param = (struct rtc_param){ .param = RTC_PARAM_FEATURES, .uvalue = 1 };
         g_assert_cmpint(cusekit_write(fd, RTC_PARAM_SET, &param), ==, -EINVAL);
 
-        unsigned long epoch = 0;
-        g_assert_cmpint(cusekit_read(fd, RTC_EPOCH_READ, &epoch), ==, 0);
-        g_assert_cmpuint(epoch, ==, 1900);
-        g_assert_cmpint(cusekit_write_value(fd, RTC_EPOCH_SET, 1000), ==, -EINVAL);
+        /* no driver of Linux 6.1 has an epoch: ENOTTY, the answer of rtc_dev_ioctl() */
+        unsigned long epoch = 77;
+        g_assert_cmpint(cusekit_read(fd, RTC_EPOCH_READ, &epoch), ==, -ENOTTY);
+        g_assert_cmpuint(epoch, ==, 77);
+        g_assert_cmpint(cusekit_write_value(fd, RTC_EPOCH_SET, 1900), ==, -ENOTTY);
 
         /* what the kernel's rtc does not serve either */
         g_assert_cmpint(ioctl(fd, _IOR('p', 0x13, unsigned int), &word), ==, -1);

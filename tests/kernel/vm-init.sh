@@ -66,6 +66,9 @@ mount -t tmpfs -o mode=1777 tmpfs $H/dev/shm || fail "mount /dev/shm"
 mount -t tmpfs -o mode=1777 tmpfs $H/tmp || fail "mount /tmp"
 mount -t tmpfs -o mode=755 tmpfs $H/run || fail "mount /run"
 mkdir -p $H/run/lock $H/run/user
+# Real drivers for the differential suite, loaded by the test (insmod FILE PARAMS).
+mkdir -p $H/run/cusekit-vm/modules
+cp /lib/modules/extra/* $H/run/cusekit-vm/modules/ 2>/dev/null
 [ -d $H/var/tmp ] && { mount -t tmpfs -o mode=1777 tmpfs $H/var/tmp || fail "mount /var/tmp"; }
 [ -d $H/sys/fs/fuse/connections ] && mount -t fusectl fusectl $H/sys/fs/fuse/connections 2>/dev/null
 

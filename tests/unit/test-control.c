@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 struct fixture {
         char *dir;
@@ -75,20 +77,17 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer userdata)
 }
 
 /* Runs `cusekit --socket SOCKET ARGS...` while this loop serves it. */
-static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *first, ...)
+static int cli_v(const char *socket, char **ret_out, char **ret_err, const char *first, va_list ap)
 {
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         g_autoptr(GError) error = NULL;
         struct cli_run run = { 0 };
-        va_list ap;
 
         g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
         g_ptr_array_add(argv, "--socket");
-        g_ptr_array_add(argv, fx->socket);
-        va_start(ap, first);
+        g_ptr_array_add(argv, (char *)socket);
         for (const char *a = first; a; a = va_arg(ap, const char *))
                 g_ptr_array_add(argv, (char *)a);
-        va_end(ap);
         g_ptr_array_add(argv, NULL);
         g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
                                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
@@ -106,6 +105,56 @@ static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *f
         else
                 g_free(run.err);
         return run.status;
+}
+
+static int cli(struct fixture *fx, char **ret_out, char **ret_err, const char *first, ...)
+{
+        va_list ap;
+        va_start(ap, first);
+        int r = cli_v(fx->socket, ret_out, ret_err, first, ap);
+        va_end(ap);
+        return r;
+}
+
+static int cli_at(const char *socket, char **ret_out, char **ret_err, const char *first, ...)
+{
+        va_list ap;
+        va_start(ap, first);
+        int r = cli_v(socket, ret_out, ret_err, first, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Numbers in the user's words: decimal or 0x hex, the variable's range. */
+static void test_set_numbers(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("cusekit-numbers-XXXXXX", NULL);
+        g_autofree char *socket = g_build_filename(dir, "control.sock", NULL);
+        g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_free);
+        struct ck_device *d;
+        struct ck_control *control;
+        g_autofree char *out = NULL, *out2 = NULL, *err = NULL;
+
+        g_hash_table_insert(params, "chip", "lm75@0x48");
+        g_assert_cmpint(ck_device_new("i2c", "i2c-3", params, &d, &error), ==, 0);
+        g_ptr_array_add(devices, d);
+        g_assert_cmpint(ck_control_new(socket, 0600, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "85000", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out, NULL, "get", "i2c-3", "0x48/temperature", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "85000"));
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "0x100", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out2, NULL, "get", "i2c-3", "0x48/temperature", NULL), ==, 0);
+        g_assert_nonnull(strstr(out2, "256"));
+        g_autofree char *out3 = NULL;
+        g_assert_cmpint(cli_at(socket, NULL, NULL, "set", "i2c-3", "0x48/temperature", "-5000", NULL), ==, 0);
+        g_assert_cmpint(cli_at(socket, &out3, NULL, "get", "i2c-3", "0x48/temperature", "--json", NULL), ==, 0);
+        g_assert_nonnull(strstr(out3, "-5000"));
+        g_assert_cmpint(cli_at(socket, NULL, &err, "set", "i2c-3", "0x48/temperature", "warm", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "0x48/temperature must be a whole number from"));
+        ck_control_free(control);
+        g_rmdir(dir);
 }
 
 static int atom_get(struct fixture *fx)
@@ -155,7 +204,7 @@ static void test_get_set(struct fixture *fx, gconstpointer data)
         g_assert_nonnull(strstr(out2, "\"value\" : true"));
 
         g_assert_cmpint(cli(fx, NULL, &err, "set", "atom0", "value", "maybe", NULL), ==, 1);
-        g_assert_nonnull(strstr(err, "'maybe' is not a value of type b"));
+        g_assert_nonnull(strstr(err, "value must be true or false (or 1/0, on/off), not 'maybe'"));
         g_assert_cmpint(cli(fx, NULL, &err2, "set", "atom0", "colour", "1", NULL), ==, 1);
         g_assert_nonnull(strstr(err2, "no state 'colour'"));
         g_assert_cmpint(cli(fx, NULL, &err3, "get", "atom9", NULL), ==, 1);
@@ -217,7 +266,7 @@ static void test_faults(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(cli(fx, NULL, &err, "fault", "add", "atom0", "ioctl:NOPE", "--errno", "EIO", NULL), ==, 1);
         g_assert_nonnull(strstr(err, "atom0 has no ioctl 'NOPE'"));
         g_assert_cmpint(cli(fx, NULL, &err2, "fault", "add", "atom0", "write", "--short", "1", NULL), ==, 1);
-        g_assert_nonnull(strstr(err2, "short_read applies to read only"));
+        g_assert_nonnull(strstr(err2, "--short applies to read only"));
 }
 
 static void test_trace(struct fixture *fx, gconstpointer data)
@@ -236,7 +285,7 @@ static void test_trace(struct fixture *fx, gconstpointer data)
         g_assert_null(strstr(out, "uint64 7"));    /* never validated, never shown */
 
         /* unknown requests are traced by number; the ring wraps */
-        g_assert_cmpint(ck_loopback_ioctl(fx->lb, _IOR(0xCE, 0x55, int), (uintptr_t)fx->mem), ==, -ENOTTY);
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, _IOR(0xD1, 0x55, int), (uintptr_t)fx->mem), ==, -ENOTTY);
         for (int i = 0; i < 200; i++)
                 g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(ATOM_RESET), 0), ==, 0);
         g_autofree char *wrapped = NULL;
@@ -250,7 +299,9 @@ static void test_trace(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(cli(fx, &json, NULL, "--json", "trace", "-n", "1", NULL), ==, 0);
         g_autoptr(JsonParser) parser = json_parser_new();
         g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
-        JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+        JsonArray *events = json_node_get_array(json_parser_get_root(parser));
+        g_assert_cmpuint(json_array_get_length(events), ==, 1);
+        JsonObject *o = json_array_get_object_element(events, 0);
         g_assert_cmpstr(json_object_get_string_member(o, "request"), ==, "ATOM_GET");
         g_assert_cmpstr(json_object_get_string_member(o, "dir"), ==, "out");
         JsonObject *output = json_object_get_object_member(o, "output");
@@ -358,6 +409,139 @@ static void test_not_running(void)
         g_assert_nonnull(strstr(err, "cusekitd is not running: no control socket at /nonexistent/control.sock"));
 }
 
+/* Runs `cusekit ARGS...` with no daemon anywhere; returns the exit status. */
+static int cli_alone(char **ret_out, char **ret_err, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
+        for (; *args; args++)
+                g_ptr_array_add(argv, (char *)*args);
+        g_ptr_array_add(argv, NULL);
+        g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, ret_out, ret_err,
+                                   &status, &error));
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Help never needs a daemon, and says the command's own usage. */
+static void test_help_alone(void)
+{
+        static const struct {
+                const char *command, *says;
+        } cases[] = {
+                { "list", "cusekit list" },
+                { "get", "cusekit get [OPTION…] DEVICE [NAME]" },
+                { "set", "cusekit set [OPTION…] DEVICE NAME VALUE" },
+                { "fault", "add DEVICE OPERATION" },
+                { "trace", "--follow" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *out = NULL, *err = NULL;
+                int rc = cli_alone(&out, &err, (const char *[]){ "--socket", "/nonexistent/control.sock",
+                                                                  cases[i].command, "--help", NULL });
+                if (rc != 0 || !strstr(out, cases[i].says) || !strstr(out, "--json"))
+                        g_error("%s --help: exit %d, out '%s', err '%s'", cases[i].command, rc, out, err);
+        }
+}
+
+/* Options after the command are honoured or refused, never ignored; extra arguments are refused. */
+static void test_command_line_words(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *out = NULL, *err = NULL, *err2 = NULL, *err3 = NULL, *err4 = NULL, *err5 = NULL;
+        g_autofree char *out2 = NULL, *out3 = NULL, *out4 = NULL, *err6 = NULL, *out5 = NULL;
+
+        g_assert_cmpint(cli(fx, &out, NULL, "list", "--json", NULL), ==, 0);
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_assert_true(json_parser_load_from_data(parser, out, -1, NULL));
+        g_assert_true(JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser)));
+        g_assert_cmpint(cli(fx, NULL, &err, "list", "--colour", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "Unknown option --colour"));
+        g_assert_cmpint(cli(fx, NULL, &err2, "list", "extra", NULL), ==, 1);
+        g_assert_nonnull(strstr(err2, "unexpected argument 'extra'"));
+        g_assert_cmpint(cli(fx, NULL, &err3, "get", "atom0", "value", "more", NULL), ==, 1);
+        g_assert_nonnull(strstr(err3, "unexpected argument 'more'"));
+        g_assert_cmpint(cli(fx, &out5, NULL, "get", "--help", NULL), ==, 0);   /* not a device called --help */
+        g_assert_nonnull(strstr(out5, "cusekit get [OPTION…] DEVICE [NAME]"));
+
+        /* the user's words: flags, not D-Bus keys */
+        g_assert_cmpint(cli(fx, NULL, &err4, "fault", "add", "atom0", "read", "--delay", "-5", NULL), ==, 1);
+        g_assert_nonnull(strstr(err4, "--delay -5: must be a whole number from 0"));
+        g_assert_null(strstr(err4, "delay_ms"));
+        g_assert_cmpint(cli(fx, NULL, &err5, "fault", NULL), ==, 1);
+        g_assert_nonnull(strstr(err5, "cusekit fault add DEVICE OPERATION"));
+        g_assert_cmpint(cli(fx, NULL, &err6, "fault", "list", "atom0", "--delay", "5", NULL), ==, 1);
+        g_assert_nonnull(strstr(err6, "are for 'fault add'"));
+
+        /* JSON stays JSON */
+        g_assert_cmpint(cli(fx, &out2, NULL, "--json", "fault", "clear", "atom0", NULL), ==, 0);
+        g_assert_cmpstr(g_strstrip(out2), ==, "{\n  \"cleared\" : 0\n}");
+        g_assert_cmpint(cli(fx, &out3, NULL, "--json", "trace", "-n", "0", NULL), ==, 0);
+        g_assert_cmpstr(g_strstrip(out3), ==, "[]");
+        g_assert_cmpint(cli(fx, &out4, NULL, "fault", "clear", "atom0", "--json", NULL), ==, 0);
+        g_assert_true(json_parser_load_from_data(parser, out4, -1, NULL));
+        g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+}
+
+/* Who may reach a device is the kernel's answer for the caller's real
+ * credentials: supplementary groups it really has (not the user database's),
+ * and the node's ACLs.  Nodes here are files under /dev/shm. */
+static void test_permitted_as_kernel(void)
+{
+        if (geteuid() != 0) {
+                g_test_skip("needs root to run a caller as another user");
+                return;
+        }
+        g_autofree char *dir = g_dir_make_tmp("cusekit-perm-XXXXXX", NULL);
+        g_autofree char *nodes = g_strdup("/dev/shm/cusekit-perm-XXXXXX");
+        g_assert_nonnull(g_mkdtemp_full(nodes, 0755));
+        g_assert_cmpint(chmod(dir, 0755), ==, 0);
+        const char *base = nodes + strlen("/dev/");
+        static const char *const leaves[] = { "grp", "acl", "closed" };
+        g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func((GDestroyNotify)ck_device_free);
+        g_autoptr(GError) error = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(leaves); i++) {
+                g_autofree char *name = g_strdup_printf("%s/%s", base, leaves[i]);
+                g_autofree char *path = g_strdup_printf("/dev/%s", name);
+                struct ck_device *d;
+                g_assert_true(g_file_set_contents(path, "", 0, NULL));
+                g_assert_cmpint(chmod(path, 0600), ==, 0);
+                g_assert_cmpint(ck_device_new("atom", name, NULL, &d, &error), ==, 0);
+                g_ptr_array_add(devices, d);
+        }
+        /* grp: group disk may; acl: user nobody may, by an ACL entry; closed: nobody else */
+        g_autofree char *cmd = g_strdup_printf("chgrp disk %1$s/grp && chmod 0660 %1$s/grp && "
+                                               "setfacl -m u:nobody:rw %1$s/acl", nodes);
+        g_assert_cmpint(system(cmd), ==, 0);
+        g_autofree char *socket = g_build_filename(dir, "control.sock", NULL);
+        struct ck_control *control;
+        g_assert_cmpint(ck_control_new(socket, 0666, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
+
+        /* nobody, with group disk given by the kernel only (setpriv), not by /etc/group */
+        const char *argv[] = { "setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=disk",
+                               g_getenv("CUSEKIT_CLI"), "--socket", socket, "list", NULL };
+        struct cli_run run = { 0 };
+        g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+        g_assert_no_error(error);
+        g_subprocess_communicate_utf8_async(p, NULL, NULL, on_done, &run);
+        while (!run.done)
+                g_main_context_iteration(NULL, TRUE);
+        g_assert_cmpint(run.status, ==, 0);
+        g_autofree char *grp = g_strdup_printf("%s/grp ", base);
+        g_autofree char *acl = g_strdup_printf("%s/acl ", base);
+        g_autofree char *closed = g_strdup_printf("%s/closed ", base);
+        if (!strstr(run.out, grp) || !strstr(run.out, acl) || strstr(run.out, closed))
+                g_error("nobody+disk should see grp and acl only; saw:\n%s%s", run.out, run.err);
+        g_free(run.out);
+        g_free(run.err);
+
+        ck_control_free(control);
+        g_autofree char *rm = g_strdup_printf("rm -rf '%s' '%s'", nodes, dir);
+        g_assert_cmpint(system(rm), ==, 0);
+}
+
 static void test_persistence(struct fixture *fx, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
@@ -410,6 +594,7 @@ int main(int argc, char **argv)
         ADD("set-respects-device-rules", test_set_respects_device_rules);
         ADD("faults", test_faults);
         ADD("trace", test_trace);
+        ADD("command-line-words", test_command_line_words);
         ADD("follow", test_follow);
         ADD("persistence", test_persistence);
         ADD("second-daemon-refused", test_second_daemon_refused);
@@ -417,5 +602,8 @@ int main(int argc, char **argv)
         ADD("bus", test_bus);
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
+        g_test_add_func("/control/help-alone", test_help_alone);
+        g_test_add_func("/control/set-numbers", test_set_numbers);
+        g_test_add_func("/control/permitted-as-kernel", test_permitted_as_kernel);
         return g_test_run();
 }

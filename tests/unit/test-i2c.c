@@ -27,13 +27,15 @@ struct fixture {
         } *mem;
 };
 
+/* @chips: "a;b" as in a config file, joined as the spec parser joins them. */
 static struct ck_device *new_device(const char *chips, GError **error)
 {
         g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autofree char *joined = chips ? g_strdelimit(g_strdup(chips), ";", CK_LIST_SEPARATOR[0]) : NULL;
         struct ck_device *d = NULL;
 
         if (chips)
-                g_hash_table_insert(params, "chip", (char *)chips);
+                g_hash_table_insert(params, "chip", joined);
         ck_device_new("i2c", "i2c-7", params, &d, error);
         return d;
 }
@@ -574,7 +576,7 @@ static void test_params(void)
 
         /* "chip" repeats */
         g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
-        g_hash_table_insert(params, "chip", "lm75@0x48;lm75@0x49");
+        g_hash_table_insert(params, "chip", "lm75@0x48" CK_LIST_SEPARATOR "lm75@0x49");
         g_assert_cmpint(ck_device_new("i2c", "i2c-1", params, &d, &error), ==, 0);
         ck_device_free(d);
 }

@@ -9,7 +9,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 struct fixture {
         struct ck_device *dev;
@@ -39,6 +44,9 @@ static void fixture_open(struct fixture *fx, GHashTable *params)
         g_assert_cmpint(ck_loopback_new(fx->dev, 0, &fx->lb), ==, 0);
         fx->mem = g_malloc0(sizeof(*fx->mem));
         ck_loopback_expose(fx->lb, fx->mem, sizeof(*fx->mem));
+        /* no process behind the calls: every capability, whatever this
+         * test runs with (test_capabilities names real callers) */
+        ck_loopback_set_tid(fx->lb, 0);
 }
 
 static void setup(struct fixture *fx, gconstpointer data)
@@ -149,7 +157,7 @@ static void test_read_time(struct fixture *fx, gconstpointer data)
         struct tm g;
         gmtime_r(&t, &g);
         g_assert_cmpint(tm.tm_wday, ==, g.tm_wday);
-        g_assert_cmpint(tm.tm_yday, ==, g.tm_yday);
+        g_assert_cmpint(tm.tm_yday, ==, g.tm_yday + 1);   /* 1-based, as rtc_time64_to_tm() */
         g_assert_cmpint(tm.tm_isdst, ==, 0);
         /* an honest flat _IOR: one retry round to learn the size, then data */
         g_assert_cmpuint(ck_loopback_rounds(fx->lb), ==, 2);
@@ -178,7 +186,7 @@ static void test_set_time(struct fixture *fx, gconstpointer data)
                 { .tm_year = 100, .tm_mon = 1, .tm_mday = 29, .tm_hour = 23, .tm_min = 59, .tm_sec = 59 },
                 { .tm_year = 124, .tm_mon = 1, .tm_mday = 29, .tm_hour = 12 },
                 { .tm_year = 200, .tm_mon = 2, .tm_mday = 1 },
-                { .tm_year = 8099, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59, .tm_sec = 50 },
+                { .tm_year = 362, .tm_mon = 3, .tm_mday = 11, .tm_hour = 23, .tm_min = 47, .tm_sec = 10 },
         };
         for (size_t i = 0; i < G_N_ELEMENTS(dates); i++) {
                 g_assert_cmpint(set_time(fx, dates[i]), ==, 0);
@@ -192,11 +200,16 @@ static void test_set_time(struct fixture *fx, gconstpointer data)
                 g_assert_cmpint(now.tm_mon, ==, g.tm_mon);
                 g_assert_cmpint(now.tm_mday, ==, g.tm_mday);
                 g_assert_cmpint(now.tm_wday, ==, g.tm_wday);
-                g_assert_cmpint(now.tm_yday, ==, g.tm_yday);
+                g_assert_cmpint(now.tm_yday, ==, g.tm_yday + 1);
         }
-        /* the largest year rtc_valid_tm() allows */
-        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = INT_MAX - 1900, .tm_mday = 1 }), ==, 0);
-        g_assert_cmpint(read_time(fx).tm_year, ==, INT_MAX - 1900);
+        /* the clock's range ends where ktime_t does: 2262-04-11 23:47:16; beyond, ERANGE
+         * (rtc_valid_range()), up to the largest year rtc_valid_tm() allows */
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 362, .tm_mon = 3, .tm_mday = 11,
+                                                        .tm_hour = 23, .tm_min = 47, .tm_sec = 16 }), ==, 0);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 362, .tm_mon = 3, .tm_mday = 11,
+                                                        .tm_hour = 23, .tm_min = 47, .tm_sec = 17 }), ==, -ERANGE);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 8099, .tm_mon = 11, .tm_mday = 31 }), ==, -ERANGE);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = INT_MAX - 1900, .tm_mday = 1 }), ==, -ERANGE);
 }
 
 static void test_set_time_rejects_invalid(struct fixture *fx, gconstpointer data)
@@ -370,6 +383,38 @@ static void test_periodic_interrupts(struct fixture *fx, gconstpointer data)
         g_assert_cmphex(wait_irq(fx, 300), ==, 0);
 }
 
+/* Periodic interrupts on absolute deadlines, as the kernel's hrtimer: at
+ * 32 Hz the periods counted in the words read never run ahead of the clock
+ * and, however late the loop gets to them (a loaded machine), none is lost:
+ * a late timer delivers the periods it owes at once. */
+static void test_periodic_deadlines(struct fixture *fx, gconstpointer data)
+{
+        guint64 periods = 0;
+
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)32), ==, 0);
+        gint64 start_lo = g_get_monotonic_time();
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_ON), NULL), ==, 0);
+        gint64 start_hi = g_get_monotonic_time();
+        while (g_get_monotonic_time() - start_lo < G_USEC_PER_SEC) {
+                unsigned long word = wait_irq(fx, 500);
+                g_assert_cmphex(word & 0xff, ==, RTC_IRQF | RTC_PF);
+                periods += word >> 8;
+                g_assert_cmpuint(periods, <=, (guint64)(g_get_monotonic_time() - start_lo) * 32 / G_USEC_PER_SEC);
+        }
+        /* drain, then a fresh word: it was made after @asked */
+        if (ck_loopback_poll(fx->lb) & POLLIN) {
+                unsigned long word;
+                g_assert_cmpint(ck_loopback_read(fx->lb, &word, sizeof(word)), ==, sizeof(word));
+                periods += word >> 8;
+        }
+        gint64 asked = g_get_monotonic_time();
+        periods += wait_irq(fx, 500) >> 8;
+        gint64 now = g_get_monotonic_time();
+        g_assert_cmpuint(periods, >=, (guint64)(asked - start_hi) * 32 / G_USEC_PER_SEC);
+        g_assert_cmpuint(periods, <=, (guint64)(now - start_lo) * 32 / G_USEC_PER_SEC);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_OFF), NULL), ==, 0);
+}
+
 static void test_read_sizes(struct fixture *fx, gconstpointer data)
 {
         guint8 buf[16];
@@ -386,16 +431,144 @@ static void test_read_sizes(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ck_loopback_write(fx->lb, "x", 1), ==, -EINVAL);    /* no write() */
 }
 
+/* No driver of Linux 6.1 handles the epoch: ENOTTY, as rtc_dev_ioctl() answers. */
 static void test_epoch(struct fixture *fx, gconstpointer data)
 {
-        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_READ), &fx->mem->value), ==, 0);
-        g_assert_cmpuint(fx->mem->value, ==, 1900);
-        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)1899), ==, -EINVAL);
-        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)0), ==, -EINVAL);
-        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)2000), ==, 0);
+        fx->mem->value = 77;
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_READ), &fx->mem->value), ==, -ENOTTY);
+        g_assert_cmpuint(fx->mem->value, ==, 77);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)1900), ==, -ENOTTY);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)0), ==, -ENOTTY);
         g_assert_cmpuint(ck_loopback_rounds(fx->lb), ==, 1);
-        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_READ), &fx->mem->value), ==, 0);
-        g_assert_cmpuint(fx->mem->value, ==, 2000);
+}
+
+/* A process without capabilities, as the caller of the next requests. */
+static pid_t spawn_capless(void)
+{
+        int ready[2];
+
+        g_assert_cmpint(pipe(ready), ==, 0);
+        pid_t pid = fork();
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0) {
+                struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+                struct __user_cap_data_struct d[2] = { 0 };
+                if (syscall(SYS_capset, &h, d) != 0)
+                        _exit(1);
+                (void)!write(ready[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        char c;
+        close(ready[1]);
+        g_assert_cmpint(read(ready[0], &c, 1), ==, 1);
+        close(ready[0]);
+        return pid;
+}
+
+/* rtc_dev_ioctl()'s capability checks, for the request's process
+ * (drivers/rtc/dev.c:222-243), before any other check. */
+static void test_capabilities(struct fixture *fx, gconstpointer data)
+{
+        pid_t child = spawn_capless();
+        const unsigned long set = CK_REQUEST(RTC_PARAM_SET);
+
+        ck_loopback_set_tid(fx->lb, child);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 130, .tm_mday = 1 }), ==, -EACCES);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 130, .tm_mday = 0 }), ==, -EACCES);
+        g_assert_cmpuint(fx->state_changes, ==, 0);
+        fx->mem->param = (struct rtc_param){ .param = RTC_PARAM_BACKUP_SWITCH_MODE, .uvalue = RTC_BSM_DIRECT };
+        g_assert_cmpint(lb_ioctl(fx, set, &fx->mem->param), ==, -EACCES);
+        fx->mem->param = (struct rtc_param){ .param = RTC_PARAM_FEATURES };
+        g_assert_cmpint(lb_ioctl(fx, set, &fx->mem->param), ==, -EACCES);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_EPOCH_SET), (void *)1900), ==, -EACCES);
+        /* up to max_user_freq (64 Hz) anyone; above, CAP_SYS_RESOURCE, judged before truncation */
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)64), ==, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)65), ==, -EACCES);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)0x100000004ul), ==, -EACCES);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)0), ==, -EINVAL);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_ON), NULL), ==, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_OFF), NULL), ==, 0);
+        /* what needs no capability still works */
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_RD_TIME), &fx->mem->tm), ==, 0);
+
+        /* a privileged caller sets a fast rate; the capless one may not start it */
+        ck_loopback_set_tid(fx->lb, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_IRQP_SET), (void *)128), ==, 0);
+        ck_loopback_set_tid(fx->lb, child);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_ON), NULL), ==, -EACCES);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_OFF), NULL), ==, 0);
+        ck_loopback_set_tid(fx->lb, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_ON), NULL), ==, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_PIE_OFF), NULL), ==, 0);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 130, .tm_mday = 1 }), ==, 0);
+
+        /* a caller that is gone has no capabilities either */
+        kill(child, SIGKILL);
+        g_assert_cmpint(waitpid(child, NULL, 0), ==, child);
+        ck_loopback_set_tid(fx->lb, child);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 130, .tm_mday = 1 }), ==, -EACCES);
+}
+
+/* Item 16 of issue 11: time arithmetic on client-supplied fields, at the
+ * ends of the range (the fuzzer's crash-rtc-ms-until-overflow: an alarm
+ * with the clock 2^60 s ahead overflowed microseconds in ms_until()). */
+static void test_far_times(struct fixture *fx, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        const struct ck_state_var *offset = NULL;
+
+        for (guint i = 0; i < fx->dev->state->len; i++)
+                if (strcmp(g_array_index(fx->dev->state, struct ck_state_var, i).name, "offset") == 0)
+                        offset = &g_array_index(fx->dev->state, struct ck_state_var, i);
+        g_assert_nonnull(offset);
+        /* the clock moved far ahead under running timers: the alarm is long
+         * past and fires at once, the update interrupt keeps ticking */
+        gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_UIE_ON), NULL), ==, 0);
+        g_assert_cmpint(set_wkalarm(fx, now_s + 3600, 1), ==, 0);
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64((gint64)1 << 60), &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_cmphex(wait_irq(fx, 500) & RTC_AF, ==, RTC_AF);
+        g_assert_cmphex(wait_irq(fx, 1500) & RTC_UF, ==, RTC_UF);
+        /* a year past what rtc_time can say: the clock reads as invalid */
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_RD_TIME), &fx->mem->tm), ==, -EINVAL);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_UIE_OFF), NULL), ==, 0);
+        /* RTC_SET_TIME far ahead with an alarm enabled (the fuzzer's path) */
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64(0), &error), ==, 0);
+        g_assert_cmpint(set_wkalarm(fx, now_s + 3600, 1), ==, 0);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = INT_MAX - 1900, .tm_mday = 1 }), ==, -ERANGE);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 362, .tm_mon = 3, .tm_mday = 11 }), ==, 0);
+        g_assert_cmphex(wait_irq(fx, 500) & RTC_AF, ==, RTC_AF);
+        /* far behind: the clock reads as invalid, the alarms cannot be enabled */
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64(-((gint64)1 << 60)), &error), ==, 0);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_RD_TIME), &fx->mem->tm), ==, -EINVAL);
+        g_assert_cmpint(set_wkalarm(fx, 946684800, 1), ==, -EINVAL);
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_UIE_ON), NULL), ==, -EINVAL);
+        /* beyond: refused, and the clock keeps its offset */
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64(G_MAXINT64), &error), ==, -ERANGE);
+        g_assert_nonnull(error);
+        g_clear_error(&error);
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64(G_MININT64), &error), ==, -ERANGE);
+        g_clear_error(&error);
+        g_autoptr(GVariant) now = state_get(fx->dev, "offset");
+        g_assert_cmpint(g_variant_get_int64(now), ==, -((gint64)1 << 60));
+
+        /* the far end of the range, from a clock there: an alarm a second
+         * away, and alarms out of range refused with ERANGE */
+        g_assert_cmpint(offset->set(fx->dev, offset->userdata, g_variant_new_int64(0), &error), ==, 0);
+        g_assert_cmpint(set_time(fx, (struct rtc_time){ .tm_year = 362, .tm_mon = 3, .tm_mday = 11,
+                                                        .tm_hour = 23, .tm_min = 47, .tm_sec = 14 }), ==, 0);
+        g_assert_cmpint(set_wkalarm(fx, 9223372036, 1), ==, 0);
+        g_assert_cmphex(wait_irq(fx, 4000), ==, (1ul << 8) | RTC_IRQF | RTC_AF);
+        g_assert_cmpint(set_wkalarm(fx, 9223372037, 1), ==, -ERANGE);
+        fx->mem->alarm = (struct rtc_wkalrm){ .enabled = 1, .time = { .tm_year = INT_MAX - 1900, .tm_mday = 1 } };
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_WKALM_SET), &fx->mem->alarm), ==, -ERANGE);
+        fx->mem->alarm.enabled = 0;
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_WKALM_SET), &fx->mem->alarm), ==, -ERANGE);
+        /* RTC_ALM_SET past the end of the range: tomorrow would be out of it */
+        fx->mem->tm = (struct rtc_time){ .tm_hour = 0 };
+        g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(RTC_ALM_SET), &fx->mem->tm), ==, -ERANGE);
 }
 
 static int param(struct fixture *fx, unsigned long request, guint64 which, guint64 value, guint32 index)
@@ -506,8 +679,11 @@ int main(int argc, char **argv)
         ADD("alarm-time-of-day", test_alarm_time_of_day);
         ADD("update-interrupts", test_update_interrupts);
         ADD("periodic-interrupts", test_periodic_interrupts);
+        ADD("periodic-deadlines", test_periodic_deadlines);
         ADD("read-sizes", test_read_sizes);
         ADD("epoch", test_epoch);
+        ADD("capabilities", test_capabilities);
+        ADD("far-times", test_far_times);
         ADD("param-ioctls", test_params_ioctls);
         ADD("unknown-and-exclusive", test_unknown_and_exclusive);
 #undef ADD

@@ -176,11 +176,16 @@ static void test_options(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(get_int(fx, CK_REQUEST(WDIOC_GETTIMELEFT)), ==, 0);
         g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), WDIOS_ENABLECARD), ==, 0);
         g_assert_cmpuint(state_uint(fx->dev, "active"), ==, 1);
-        /* the kernel ignores option bits it does not know */
-        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), 0x7ff8), ==, 0);
-        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), 0), ==, 0);
-        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), WDIOS_TEMPPANIC), ==, 0);
+        /* neither DISABLECARD nor ENABLECARD: left unhandled, ENOTTY as in watchdog_dev.c */
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), 0x7ff8), ==, -ENOTTY);
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), 0), ==, -ENOTTY);
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), WDIOS_TEMPPANIC), ==, -ENOTTY);
         g_assert_cmpuint(state_uint(fx->dev, "active"), ==, 1);
+        /* other bits beside them are ignored */
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), 0x7ff8 | WDIOS_ENABLECARD), ==, 0);
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), WDIOS_TEMPPANIC | WDIOS_DISABLECARD), ==, 0);
+        g_assert_cmpuint(state_uint(fx->dev, "active"), ==, 0);
+        g_assert_cmpint(put_int(fx, CK_REQUEST(WDIOC_SETOPTIONS), WDIOS_ENABLECARD), ==, 0);
         g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(WDIOC_SETOPTIONS), NULL), ==, -EFAULT);
         /* no sensor: the core has no GETTEMP of its own */
         g_assert_cmpint(lb_ioctl(fx, CK_REQUEST(WDIOC_GETTEMP), &fx->mem->value), ==, -ENOTTY);

@@ -6,7 +6,7 @@ rtcwd_adj=$tmp/rtcwd-adjtime   # hwclock writes its drift file here, not to the 
 "$daemon" --major 126 --background --pidfile "$tmp/rtcwd.pid" \
 	--device rtc:rtc7 \
 	--device "watchdog:watchdog7,identity=cusekit test dog" \
-	--device watchdog:watchdog8,timeout=1 2>"$tmp/rtcwd.err"
+	--device watchdog:watchdog8,timeout=1 --log-file "$tmp/rtcwd.log" 2>"$tmp/rtcwd.err"
 rc=$?
 rtcwd_pid=$(cat "$tmp/rtcwd.pid" 2>/dev/null)
 if [ $rc -eq 0 ] && [ -c /dev/rtc7 ] && [ -c /dev/watchdog7 ] && [ -c /dev/watchdog8 ]; then
@@ -91,10 +91,10 @@ if [ $rc -ne 0 ] && grep -q "Invalid argument" <<<"$out"; then
 else
 	fail "wdctl -s 0: EINVAL, as the kernel" "exit $rc" "$out"
 fi
-if grep -q "watchdog8: watchdog expired" "$tmp/rtcwd.err"; then
+if grep -q "watchdog8: watchdog expired" "$tmp/rtcwd.log"; then
 	pass "an expiry is logged as the reset it would have been"
 else
-	fail "an expiry is logged as the reset it would have been" "$(tail -n5 "$tmp/rtcwd.err")"
+	fail "an expiry is logged as the reset it would have been" "$(tail -n5 "$tmp/rtcwd.log")"
 fi
 
 check "after all that bad input, the rtc still serves" \

@@ -1,0 +1,1658 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tty: an emulated UART behind the serial core and the N_TTY line
+ * discipline, /dev/NAME (ttyCK0, ...):
+ *
+ *   --device tty:ttyCK0,peer=ttyCK1 --device tty:ttyCK1      a null-modem pair
+ *   --device tty:ttyCK2,loopback=1                           a loopback adapter
+ *   --device tty:ttyCK3                                      the far end is the control interface
+ *   --device tty:ttyCK4,far=unix:/run/ck4.sock               ... and a stream a script connects to
+ *
+ * What the far end is: peer=NAME crosses two ports like a null-modem cable
+ * (TX to RX, RTS to CTS, DTR to DSR and DCD); loopback=1 wires a port to
+ * itself (TX to RX, RTS to CTS, DTR to DSR, DCD and RI), as pyserial's
+ * loopback adapter; otherwise the control interface plays it: far/cts,
+ * far/dsr, far/dcd, far/ri set the input lines, far/send and far/break
+ * deliver bytes and breaks, far/frame-error and far/parity-error a byte
+ * with that error, far/received holds what the port sent.  far=unix:PATH
+ * adds a Unix stream socket at PATH: one connection at a time, whose bytes
+ * arrive at the port and which gets what the port sends (a far end that
+ * does not read loses bytes, as on a line without flow control).
+ *
+ * The line discipline does what n_tty.c does for the flags serial programs
+ * use: non-canonical reads with VMIN/VTIME, O_NONBLOCK and poll; ICANON
+ * lines with VERASE, VKILL, VEOF, VEOL, VEOL2; ISTRIP, IGNCR, ICRNL, INLCR,
+ * IXON/IXANY (VSTOP/VSTART stop and restart output), IGNBRK/BRKINT/PARMRK/
+ * INPCK/IGNPAR for breaks and bad bytes; ECHO, ECHOE, ECHOK, ECHONL; OPOST
+ * with ONLCR and OCRNL.  ISIG characters are dropped (there is no
+ * controlling terminal to signal).  Hardware flow control: with CRTSCTS,
+ * bytes stay queued (TIOCOUTQ) while CTS is low.
+ *
+ * Not modelled: transmission time (bytes reach the far end at once, so
+ * tcdrain() never waits), mismatched baud or framing between the two ends,
+ * TIOCMIWAIT (the transports cannot park an ioctl), and CAP_SYS_ADMIN:
+ * after TIOCEXCL every second open gets EBUSY, root's too.
+ */
+#include "tty-abi.h"
+
+#include <cusekit/device.h>
+
+#include <errno.h>
+#include <linux/serial_core.h>
+#include <linux/tty.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define RX_BUF_SIZE 4096              /* N_TTY_BUF_SIZE */
+#define TX_BUF_SIZE 4096              /* the serial core's circular buffer, a page */
+#define RECEIVED_MAX 65536            /* far/received keeps the last this many bytes */
+#define BAUD_BASE 4000000             /* the fastest rate of this UART: uartclk / 16 */
+#define TIOCM_OUTPUTS (TIOCM_DTR | TIOCM_RTS | TIOCM_OUT1 | TIOCM_OUT2 | TIOCM_LOOP)
+
+/* One UART with its line discipline and its end of the cable. */
+struct tty_port {
+        struct ck_device *dev;
+        char *name;
+        char *peer_name;
+        struct tty_port *peer;        /* peer=: the other end of a null-modem cable */
+        bool loopback;
+
+        struct termios2 termios;
+        struct winsize winsize;
+        struct serial_struct serial;
+        struct serial_icounter_struct icount;
+        unsigned mctrl;               /* TIOCM_DTR/RTS/OUT1/OUT2/LOOP as set */
+        unsigned far_lines;           /* TIOCM_CTS/DSR/CAR/RNG the control interface set */
+        unsigned lines_in;            /* the input lines as last seen, for the counters */
+        bool exclusive;
+        unsigned opens;
+
+        /* the line discipline: readable bytes, complete lines (ICANON) */
+        GByteArray *rx;
+        GArray *lines;                /* gsize: lengths of the lines at the start of rx */
+        GByteArray *edit;             /* ICANON: the line being typed */
+        bool stopped;                 /* IXON: VSTOP received (or TCOOFF) */
+        gint64 last_rx_us;            /* VMIN > 0 && VTIME > 0: the inter-byte timer */
+        guint vtime_source;
+
+        GByteArray *tx;               /* written, not yet sent (flow control) */
+        bool flushing;                /* in flush_tx(): a byte sent now comes back later */
+        guint flush_source;
+        GByteArray *received;         /* what the far end got, when the control interface is it */
+
+        /* far=unix:PATH */
+        char *far_path;
+        int far_listen_fd;            /* -1: none */
+        guint far_listen_source;
+        int far_fd;                   /* the connected far end; -1: none */
+        guint far_source;
+};
+
+struct tty_open {
+        gint64 read_started_us;       /* a parked read's start, for VMIN == 0 && VTIME > 0; 0: none */
+};
+
+static GHashTable *ports_by_name;     /* char * -> struct tty_port *, for peer= */
+
+static struct tty_port *port_of(struct ck_call *c)
+{
+        return ck_device_priv(ck_call_device(c));
+}
+
+CK_IOCTL_TABLE(tty_ioctls, TTY_IOCTLS);
+
+/* --- speeds: tty_baudrate.c --- */
+
+static const speed_t baud_table[] = {
+        0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400,
+        57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000,
+        2000000, 2500000, 3000000, 3500000, 4000000,
+};
+static const tcflag_t baud_bits[] = {
+        B0, B50, B75, B110, B134, B150, B200, B300, B600, B1200, B1800, B2400, B4800, B9600, B19200,
+        B38400, B57600, B115200, B230400, B460800, B500000, B576000, B921600, B1000000, B1152000,
+        B1500000, B2000000, B2500000, B3000000, B3500000, B4000000,
+};
+
+static speed_t cbaud_rate(unsigned cbaud, speed_t other)
+{
+        if (cbaud == BOTHER)
+                return other;
+        if (cbaud & CBAUDEX) {
+                cbaud &= ~CBAUDEX;
+                cbaud += 15;
+        }
+        return cbaud >= G_N_ELEMENTS(baud_table) ? 0 : baud_table[cbaud];
+}
+
+static speed_t termios_baud_rate(const struct termios2 *t)
+{
+        return cbaud_rate(t->c_cflag & CBAUD, t->c_ospeed);
+}
+
+static speed_t termios_input_baud_rate(const struct termios2 *t)
+{
+        unsigned cbaud = (t->c_cflag >> IBSHIFT) & CBAUD;
+
+        if (cbaud == B0)
+                return termios_baud_rate(t);
+        return cbaud_rate(cbaud, t->c_ispeed);
+}
+
+static void termios_encode_baud_rate(struct termios2 *t, speed_t ibaud, speed_t obaud)
+{
+        int ifound = -1, ofound = -1;
+        speed_t iclose = ibaud / 50, oclose = obaud / 50;
+        bool ibinput = false;
+
+        if (obaud == 0)
+                ibaud = 0;
+        t->c_ispeed = ibaud;
+        t->c_ospeed = obaud;
+        if (((t->c_cflag >> IBSHIFT) & CBAUD) != B0)
+                ibinput = true;
+        if ((t->c_cflag & CBAUD) == BOTHER) {
+                oclose = 0;
+                if (!ibinput)
+                        iclose = 0;
+        }
+        if (((t->c_cflag >> IBSHIFT) & CBAUD) == BOTHER)
+                iclose = 0;
+        t->c_cflag &= ~CBAUD;
+        t->c_cflag &= ~(CBAUD << IBSHIFT);
+        for (int i = 0; i < (int)G_N_ELEMENTS(baud_table); i++) {
+                if (obaud - oclose <= baud_table[i] && obaud + oclose >= baud_table[i]) {
+                        t->c_cflag |= baud_bits[i];
+                        ofound = i;
+                }
+                if (ibaud - iclose <= baud_table[i] && ibaud + iclose >= baud_table[i]) {
+                        ifound = i;
+                        if (!(ofound == i && !ibinput))
+                                t->c_cflag |= baud_bits[i] << IBSHIFT;
+                }
+        }
+        if (ofound == -1)
+                t->c_cflag |= BOTHER;
+        if (ifound == -1 && (ibaud != obaud || ibinput))
+                t->c_cflag |= BOTHER << IBSHIFT;
+}
+
+/* uart_get_baud_rate() with serial8250_get_baud_rate()'s range: B38400
+ * means setserial's spd_ rate (spd_cust keeps 38400: the divisor does
+ * it); a rate out of range falls back to the old one, or is clipped. */
+#define BAUD_MIN (BAUD_BASE / 0xffff)
+
+static speed_t uart_baud_rate(const struct tty_port *p, struct termios2 *t, const struct termios2 *old)
+{
+        speed_t altbaud;
+
+        switch (p->serial.flags & ASYNC_SPD_MASK) {
+        case ASYNC_SPD_HI: altbaud = 57600; break;
+        case ASYNC_SPD_VHI: altbaud = 115200; break;
+        case ASYNC_SPD_SHI: altbaud = 230400; break;
+        case ASYNC_SPD_WARP: altbaud = 460800; break;
+        default: altbaud = 38400; break;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+                speed_t baud = termios_baud_rate(t);
+                bool hung_up = false;
+                if (attempt == 0 && baud == 38400)
+                        baud = altbaud;
+                if (baud == 0) {
+                        hung_up = true;
+                        baud = 9600;
+                }
+                if (baud >= BAUD_MIN && baud <= BAUD_BASE)
+                        return baud;
+                t->c_cflag &= ~CBAUD;
+                if (old) {
+                        baud = termios_baud_rate(old);
+                        if (!hung_up)
+                                termios_encode_baud_rate(t, baud, baud);
+                        old = NULL;
+                        continue;
+                }
+                if (!hung_up) {
+                        if (baud <= BAUD_MIN)
+                                termios_encode_baud_rate(t, BAUD_MIN + 1, BAUD_MIN + 1);
+                        else
+                                termios_encode_baud_rate(t, BAUD_BASE - 1, BAUD_BASE - 1);
+                }
+        }
+        return termios_baud_rate(t);
+}
+
+/* --- the wires --- */
+
+static struct tty_port *far_port(struct tty_port *p)
+{
+        return p->loopback ? p : p->peer;
+}
+
+/* The input lines, from the other end's outputs or the control interface. */
+static unsigned input_lines(const struct tty_port *p)
+{
+        if (p->loopback) {
+                unsigned out = p->mctrl;
+                return ((out & TIOCM_RTS) ? TIOCM_CTS : 0) |
+                       ((out & TIOCM_DTR) ? TIOCM_DSR | TIOCM_CAR | TIOCM_RNG : 0);
+        }
+        if (p->peer) {
+                unsigned out = p->peer->mctrl;
+                return ((out & TIOCM_RTS) ? TIOCM_CTS : 0) | ((out & TIOCM_DTR) ? TIOCM_DSR | TIOCM_CAR : 0);
+        }
+        return p->far_lines;
+}
+
+static void flush_tx(struct tty_port *p);
+
+/* The input lines may have moved: count the changes as the UART's delta
+ * bits do (RI on its trailing edge), and restart output CTS held back. */
+static void lines_changed(struct tty_port *p)
+{
+        unsigned now = input_lines(p), was = p->lines_in, delta = now ^ was;
+
+        if (delta & TIOCM_CTS)
+                p->icount.cts++;
+        if (delta & TIOCM_DSR)
+                p->icount.dsr++;
+        if (delta & TIOCM_CAR)
+                p->icount.dcd++;
+        if ((delta & TIOCM_RNG) && !(now & TIOCM_RNG))
+                p->icount.rng++;
+        p->lines_in = now;
+        if (delta & TIOCM_CTS)
+                flush_tx(p);
+        if (delta)
+                ck_device_notify(p->dev);
+}
+
+static void set_mctrl(struct tty_port *p, unsigned set, unsigned clear)
+{
+        p->mctrl = (p->mctrl & ~clear) | set;
+        lines_changed(p);
+        if (p->peer)
+                lines_changed(p->peer);
+}
+
+/* --- receiving: n_tty_receive_buf() --- */
+
+enum rx_flag {
+        RX_NORMAL,
+        RX_BREAK,
+        RX_FRAME,
+        RX_PARITY,
+};
+
+static void transmit(struct tty_port *p, const uint8_t *bytes, size_t n);
+
+static bool canonical(const struct tty_port *p)
+{
+        return p->termios.c_lflag & ICANON;
+}
+
+static size_t lines_total(const struct tty_port *p)
+{
+        size_t sum = 0;
+
+        for (guint i = 0; i < p->lines->len; i++)
+                sum += g_array_index(p->lines, gsize, i);
+        return sum;
+}
+
+static size_t rx_used(const struct tty_port *p)
+{
+        return p->rx->len + p->edit->len;
+}
+
+static void put_rx(struct tty_port *p, uint8_t c)
+{
+        if (rx_used(p) >= RX_BUF_SIZE - 1) {
+                p->icount.buf_overrun++;   /* n_tty drops what does not fit */
+                return;
+        }
+        g_byte_array_append(canonical(p) ? p->edit : p->rx, &c, 1);
+}
+
+static size_t output_char(const struct tty_port *p, uint8_t c, uint8_t out[2]);
+
+/* Echoes go out through OPOST like written bytes (n_tty's do_output_char). */
+static void echo(struct tty_port *p, const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                uint8_t out[2];
+                transmit(p, out, output_char(p, (uint8_t)s[i], out));
+        }
+}
+
+static void echo_char(struct tty_port *p, uint8_t c)
+{
+        if ((p->termios.c_lflag & ECHOCTL) && c < 0x20 && c != '\t' && c != '\n') {
+                char s[2] = { '^', (char)(c + 0x40) };
+                echo(p, s, 2);
+        } else {
+                echo(p, (const char *)&c, 1);
+        }
+}
+
+static void end_line(struct tty_port *p)
+{
+        gsize n = p->edit->len;
+
+        g_byte_array_append(p->rx, p->edit->data, p->edit->len);
+        g_byte_array_set_size(p->edit, 0);
+        g_array_append_val(p->lines, n);
+}
+
+static void receive_canonical(struct tty_port *p, uint8_t c)
+{
+        const cc_t *cc = p->termios.c_cc;
+        tcflag_t lflag = p->termios.c_lflag;
+
+        if (c == cc[VERASE] && c != _POSIX_VDISABLE) {
+                if (p->edit->len) {
+                        g_byte_array_set_size(p->edit, p->edit->len - 1);
+                        if ((lflag & ECHO) && (lflag & ECHOE))
+                                echo(p, "\b \b", 3);
+                }
+                return;
+        }
+        if (c == cc[VKILL] && c != _POSIX_VDISABLE) {
+                size_t n = p->edit->len;
+                g_byte_array_set_size(p->edit, 0);
+                if ((lflag & ECHO) && (lflag & ECHOKE)) {
+                        for (size_t i = 0; i < n; i++)
+                                echo(p, "\b \b", 3);
+                } else if ((lflag & ECHO) && (lflag & ECHOK)) {
+                        echo_char(p, c);
+                        echo(p, "\n", 1);
+                }
+                return;
+        }
+        if (c == cc[VEOF] && c != _POSIX_VDISABLE) {
+                end_line(p);                   /* the EOF character itself is not data */
+                return;
+        }
+        if (c == '\n' || (c == cc[VEOL] && c != _POSIX_VDISABLE) || (c == cc[VEOL2] && c != _POSIX_VDISABLE)) {
+                if ((lflag & ECHO) || (c == '\n' && (lflag & ECHONL)))
+                        echo_char(p, c);
+                put_rx(p, c);
+                end_line(p);
+                return;
+        }
+        if (lflag & ECHO)
+                echo_char(p, c);
+        put_rx(p, c);
+}
+
+static void receive_char(struct tty_port *p, uint8_t c)
+{
+        const struct termios2 *t = &p->termios;
+        const cc_t *cc = t->c_cc;
+
+        if (t->c_iflag & ISTRIP)
+                c &= 0x7f;
+        if (t->c_iflag & IXON) {
+                if (c == cc[VSTOP] && c != _POSIX_VDISABLE) {
+                        p->stopped = true;
+                        return;
+                }
+                if (c == cc[VSTART] && c != _POSIX_VDISABLE) {
+                        p->stopped = false;
+                        flush_tx(p);
+                        return;
+                }
+                if (p->stopped && (t->c_iflag & IXANY)) {
+                        p->stopped = false;
+                        flush_tx(p);
+                }
+        }
+        if ((t->c_lflag & ISIG) && c != _POSIX_VDISABLE &&
+            (c == cc[VINTR] || c == cc[VQUIT] || c == cc[VSUSP]))
+                return;                         /* no process group to signal */
+        if (c == '\r') {
+                if (t->c_iflag & IGNCR)
+                        return;
+                if (t->c_iflag & ICRNL)
+                        c = '\n';
+        } else if (c == '\n' && (t->c_iflag & INLCR)) {
+                c = '\r';
+        }
+        if (canonical(p)) {
+                receive_canonical(p, c);
+                return;
+        }
+        if (t->c_lflag & ECHO)
+                echo_char(p, c);
+        put_rx(p, c);
+}
+
+/* A byte as the UART hands it over, with its error flag (the serial core
+ * drops the flag of an error INPCK does not ask about). */
+static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
+{
+        const struct termios2 *t = &p->termios;
+
+        if (!p->opens || !(t->c_cflag & CREAD))
+                return;   /* a closed port's receiver is off (uart_shutdown()) */
+        switch (flag) {
+        case RX_NORMAL:
+                p->icount.rx++;
+                receive_char(p, c);
+                break;
+        case RX_BREAK:
+                p->icount.brk++;
+                if (t->c_iflag & IGNBRK)
+                        break;
+                if (t->c_iflag & BRKINT) {
+                        /* SIGINT to nobody, but the flush happens */
+                        if (!(t->c_lflag & NOFLSH)) {
+                                g_byte_array_set_size(p->rx, 0);
+                                g_byte_array_set_size(p->edit, 0);
+                                g_array_set_size(p->lines, 0);
+                        }
+                        break;
+                }
+                if (t->c_iflag & PARMRK) {
+                        put_rx(p, 0377);
+                        put_rx(p, 0);
+                }
+                put_rx(p, 0);
+                break;
+        case RX_FRAME:
+        case RX_PARITY:
+                p->icount.rx++;
+                if (flag == RX_FRAME)
+                        p->icount.frame++;
+                else
+                        p->icount.parity++;
+                if (!(t->c_iflag & INPCK)) {
+                        receive_char(p, c);
+                        break;
+                }
+                if (t->c_iflag & IGNPAR)
+                        break;
+                if (t->c_iflag & PARMRK) {
+                        put_rx(p, 0377);
+                        put_rx(p, 0);
+                        put_rx(p, c);
+                } else {
+                        put_rx(p, 0);
+                }
+                break;
+        }
+        if (p->termios.c_cc[VMIN] && p->termios.c_cc[VTIME])
+                p->last_rx_us = g_get_monotonic_time();
+        ck_device_notify(p->dev);
+}
+
+/* --- transmitting --- */
+
+static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n)
+{
+        struct tty_port *far = far_port(p);
+
+        p->icount.tx += (int)n;
+        if (far) {
+                for (size_t i = 0; i < n; i++)
+                        receive(far, bytes[i], RX_NORMAL);
+                return;
+        }
+        if (p->far_fd >= 0)
+                (void)!send(p->far_fd, bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        g_byte_array_append(p->received, bytes, (guint)n);
+        if (p->received->len > RECEIVED_MAX)
+                g_byte_array_remove_range(p->received, 0, p->received->len - RECEIVED_MAX);
+}
+
+static bool tx_blocked(const struct tty_port *p)
+{
+        return p->stopped || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
+}
+
+static void flush_tx(struct tty_port *p);
+
+static gboolean flush_later(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->flush_source = 0;
+        flush_tx(p);
+        return G_SOURCE_REMOVE;
+}
+
+/* Sends what waits, as far as flow control lets it.  What sending makes
+ * the port send again (ECHO over a loopback plug or back-to-back peers)
+ * waits for the next turn of the loop, as on a wire it waits for the
+ * line: the echo goes on, the port stays responsive. */
+static void flush_tx(struct tty_port *p)
+{
+        if (!p->tx->len || tx_blocked(p))
+                return;
+        if (p->flushing) {
+                if (!p->flush_source)
+                        p->flush_source = g_timeout_add(1, flush_later, p);
+                return;
+        }
+        g_autoptr(GByteArray) out = p->tx;
+        p->tx = g_byte_array_new();
+        p->flushing = true;
+        deliver(p, out->data, out->len);
+        p->flushing = false;
+        ck_device_notify(p->dev);   /* room to write */
+}
+
+static void transmit(struct tty_port *p, const uint8_t *bytes, size_t n)
+{
+        g_byte_array_append(p->tx, bytes, (guint)n);
+        flush_tx(p);
+}
+
+/* OPOST: what one byte written becomes on the line. */
+static size_t output_char(const struct tty_port *p, uint8_t c, uint8_t out[2])
+{
+        tcflag_t o = p->termios.c_oflag;
+
+        if (!(o & OPOST))
+                goto plain;
+        if (c == '\n' && (o & ONLCR)) {
+                out[0] = '\r';
+                out[1] = '\n';
+                return 2;
+        }
+        if (c == '\r' && (o & OCRNL)) {
+                out[0] = '\n';
+                return 1;
+        }
+plain:
+        out[0] = c;
+        return 1;
+}
+
+/* --- read(), write(), poll() --- */
+
+static size_t readable(const struct tty_port *p)
+{
+        return canonical(p) ? lines_total(p) : p->rx->len;
+}
+
+static void vtime_rearm(struct tty_port *p, gint64 deadline_us);
+
+static ssize_t take(struct tty_port *p, void *buf, size_t size)
+{
+        size_t n;
+
+        if (canonical(p)) {
+                gsize *first = &g_array_index(p->lines, gsize, 0);
+                n = MIN(size, *first);
+                *first -= n;
+                if (*first == 0)
+                        g_array_remove_index(p->lines, 0);
+        } else {
+                n = MIN(size, p->rx->len);
+        }
+        memcpy(buf, p->rx->data, n);
+        g_byte_array_remove_range(p->rx, 0, (guint)n);
+        ck_device_notify(p->dev);
+        return (ssize_t)n;
+}
+
+/* n_tty_read(): -EAGAIN parks the read (or answers EAGAIN to O_NONBLOCK);
+ * a VTIME timer notifies when it runs out. */
+static ssize_t tty_read(struct ck_file *f, void *buf, size_t size)
+{
+        struct tty_port *p = ck_device_priv(ck_file_device(f));
+        struct tty_open *o = ck_file_priv(f);
+        unsigned vmin = p->termios.c_cc[VMIN], vtime = p->termios.c_cc[VTIME];
+        gint64 now = g_get_monotonic_time();
+
+        if (size == 0)
+                return 0;
+        if (canonical(p)) {
+                if (p->lines->len)
+                        return take(p, buf, size);
+                return -EAGAIN;
+        }
+        size_t avail = p->rx->len;
+        if (vmin == 0 && vtime == 0)
+                return avail ? take(p, buf, size) : 0;
+        if (vmin == 0) {
+                if (avail) {
+                        o->read_started_us = 0;
+                        return take(p, buf, size);
+                }
+                if (!o->read_started_us)
+                        o->read_started_us = now;
+                gint64 deadline = o->read_started_us + vtime * 100000;
+                if (now >= deadline) {
+                        o->read_started_us = 0;
+                        return 0;
+                }
+                vtime_rearm(p, deadline);
+                return -EAGAIN;
+        }
+        if (avail >= MIN(vmin, size))
+                return take(p, buf, size);
+        if (avail && vtime) {
+                gint64 deadline = p->last_rx_us + vtime * 100000;
+                if (now >= deadline)
+                        return take(p, buf, size);
+                vtime_rearm(p, deadline);
+        }
+        return -EAGAIN;
+}
+
+static gboolean vtime_expired(gpointer data)
+{
+        struct tty_port *p = data;
+
+        p->vtime_source = 0;
+        ck_device_notify(p->dev);
+        return G_SOURCE_REMOVE;
+}
+
+static void vtime_rearm(struct tty_port *p, gint64 deadline_us)
+{
+        if (p->vtime_source)
+                g_source_remove(p->vtime_source);
+        gint64 ms = (deadline_us - g_get_monotonic_time() + 999) / 1000;
+        p->vtime_source = g_timeout_add_full(G_PRIORITY_HIGH, (guint)MAX(ms, 1), vtime_expired, p, NULL);
+}
+
+static ssize_t tty_write(struct ck_file *f, const struct ck_untrusted *data)
+{
+        struct tty_port *p = ck_device_priv(ck_file_device(f));
+        size_t n = ck_untrusted_size(data);
+        g_autofree uint8_t *bytes = g_malloc(MAX(n, 1));
+
+        if (ck_untrusted_copy(data, bytes, n) < 0)
+                return -EINVAL;
+        size_t done = 0;
+        for (; done < n; done++) {
+                uint8_t out[2];
+                size_t k = output_char(p, bytes[done], out);
+                if (p->tx->len + k > TX_BUF_SIZE)
+                        break;
+                g_byte_array_append(p->tx, out, (guint)k);
+        }
+        flush_tx(p);
+        if (done == 0 && n)
+                return -EAGAIN;
+        return (ssize_t)done;
+}
+
+static unsigned tty_poll(struct ck_file *f)
+{
+        struct tty_port *p = ck_device_priv(ck_file_device(f));
+        unsigned vmin = p->termios.c_cc[VMIN], vtime = p->termios.c_cc[VTIME];
+        unsigned mask = 0;
+        size_t want = !canonical(p) && !vtime && vmin ? vmin : 1;
+
+        if (canonical(p) ? p->lines->len > 0 : p->rx->len >= want)
+                mask |= POLLIN | POLLRDNORM;
+        if (p->tx->len < TX_BUF_SIZE / 2)
+                mask |= POLLOUT | POLLWRNORM;
+        return mask;
+}
+
+/* --- termios --- */
+
+static void flush_input(struct tty_port *p)
+{
+        g_byte_array_set_size(p->rx, 0);
+        g_byte_array_set_size(p->edit, 0);
+        g_array_set_size(p->lines, 0);
+}
+
+/* n_tty_set_termios(): switching to ICANON makes what is there one line;
+ * leaving it makes the line being typed readable. */
+static void ldisc_set_termios(struct tty_port *p, const struct termios2 *old)
+{
+        bool was = old->c_lflag & ICANON, now = canonical(p);
+
+        if (was && !now) {
+                g_byte_array_append(p->rx, p->edit->data, p->edit->len);
+                g_byte_array_set_size(p->edit, 0);
+                g_array_set_size(p->lines, 0);
+        } else if (!was && now) {
+                g_array_set_size(p->lines, 0);
+                if (p->rx->len) {
+                        gsize n = p->rx->len;
+                        g_array_append_val(p->lines, n);
+                }
+        }
+        if (!(p->termios.c_iflag & IXON) && p->stopped) {
+                p->stopped = false;
+                flush_tx(p);
+        }
+}
+
+/* tty_set_termios() and uart_set_termios(): the baud as the UART takes it,
+ * DTR and RTS dropped for B0 and raised when leaving it. */
+static void set_termios(struct tty_port *p, const struct termios2 *new)
+{
+        struct termios2 old = p->termios;
+
+        p->termios = *new;
+        speed_t baud = uart_baud_rate(p, &p->termios, &old);
+        if (termios_baud_rate(&p->termios))
+                termios_encode_baud_rate(&p->termios, baud, baud);
+        bool was_b0 = (old.c_cflag & CBAUD) == B0, now_b0 = (p->termios.c_cflag & CBAUD) == B0;
+        if (now_b0 && !was_b0)
+                set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
+        else if (!now_b0 && was_b0)
+                set_mctrl(p, TIOCM_DTR | TIOCM_RTS, 0);
+        if ((old.c_cflag & CRTSCTS) && !(p->termios.c_cflag & CRTSCTS))
+                flush_tx(p);
+        ldisc_set_termios(p, &old);
+        ck_device_notify(p->dev);
+}
+
+/* set_termios() in tty_ioctl.c: old-style speeds become c_ispeed/c_ospeed. */
+static void set_termios_from(struct tty_port *p, struct termios2 *t, bool flush)
+{
+        t->c_ispeed = termios_input_baud_rate(t);
+        t->c_ospeed = termios_baud_rate(t);
+        if (flush)
+                flush_input(p);
+        /* TCSETSW: the output is already on the line (no transmission time here) */
+        set_termios(p, t);
+}
+
+static struct termios2 from_termios(const struct tty_port *p, const struct termios *u)
+{
+        struct termios2 t = p->termios;
+
+        t.c_iflag = u->c_iflag;
+        t.c_oflag = u->c_oflag;
+        t.c_cflag = u->c_cflag;
+        t.c_lflag = u->c_lflag;
+        t.c_line = u->c_line;
+        memcpy(t.c_cc, u->c_cc, sizeof(u->c_cc));
+        return t;
+}
+
+/* user_termio_to_kernel_termios(): the low 16 bits of each flag word, 8 c_cc */
+static struct termios2 from_termio(const struct tty_port *p, const struct termio *u)
+{
+        struct termios2 t = p->termios;
+
+        t.c_iflag = (t.c_iflag & 0xffff0000u) | u->c_iflag;
+        t.c_oflag = (t.c_oflag & 0xffff0000u) | u->c_oflag;
+        t.c_cflag = (t.c_cflag & 0xffff0000u) | u->c_cflag;
+        t.c_lflag = (t.c_lflag & 0xffff0000u) | u->c_lflag;
+        t.c_line = u->c_line;
+        memcpy(t.c_cc, u->c_cc, NCC);
+        return t;
+}
+
+static int handle_TCGETS(struct ck_call *c, struct termios *out)
+{
+        const struct termios2 *t = &port_of(c)->termios;
+
+        *out = (struct termios){ .c_iflag = t->c_iflag, .c_oflag = t->c_oflag, .c_cflag = t->c_cflag,
+                                 .c_lflag = t->c_lflag, .c_line = t->c_line };
+        memcpy(out->c_cc, t->c_cc, sizeof(out->c_cc));
+        return 0;
+}
+
+static int handle_TCGETS2(struct ck_call *c, struct termios2 *out)
+{
+        *out = port_of(c)->termios;
+        return 0;
+}
+
+static int handle_TCGETA(struct ck_call *c, struct termio *out)
+{
+        const struct termios2 *t = &port_of(c)->termios;
+
+        *out = (struct termio){ .c_iflag = (unsigned short)t->c_iflag, .c_oflag = (unsigned short)t->c_oflag,
+                                .c_cflag = (unsigned short)t->c_cflag, .c_lflag = (unsigned short)t->c_lflag,
+                                .c_line = t->c_line };
+        memcpy(out->c_cc, t->c_cc, NCC);
+        return 0;
+}
+
+#define TERMIOS_SETTERS(NAME, TYPE, CONVERT, FLUSH)                                                 \
+        static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, TYPE *ret)     \
+        {                                                                                            \
+                return ck_untrusted_copy(u, ret, sizeof(*ret));                                      \
+        }                                                                                            \
+        static int handle_##NAME(struct ck_call *c, const TYPE *in)                                  \
+        {                                                                                            \
+                struct tty_port *p = port_of(c);                                                     \
+                struct termios2 t = CONVERT;                                                         \
+                set_termios_from(p, &t, FLUSH);                                                      \
+                return 0;                                                                            \
+        }
+TERMIOS_SETTERS(TCSETS, struct termios, from_termios(p, in), false)
+TERMIOS_SETTERS(TCSETSW, struct termios, from_termios(p, in), false)
+TERMIOS_SETTERS(TCSETSF, struct termios, from_termios(p, in), true)
+TERMIOS_SETTERS(TCSETA, struct termio, from_termio(p, in), false)
+TERMIOS_SETTERS(TCSETAW, struct termio, from_termio(p, in), false)
+TERMIOS_SETTERS(TCSETAF, struct termio, from_termio(p, in), true)
+
+/* The new-style calls bring their own speeds. */
+static void set_termios2(struct tty_port *p, const struct termios2 *in, bool flush)
+{
+        struct termios2 t = *in;
+
+        if (flush)
+                flush_input(p);
+        t.c_ispeed = termios_input_baud_rate(&t);
+        t.c_ospeed = termios_baud_rate(&t);
+        set_termios(p, &t);
+}
+
+#define TERMIOS2_SETTER(NAME, FLUSH)                                                                \
+        static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, struct termios2 *ret) \
+        {                                                                                            \
+                return ck_untrusted_copy(u, ret, sizeof(*ret));                                      \
+        }                                                                                            \
+        static int handle_##NAME(struct ck_call *c, const struct termios2 *in)                       \
+        {                                                                                            \
+                set_termios2(port_of(c), in, FLUSH);                                                 \
+                return 0;                                                                            \
+        }
+TERMIOS2_SETTER(TCSETS2, false)
+TERMIOS2_SETTER(TCSETSW2, false)
+TERMIOS2_SETTER(TCSETSF2, true)
+
+/* --- modem lines --- */
+
+static int handle_TIOCMGET(struct ck_call *c, int *out)
+{
+        struct tty_port *p = port_of(c);
+
+        *out = (int)(p->mctrl | input_lines(p));
+        return 0;
+}
+
+static int validate_int(const struct ck_untrusted *u, int *ret)
+{
+        return ck_untrusted_copy(u, ret, sizeof(*ret));
+}
+
+static int validate_TIOCMBIS(struct ck_call *c, const struct ck_untrusted *u, int *ret)
+{
+        return validate_int(u, ret);
+}
+
+static int validate_TIOCMBIC(struct ck_call *c, const struct ck_untrusted *u, int *ret)
+{
+        return validate_int(u, ret);
+}
+
+static int validate_TIOCMSET(struct ck_call *c, const struct ck_untrusted *u, int *ret)
+{
+        return validate_int(u, ret);
+}
+
+static int handle_TIOCMBIS(struct ck_call *c, const int *in)
+{
+        set_mctrl(port_of(c), (unsigned)*in & TIOCM_OUTPUTS, 0);
+        return 0;
+}
+
+static int handle_TIOCMBIC(struct ck_call *c, const int *in)
+{
+        set_mctrl(port_of(c), 0, (unsigned)*in & TIOCM_OUTPUTS);
+        return 0;
+}
+
+static int handle_TIOCMSET(struct ck_call *c, const int *in)
+{
+        set_mctrl(port_of(c), (unsigned)*in & TIOCM_OUTPUTS, ~(unsigned)*in & TIOCM_OUTPUTS);
+        return 0;
+}
+
+static int handle_TIOCGSOFTCAR(struct ck_call *c, int *out)
+{
+        *out = (port_of(c)->termios.c_cflag & CLOCAL) ? 1 : 0;
+        return 0;
+}
+
+static int validate_TIOCSSOFTCAR(struct ck_call *c, const struct ck_untrusted *u, int *ret)
+{
+        return validate_int(u, ret);
+}
+
+static int handle_TIOCSSOFTCAR(struct ck_call *c, const int *in)
+{
+        struct tty_port *p = port_of(c);
+        struct termios2 t = p->termios;
+
+        t.c_cflag = (t.c_cflag & ~CLOCAL) | (*in ? CLOCAL : 0);
+        set_termios(p, &t);
+        return 0;
+}
+
+static int handle_TIOCGICOUNT(struct ck_call *c, struct serial_icounter_struct *out)
+{
+        *out = port_of(c)->icount;
+        return 0;
+}
+
+/* --- queues, breaks, flow --- */
+
+static int handle_TIOCINQ(struct ck_call *c, int *out)
+{
+        struct tty_port *p = port_of(c);
+
+        /* n_tty: in ICANON mode only what complete lines hold */
+        *out = (int)readable(p);
+        return 0;
+}
+
+static int handle_TIOCOUTQ(struct ck_call *c, int *out)
+{
+        *out = (int)port_of(c)->tx->len;
+        return 0;
+}
+
+static int handle_TIOCSERGETLSR(struct ck_call *c, unsigned int *out)
+{
+        struct tty_port *p = port_of(c);
+
+        *out = p->tx->len && !tx_blocked(p) ? 0 : TIOCSER_TEMT;
+        return 0;
+}
+
+static int validate_TCFLSH(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
+{
+        uint64_t v = ck_untrusted_value(u);
+
+        if (v != TCIFLUSH && v != TCOFLUSH && v != TCIOFLUSH)
+                return -EINVAL;
+        *ret = (unsigned long)v;
+        return 0;
+}
+
+static int handle_TCFLSH(struct ck_call *c, unsigned long value)
+{
+        struct tty_port *p = port_of(c);
+
+        if (value == TCIFLUSH || value == TCIOFLUSH)
+                flush_input(p);
+        if (value == TCOFLUSH || value == TCIOFLUSH)
+                g_byte_array_set_size(p->tx, 0);
+        ck_device_notify(p->dev);
+        return 0;
+}
+
+static int validate_TCXONC(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
+{
+        uint64_t v = ck_untrusted_value(u);
+
+        if (v > TCION)
+                return -EINVAL;
+        *ret = (unsigned long)v;
+        return 0;
+}
+
+static int handle_TCXONC(struct ck_call *c, unsigned long value)
+{
+        struct tty_port *p = port_of(c);
+        uint8_t ch;
+
+        switch (value) {
+        case TCOOFF:
+                p->stopped = true;
+                break;
+        case TCOON:
+                p->stopped = false;
+                flush_tx(p);
+                break;
+        case TCIOFF:
+        case TCION:
+                ch = p->termios.c_cc[value == TCIOFF ? VSTOP : VSTART];
+                if (ch != _POSIX_VDISABLE)
+                        deliver(p, &ch, 1);   /* send_xchar() jumps the queue */
+                break;
+        }
+        return 0;
+}
+
+/* A break on the line: the far end receives one. */
+static void send_break(struct tty_port *p)
+{
+        struct tty_port *far = far_port(p);
+
+        if (far)
+                receive(far, 0, RX_BREAK);
+}
+
+static int validate_TCSBRK(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
+{
+        *ret = (unsigned long)ck_untrusted_value(u);
+        return 0;
+}
+
+/* 0: a break of 250 ms; otherwise tcdrain(), which has nothing to wait for. */
+static int handle_TCSBRK(struct ck_call *c, unsigned long value)
+{
+        if (value == 0)
+                send_break(port_of(c));
+        return 0;
+}
+
+static int validate_TCSBRKP(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
+{
+        *ret = (unsigned long)ck_untrusted_value(u);
+        return 0;
+}
+
+static int handle_TCSBRKP(struct ck_call *c, unsigned long value)
+{
+        send_break(port_of(c));   /* of value * 100 ms (0: 250 ms) */
+        return 0;
+}
+
+static int handle_TIOCSBRK(struct ck_call *c)
+{
+        send_break(port_of(c));
+        return 0;
+}
+
+static int handle_TIOCCBRK(struct ck_call *c)
+{
+        return 0;
+}
+
+/* --- exclusive use, line discipline, window size, serial info --- */
+
+static int handle_TIOCEXCL(struct ck_call *c)
+{
+        port_of(c)->exclusive = true;
+        return 0;
+}
+
+static int handle_TIOCNXCL(struct ck_call *c)
+{
+        port_of(c)->exclusive = false;
+        return 0;
+}
+
+static int handle_TIOCGEXCL(struct ck_call *c, int *out)
+{
+        *out = port_of(c)->exclusive;
+        return 0;
+}
+
+static int handle_TIOCGETD(struct ck_call *c, int *out)
+{
+        *out = N_TTY;
+        return 0;
+}
+
+static int validate_TIOCSETD(struct ck_call *c, const struct ck_untrusted *u, int *ret)
+{
+        int r = validate_int(u, ret);
+
+        if (r < 0)
+                return r;
+        return *ret < N_TTY || *ret >= NR_LDISCS ? -EINVAL : 0;
+}
+
+/* Only N_TTY is here; tty_ldisc_get() answers EINVAL for one it cannot find. */
+static int handle_TIOCSETD(struct ck_call *c, const int *in)
+{
+        return *in == N_TTY ? 0 : -EINVAL;
+}
+
+static int handle_TIOCGWINSZ(struct ck_call *c, struct winsize *out)
+{
+        *out = port_of(c)->winsize;
+        return 0;
+}
+
+static int validate_TIOCSWINSZ(struct ck_call *c, const struct ck_untrusted *u, struct winsize *ret)
+{
+        return ck_untrusted_copy(u, ret, sizeof(*ret));
+}
+
+static int handle_TIOCSWINSZ(struct ck_call *c, const struct winsize *in)
+{
+        port_of(c)->winsize = *in;
+        return 0;
+}
+
+static int handle_TIOCGSERIAL(struct ck_call *c, struct serial_struct *out)
+{
+        *out = port_of(c)->serial;
+        return 0;
+}
+
+static int validate_TIOCSSERIAL(struct ck_call *c, const struct ck_untrusted *u, struct serial_struct *ret)
+{
+        return ck_untrusted_copy(u, ret, sizeof(*ret));
+}
+
+/* uart_set_info() as root sees it, for what an emulated port can change:
+ * the flags, the divisor, the delays and baud_base; the hardware (type,
+ * port, IRQ, FIFO) is what it is. */
+static int handle_TIOCSSERIAL(struct ck_call *c, const struct serial_struct *in)
+{
+        struct tty_port *p = port_of(c);
+        struct serial_struct *s = &p->serial;
+
+        if (in->type != s->type || in->port != s->port || in->irq != s->irq || in->line != s->line ||
+            in->xmit_fifo_size != s->xmit_fifo_size || in->io_type != s->io_type || in->hub6 != s->hub6 ||
+            in->port_high != s->port_high || in->iomem_base != s->iomem_base)
+                return -EINVAL;
+        if (in->baud_base < 9600)
+                return -EINVAL;   /* uart_set_info(): "baud_base < 9600" */
+        s->flags = (s->flags & ~ASYNC_FLAGS) | (in->flags & ASYNC_FLAGS);
+        s->custom_divisor = in->custom_divisor;
+        s->close_delay = in->close_delay;
+        s->closing_wait = in->closing_wait;
+        s->baud_base = in->baud_base;
+        struct termios2 t = p->termios;
+        set_termios(p, &t);   /* a new spd_ rate applies now */
+        return 0;
+}
+
+/* --- open and close --- */
+
+static int tty_open(struct ck_file *f)
+{
+        struct tty_port *p = ck_device_priv(ck_file_device(f));
+
+        if (p->exclusive && p->opens)
+                return -EBUSY;
+        /* uart_port_startup(): DTR and RTS up on the first open, if a baud is set */
+        if (p->opens++ == 0 && termios_baud_rate(&p->termios))
+                set_mctrl(p, TIOCM_DTR | TIOCM_RTS, 0);
+        return 0;
+}
+
+/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes, and
+ * output flow control still holds back goes too (uart_shutdown() frees the
+ * transmit buffer once closing_wait is over; nothing waits here). */
+static void tty_release(struct ck_file *f)
+{
+        struct tty_port *p = ck_device_priv(ck_file_device(f));
+
+        if (--p->opens)
+                return;
+        p->exclusive = false;
+        p->stopped = false;
+        flush_input(p);
+        g_byte_array_set_size(p->tx, 0);
+        if (p->termios.c_cflag & HUPCL)
+                set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
+}
+
+/* --- the control interface: the far end and what the port shows --- */
+
+static GVariant *lines_get(struct ck_device *d, void *userdata)
+{
+        struct tty_port *p = ck_device_priv(d);
+
+        return g_variant_new_boolean((input_lines(p) & GPOINTER_TO_UINT(userdata)) != 0);
+}
+
+static int lines_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        unsigned bit = GPOINTER_TO_UINT(userdata);
+
+        if (p->peer || p->loopback) {
+                g_set_error(error, CK_ERROR, EBUSY, "the input lines follow the %s", p->peer ? "peer" : "loopback");
+                return -EBUSY;
+        }
+        p->far_lines = g_variant_get_boolean(value) ? p->far_lines | bit : p->far_lines & ~bit;
+        lines_changed(p);
+        return 0;
+}
+
+static GVariant *empty_bytes(void)
+{
+        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, NULL, 0, 1);
+}
+
+static int no_far_end(struct tty_port *p, GError **error)
+{
+        if (!p->peer && !p->loopback)
+                return 0;
+        g_set_error(error, CK_ERROR, EBUSY, "the far end is the %s", p->peer ? "peer" : "loopback");
+        return -EBUSY;
+}
+
+static GVariant *send_get(struct ck_device *d, void *userdata)
+{
+        return empty_bytes();
+}
+
+/* userdata: the flag the bytes arrive with */
+static int send_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        gsize n;
+        const uint8_t *bytes = g_variant_get_fixed_array(value, &n, 1);
+        int r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
+        for (gsize i = 0; i < n; i++)
+                receive(p, bytes[i], (enum rx_flag)GPOINTER_TO_UINT(userdata));
+        return 0;
+}
+
+static GVariant *error_get(struct ck_device *d, void *userdata)
+{
+        return g_variant_new_byte(0);
+}
+
+static int error_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        int r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
+        receive(p, g_variant_get_byte(value), (enum rx_flag)GPOINTER_TO_UINT(userdata));
+        return 0;
+}
+
+static GVariant *break_get(struct ck_device *d, void *userdata)
+{
+        return g_variant_new_boolean(FALSE);
+}
+
+static int break_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        int r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
+        if (g_variant_get_boolean(value))
+                receive(p, 0, RX_BREAK);
+        return 0;
+}
+
+static GVariant *received_get(struct ck_device *d, void *userdata)
+{
+        struct tty_port *p = ck_device_priv(d);
+
+        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, p->received->data, p->received->len, 1);
+}
+
+static int received_set(struct ck_device *d, void *userdata, GVariant *value, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+
+        if (g_variant_n_children(value) != 0) {
+                g_set_error(error, CK_ERROR, EINVAL, "far/received can only be emptied ([])");
+                return -EINVAL;
+        }
+        g_byte_array_set_size(p->received, 0);
+        return 0;
+}
+
+static GVariant *outputs_get(struct ck_device *d, void *userdata)
+{
+        struct tty_port *p = ck_device_priv(d);
+
+        return g_variant_new_boolean((p->mctrl & GPOINTER_TO_UINT(userdata)) != 0);
+}
+
+static GVariant *line_get(struct ck_device *d, void *userdata)
+{
+        struct tty_port *p = ck_device_priv(d);
+        tcflag_t cf = p->termios.c_cflag;
+        char parity = !(cf & PARENB) ? 'N' : (cf & CMSPAR) ? ((cf & PARODD) ? 'M' : 'S') : (cf & PARODD) ? 'O' : 'E';
+
+        return g_variant_new_take_string(g_strdup_printf("%u %u%c%u%s", termios_baud_rate(&p->termios),
+                                                         5 + (unsigned)((cf & CSIZE) >> 4), parity,
+                                                         (cf & CSTOPB) ? 2 : 1, (cf & CRTSCTS) ? " crtscts" : ""));
+}
+
+static GVariant *icount_get(struct ck_device *d, void *userdata)
+{
+        const struct serial_icounter_struct *i = &((struct tty_port *)ck_device_priv(d))->icount;
+
+        return g_variant_new_parsed("{'rx': %i, 'tx': %i, 'frame': %i, 'parity': %i, 'overrun': %i, 'brk': %i, "
+                                    "'buf_overrun': %i, 'cts': %i, 'dsr': %i, 'rng': %i, 'dcd': %i}",
+                                    i->rx, i->tx, i->frame, i->parity, i->overrun, i->brk, i->buf_overrun,
+                                    i->cts, i->dsr, i->rng, i->dcd);
+}
+
+static void add_states(struct ck_device *d)
+{
+        static const struct { const char *name; unsigned bit; } far_lines[] = {
+                { "far/cts", TIOCM_CTS }, { "far/dsr", TIOCM_DSR }, { "far/dcd", TIOCM_CAR }, { "far/ri", TIOCM_RNG },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(far_lines); i++)
+                ck_device_add_state(d, &(struct ck_state_var){
+                        .name = far_lines[i].name, .summary = "an input line as the far end drives it",
+                        .type = "b", .get = lines_get, .set = lines_set,
+                        .userdata = GUINT_TO_POINTER(far_lines[i].bit) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "far/send", .summary = "bytes the far end sends: they arrive at the port", .type = "ay",
+                .get = send_get, .set = send_set, .userdata = GUINT_TO_POINTER(RX_NORMAL) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "far/frame-error", .summary = "a byte that arrives with a framing error", .type = "y",
+                .get = error_get, .set = error_set, .userdata = GUINT_TO_POINTER(RX_FRAME) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "far/parity-error", .summary = "a byte that arrives with a parity error", .type = "y",
+                .get = error_get, .set = error_set, .userdata = GUINT_TO_POINTER(RX_PARITY) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "far/break", .summary = "true: a break arrives", .type = "b",
+                .get = break_get, .set = break_set });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "far/received", .summary = "what the port sent to the far end (the last 64 KiB)",
+                .type = "ay", .get = received_get, .set = received_set });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "dtr", .summary = "the port's DTR output", .type = "b", .get = outputs_get,
+                .userdata = GUINT_TO_POINTER(TIOCM_DTR) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "rts", .summary = "the port's RTS output", .type = "b", .get = outputs_get,
+                .userdata = GUINT_TO_POINTER(TIOCM_RTS) });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "line", .summary = "baud, data bits, parity, stop bits", .type = "s", .get = line_get });
+        ck_device_add_state(d, &(struct ck_state_var){
+                .name = "icount", .summary = "TIOCGICOUNT's counters", .type = "a{si}", .get = icount_get });
+}
+
+/* --- far=unix:PATH --- */
+
+static void far_disconnect(struct tty_port *p)
+{
+        if (p->far_source)
+                g_source_remove(p->far_source);
+        p->far_source = 0;
+        if (p->far_fd >= 0)
+                close(p->far_fd);
+        p->far_fd = -1;
+}
+
+static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data);
+
+/* The far end shut down its side: still there to send to, until it closes. */
+static gboolean far_on_hangup(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+
+        if (!(cond & (G_IO_HUP | G_IO_ERR)))
+                return G_SOURCE_CONTINUE;
+        p->far_source = 0;            /* removed by returning G_SOURCE_REMOVE */
+        close(p->far_fd);
+        p->far_fd = -1;
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+        uint8_t buf[4096];
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return G_SOURCE_CONTINUE;
+        if (n == 0 && !(cond & (G_IO_HUP | G_IO_ERR))) {
+                p->far_source = g_unix_fd_add(fd, G_IO_HUP | G_IO_ERR, far_on_hangup, p);
+                return G_SOURCE_REMOVE;
+        }
+        if (n <= 0)
+                return far_on_hangup(fd, G_IO_HUP, p);
+        for (ssize_t i = 0; i < n; i++)
+                receive(p, buf[i], RX_NORMAL);
+        return G_SOURCE_CONTINUE;
+}
+
+/* One far end at a time: a second connection is closed at once. */
+static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (c < 0)
+                return G_SOURCE_CONTINUE;
+        if (p->far_fd >= 0) {
+                close(c);
+                return G_SOURCE_CONTINUE;
+        }
+        p->far_fd = c;
+        p->far_source = g_unix_fd_add(c, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+        return G_SOURCE_CONTINUE;
+}
+
+static int far_listen(struct tty_port *p, const char *spec, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct stat st;
+
+        if (!g_str_has_prefix(spec, "unix:") || !spec[5] || strlen(spec + 5) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "tty: far=%s: expected unix:PATH (at most %zu bytes)", spec, sizeof(sa.sun_path) - 1);
+                return -EINVAL;
+        }
+        p->far_path = g_strdup(spec + 5);
+        strcpy(sa.sun_path, p->far_path);
+        /* a socket left by an earlier run goes; anything else at PATH stays */
+        if (lstat(p->far_path, &st) == 0 && S_ISSOCK(st.st_mode))
+                unlink(p->far_path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: far=%s: %s", spec, g_strerror(e));
+                g_clear_pointer(&p->far_path, g_free);
+                return -e;
+        }
+        p->far_listen_fd = fd;
+        p->far_listen_source = g_unix_fd_add(fd, G_IO_IN, far_on_accept, p);
+        return 0;
+}
+
+static void far_close(struct tty_port *p)
+{
+        far_disconnect(p);
+        if (p->far_listen_source)
+                g_source_remove(p->far_listen_source);
+        if (p->far_listen_fd >= 0) {
+                close(p->far_listen_fd);
+                unlink(p->far_path);
+        }
+        g_free(p->far_path);
+}
+
+/* --- the device type --- */
+
+static void termios_init(struct termios2 *t)
+{
+        static const cc_t init_cc[] = "\003\034\177\025\004\0\1\0\021\023\032\0\022\017\027\026\0";
+
+        /* tty_std_termios, with the serial core's B9600 | CS8 | CREAD | HUPCL | CLOCAL */
+        *t = (struct termios2){
+                .c_iflag = ICRNL | IXON,
+                .c_oflag = OPOST | ONLCR,
+                .c_cflag = B9600 | CS8 | CREAD | HUPCL | CLOCAL,
+                .c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
+                .c_ispeed = 9600,
+                .c_ospeed = 9600,
+        };
+        memcpy(t->c_cc, init_cc, MIN(sizeof(t->c_cc), sizeof(init_cc)));
+}
+
+static void tty_fini(struct ck_device *d);
+
+static int link_peer(struct tty_port *p, struct tty_port *q, GError **error)
+{
+        if (q == p || q->loopback || (q->peer && q->peer != p) || (p->peer && p->peer != q)) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "tty: %s: peer=%s: that port is wired to something else", p->name, q->name);
+                return -EINVAL;
+        }
+        p->peer = q;
+        q->peer = p;
+        p->lines_in = input_lines(p);
+        q->lines_in = input_lines(q);
+        return 0;
+}
+
+static int tty_init(struct ck_device *d, GHashTable *params, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        const char *peer = g_hash_table_lookup(params, "peer");
+        const char *loopback = g_hash_table_lookup(params, "loopback");
+        const char *far = g_hash_table_lookup(params, "far");
+
+        p->far_listen_fd = p->far_fd = -1;
+        if (far && (peer || (loopback && strcmp(loopback, "1") == 0))) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "tty: far= is for a port without peer= or loopback=1");
+                return -EINVAL;
+        }
+
+        if (loopback && strcmp(loopback, "0") != 0 && strcmp(loopback, "1") != 0) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: loopback=%s: 0 or 1", loopback);
+                return -EINVAL;
+        }
+        if (peer && loopback && strcmp(loopback, "1") == 0) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: peer= and loopback=1 exclude each other");
+                return -EINVAL;
+        }
+        if (!ports_by_name)
+                ports_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        if (g_hash_table_contains(ports_by_name, ck_device_name(d))) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: %s exists", ck_device_name(d));
+                return -EINVAL;
+        }
+        p->dev = d;
+        p->name = g_strdup(ck_device_name(d));
+        p->peer_name = g_strdup(peer);
+        p->loopback = loopback && strcmp(loopback, "1") == 0;
+        /* the other end may come first or later: whoever names the other links both */
+        struct tty_port *q = peer ? g_hash_table_lookup(ports_by_name, peer) : NULL;
+        int r = 0;
+        if (q)
+                r = link_peer(p, q, error);
+        GHashTableIter it;
+        gpointer value;
+        g_hash_table_iter_init(&it, ports_by_name);
+        while (r == 0 && g_hash_table_iter_next(&it, NULL, &value)) {
+                struct tty_port *o = value;
+                if (o->peer_name && strcmp(o->peer_name, p->name) == 0 && o != q)
+                        r = link_peer(p, o, error);
+        }
+        if (r < 0) {
+                if (p->peer)
+                        p->peer->peer = NULL;
+                g_free(p->name);
+                g_free(p->peer_name);
+                return r;
+        }
+        g_hash_table_insert(ports_by_name, p->name, p);
+
+        termios_init(&p->termios);
+        p->serial = (struct serial_struct){
+                .type = PORT_16550A,
+                .line = (int)g_hash_table_size(ports_by_name) - 1,
+                .xmit_fifo_size = 16,
+                .baud_base = BAUD_BASE,
+                .close_delay = 50,
+                .closing_wait = 3000,
+                .flags = ASYNC_BOOT_AUTOCONF,
+                .io_type = SERIAL_IO_PORT,
+        };
+        p->rx = g_byte_array_new();
+        p->edit = g_byte_array_new();
+        p->lines = g_array_new(FALSE, FALSE, sizeof(gsize));
+        p->tx = g_byte_array_new();
+        p->received = g_byte_array_new();
+        p->lines_in = input_lines(p);
+        add_states(d);
+        if (far && (r = far_listen(p, far, error)) < 0) {
+                tty_fini(d);
+                return r;
+        }
+        return 0;
+}
+
+static void tty_fini(struct ck_device *d)
+{
+        struct tty_port *p = ck_device_priv(d);
+
+        if (p->vtime_source)
+                g_source_remove(p->vtime_source);
+        if (p->flush_source)
+                g_source_remove(p->flush_source);
+        far_close(p);
+        if (p->peer)
+                p->peer->peer = NULL;
+        g_hash_table_remove(ports_by_name, p->name);
+        g_byte_array_unref(p->rx);
+        g_byte_array_unref(p->edit);
+        g_array_unref(p->lines);
+        g_byte_array_unref(p->tx);
+        g_byte_array_unref(p->received);
+        g_free(p->name);
+        g_free(p->peer_name);
+}
+
+static const char *const tty_params[] = { "peer", "loopback", "far", NULL };
+
+CK_STRUCT_DESC(tty_termios_desc, struct termios,
+               CK_FIELD(struct termios, c_iflag, HEX), CK_FIELD(struct termios, c_oflag, HEX),
+               CK_FIELD(struct termios, c_cflag, HEX), CK_FIELD(struct termios, c_lflag, HEX),
+               CK_FIELD(struct termios, c_line, UINT), CK_FIELD_ARRAY(struct termios, c_cc, BYTES));
+CK_STRUCT_DESC(tty_termios2_desc, struct termios2,
+               CK_FIELD(struct termios2, c_iflag, HEX), CK_FIELD(struct termios2, c_oflag, HEX),
+               CK_FIELD(struct termios2, c_cflag, HEX), CK_FIELD(struct termios2, c_lflag, HEX),
+               CK_FIELD(struct termios2, c_line, UINT), CK_FIELD_ARRAY(struct termios2, c_cc, BYTES),
+               CK_FIELD(struct termios2, c_ispeed, UINT), CK_FIELD(struct termios2, c_ospeed, UINT));
+CK_STRUCT_DESC(tty_termio_desc, struct termio,
+               CK_FIELD(struct termio, c_iflag, HEX), CK_FIELD(struct termio, c_oflag, HEX),
+               CK_FIELD(struct termio, c_cflag, HEX), CK_FIELD(struct termio, c_lflag, HEX),
+               CK_FIELD(struct termio, c_line, UINT), CK_FIELD_ARRAY(struct termio, c_cc, BYTES));
+CK_STRUCT_DESC(tty_winsize_desc, struct winsize,
+               CK_FIELD(struct winsize, ws_row, UINT), CK_FIELD(struct winsize, ws_col, UINT),
+               CK_FIELD(struct winsize, ws_xpixel, UINT), CK_FIELD(struct winsize, ws_ypixel, UINT));
+CK_STRUCT_DESC(tty_serial_desc, struct serial_struct,
+               CK_FIELD(struct serial_struct, type, INT), CK_FIELD(struct serial_struct, line, INT),
+               CK_FIELD(struct serial_struct, port, HEX), CK_FIELD(struct serial_struct, irq, INT),
+               CK_FIELD(struct serial_struct, flags, HEX), CK_FIELD(struct serial_struct, xmit_fifo_size, INT),
+               CK_FIELD(struct serial_struct, custom_divisor, INT), CK_FIELD(struct serial_struct, baud_base, INT),
+               CK_FIELD(struct serial_struct, close_delay, UINT), CK_FIELD(struct serial_struct, closing_wait, UINT));
+CK_STRUCT_DESC(tty_icount_desc, struct serial_icounter_struct,
+               CK_FIELD(struct serial_icounter_struct, cts, INT), CK_FIELD(struct serial_icounter_struct, dsr, INT),
+               CK_FIELD(struct serial_icounter_struct, rng, INT), CK_FIELD(struct serial_icounter_struct, dcd, INT),
+               CK_FIELD(struct serial_icounter_struct, rx, INT), CK_FIELD(struct serial_icounter_struct, tx, INT),
+               CK_FIELD(struct serial_icounter_struct, frame, INT),
+               CK_FIELD(struct serial_icounter_struct, overrun, INT),
+               CK_FIELD(struct serial_icounter_struct, parity, INT), CK_FIELD(struct serial_icounter_struct, brk, INT),
+               CK_FIELD(struct serial_icounter_struct, buf_overrun, INT));
+static const struct ck_struct_desc *const tty_structs[] = {
+        &tty_termios_desc, &tty_termios2_desc, &tty_termio_desc, &tty_winsize_desc,
+        &tty_serial_desc, &tty_icount_desc, NULL,
+};
+
+const struct ck_device_type ck_device_type_tty = {
+        .name = "tty",
+        .summary = "a serial port (a 16550A behind the serial core, N_TTY): peer=NAME (null modem), "
+                   "loopback=1, or the far end through far/... state and far=unix:PATH",
+        .ioctls = tty_ioctls,
+        .n_ioctls = G_N_ELEMENTS(tty_ioctls),
+        .params = tty_params,
+        .structs = tty_structs,
+        .priv_size = sizeof(struct tty_port),
+        .file_priv_size = sizeof(struct tty_open),
+        .init = tty_init,
+        .fini = tty_fini,
+        .open = tty_open,
+        .release = tty_release,
+        .read = tty_read,
+        .write = tty_write,
+        .poll = tty_poll,
+};
+CK_DEVICE_TYPE_REGISTER(ck_device_type_tty);
