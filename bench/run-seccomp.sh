@@ -64,7 +64,9 @@ out() { tee -a "$raw" >&2; }
 
 # request numbers: _IOC(dir, type, nr, size)
 ioc() { printf '0x%x' $(( ($1 << 30) | ($4 << 16) | ($2 << 8) | $3 )); }
-ATOM_FLIP=$(ioc 3 0xCE 3 16)          # _IOWR, struct atom_flip: 16 bytes
+# the group from the family's header, so a renumbering cannot leave this behind
+atom_group=$(awk '/#define ATOM_IOC_GROUP/ { print $3 }' "$src/devices/atom/atom-abi.h")
+ATOM_FLIP=$(ioc 3 "$atom_group" 3 16)   # _IOWR, struct atom_flip: 16 bytes
 HIDIOCGFEATURE16=$(ioc 3 0x48 7 16)   # _IOWR('H', 0x07, 16 bytes)
 
 # umockdev: a hidraw node whose ioctl file answers HIDIOCGFEATURE with 16
