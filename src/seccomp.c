@@ -719,6 +719,20 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
                 return 0;             /* the kernel reports it as it would */
         if (!path[0])
                 return 0;
+        /* /dev/fd -> /proc/self/fd and /dev/std* (udev's and Debian's links)
+         * name the caller's own descriptors, not the supervisor's */
+        static const struct { const char *dev, *proc; } fd_links[] = {
+                { "/dev/fd/", "/proc/self/fd/" }, { "/dev/stdin", "/proc/self/fd/0" },
+                { "/dev/stdout", "/proc/self/fd/1" }, { "/dev/stderr", "/proc/self/fd/2" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(fd_links); i++) {
+                size_t n = strlen(fd_links[i].dev);
+                if (strncmp(path, fd_links[i].dev, n) == 0 && (fd_links[i].dev[n - 1] == '/' || !path[n])) {
+                        g_autofree char *rest = g_strdup(path + n);
+                        g_snprintf(path, sizeof(path), "%s%s", fd_links[i].proc, rest);
+                        break;
+                }
+        }
         if (strncmp(path, "/proc/", 6) == 0) {
                 /* /proc/PID/fd/N of a device descriptor, followed: the node,
                  * as the kernel's proc_fd_link() gives it (a new open, its stat) */

@@ -1020,6 +1020,10 @@ static void test_proc_fd_reopen(void)
         assert_node(&st, ATOM0_MINOR);
         g_assert_cmpint(lstat(self, &st), ==, 0);
         g_assert_true(S_ISLNK(st.st_mode));
+        /* and through /dev/fd (a link to /proc/self/fd): the caller's own, not the supervisor's */
+        g_autofree char *dev_fd = g_strdup_printf("/dev/fd/%d", fd);
+        g_assert_cmpint(stat(dev_fd, &st), ==, 0);
+        assert_node(&st, ATOM0_MINOR);
 
         int again = open(self, O_RDWR | O_CLOEXEC);
         g_assert_cmpint(again, >=, 0);
