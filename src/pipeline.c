@@ -445,6 +445,10 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 memset(rep->arg, 0, io->arg_size);
         if (io->validate) {
                 int r = io->validate(&c, &arg_in, rep->arg);
+                if (rep->new_file) {
+                        ck_file_close(g_steal_pointer(&rep->new_file));
+                        r = family_bug(&c, "ck_call_new_file() from a validator (handlers only)");
+                }
                 if (r == CK_NEED_ROUND && !c.n_new_in && !c.n_new_out)
                         r = family_bug(&c, "the validator asked for a round without asking for memory");
                 if (c.family_bug) {

@@ -4,6 +4,7 @@
  * config, edge events, EBUSY, the kernel's errnos, and what a transport
  * that cannot create descriptors (CUSE) gets. */
 #include "gpio/gpio-abi.h"
+#include "kernel.h"
 #include "loopback.h"
 #include "pipeline.h"
 
@@ -594,6 +595,68 @@ static void test_v2_watch(struct fixture *fx, gconstpointer data)
         g_assert_cmpuint(ch[0].event_type, ==, GPIO_V2_LINE_CHANGED_RELEASED);
 }
 
+/* Client memory that reads a request but cannot take the answer back. */
+struct no_copy_out {
+        struct gpiohandle_request rq;
+        unsigned installs;
+};
+
+static int nco_read(void *userdata, const struct ck_region *r, unsigned n, void *buf)
+{
+        struct no_copy_out *m = userdata;
+
+        g_assert_cmpuint(n, ==, 1);
+        g_assert_cmpuint(r[0].len, ==, sizeof(m->rq));
+        memcpy(buf, &m->rq, sizeof(m->rq));
+        return 0;
+}
+
+static int nco_write(void *userdata, const struct ck_region *r, unsigned n, const void *data, size_t size)
+{
+        return -EFAULT;
+}
+
+static int mem_write_ok(void *userdata, const struct ck_region *r, unsigned n, const void *data, size_t size)
+{
+        return 0;
+}
+
+static int nco_install(void *userdata, struct ck_file *f, int flags)
+{
+        struct no_copy_out *m = userdata;
+
+        m->installs++;
+        ck_file_close(f);
+        return -EMFILE;
+}
+
+/* As gpiolib: the answer is copied out before the descriptor exists, so a
+ * copy-out that faults makes none and frees the lines. */
+static void test_copy_out_fault(struct fixture *fx, gconstpointer data)
+{
+        struct no_copy_out m = { .rq = { .lines = 1, .lineoffsets = { 2 }, .flags = GPIOHANDLE_REQUEST_OUTPUT } };
+        const struct ck_client_memory mem = { .read = nco_read, .write = nco_write, .install = nco_install,
+                                              .userdata = &m };
+        const struct ck_kernel_call call = { .cmd = GPIO_GET_LINEHANDLE_IOCTL, .arg = 0x1000, .tid = 1,
+                                             .unrestricted = true };
+        struct ck_ioctl_reply rep;
+
+        ck_ioctl_reply_init(&rep);
+        g_assert_cmpint(ck_kernel_ioctl(ck_loopback_file(fx->lb), &call, &mem, &rep, NULL, NULL), ==, -EFAULT);
+        g_assert_cmpuint(m.installs, ==, 0);
+        g_assert_null(rep.new_file);
+        /* free again; the direction it was given stays, as gpiod_free() leaves it */
+        g_assert_cmphex(line_info(fx, 2)->flags, ==, GPIOLINE_FLAG_IS_OUT);
+
+        /* the transport's install failing: its errno, and the lines are free too */
+        const struct ck_client_memory mem_ok = { .read = nco_read, .write = mem_write_ok, .install = nco_install,
+                                                 .userdata = &m };
+        g_assert_cmpint(ck_kernel_ioctl(ck_loopback_file(fx->lb), &call, &mem_ok, &rep, NULL, NULL), ==, -EMFILE);
+        g_assert_cmpuint(m.installs, ==, 1);
+        g_assert_cmphex(line_info(fx, 2)->flags & GPIOLINE_FLAG_KERNEL, ==, 0);
+        ck_ioctl_reply_clear(&rep);
+}
+
 /* A transport that cannot put a descriptor into the client (CUSE) gets
  * EOPNOTSUPP, and the line stays free. */
 static void test_no_descriptors(struct fixture *fx, gconstpointer data)
@@ -657,5 +720,6 @@ int main(int argc, char **argv)
         T("/gpio/v2-debounce", test_v2_debounce);
         T("/gpio/v2-watch", test_v2_watch);
         T("/gpio/no-descriptors", test_no_descriptors);
+        T("/gpio/copy-out-fault", test_copy_out_fault);
         return g_test_run();
 }
