@@ -129,8 +129,12 @@ int ck_resolver_resolve(const struct ck_resolver *r, const char *base, const cha
 
         /* A directory inside the overlay is what the program sees it stand for. */
         g_autoptr(GString) cur = g_string_new(NULL);
+        bool via_overlay = false;
         if (path[0] != '/') {
-                if (r->overlay && under(base, r->overlay, r->overlay_len))
+                /* relative to a directory we injected: the kernel would walk the
+                 * overlay's copy, so whatever this leads to is done for it */
+                via_overlay = r->overlay && under(base, r->overlay, r->overlay_len);
+                if (via_overlay)
                         g_string_assign(cur, base[r->overlay_len] ? base + r->overlay_len : "/");
                 else
                         g_string_assign(cur, base);
@@ -142,7 +146,6 @@ int ck_resolver_resolve(const struct ck_resolver *r, const char *base, const cha
          * is walked before the rest of the path that led to it. */
         g_autoptr(GString) rest = g_string_new(path);
         unsigned links = 0;
-        bool via_overlay = false;
         struct ck_device *device = NULL;
 
         while (rest->len) {

@@ -229,6 +229,7 @@ struct ck_seccomp {
         struct ck_resolver *resolver;
         char *work_dir;
         struct ck_sysfs *sysfs;
+        GHashTable *dev_dirs;     /* "/dev", "/dev/input", ...: listed from the overlay */
         unsigned major;
         uid_t node_uid;
         dev_t dev_dev;            /* st_dev of the host's /dev, as a node there would have */
@@ -747,6 +748,15 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         int r = ck_resolver_resolve(s->resolver, base, path, follow, ret);
         if (r < 0)
                 return r;
+        if (ret->kind == CK_RESOLVED_HOST && !ret->via_overlay && s->dev_dirs &&
+            g_hash_table_contains(s->dev_dirs, ret->path)) {
+                /* a directory holding nodes: its listing shows them too */
+                g_free(ret->real);
+                ret->real = g_strconcat(ck_sysfs_root(s->sysfs), ret->path, NULL);
+                ret->kind = CK_RESOLVED_OVERLAY;
+                ret->via_overlay = true;
+                return 1;
+        }
         if (ret->kind == CK_RESOLVED_HOST && !ret->via_overlay) {
                 ck_resolved_clear(ret);
                 return 0;
@@ -1618,6 +1628,53 @@ static void node_free(struct node *n)
         g_free(n);
 }
 
+/* ROOT/dev (and ROOT/dev/input, ... where nodes live): the host's entries
+ * as links to themselves, and a placeholder per node, so that a listing of
+ * /dev shows the nodes (gpiodetect and friends scan /dev).  The host's
+ * entries are those at start. */
+static int build_dev_listing(struct ck_seccomp *s, GPtrArray *devices)
+{
+        const char *root = ck_sysfs_root(s->sysfs);
+
+        s->dev_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint i = 0; i < devices->len; i++) {
+                g_autofree char *node = g_strconcat("/dev/", ck_device_name(devices->pdata[i]), NULL);
+                for (char *dir = g_path_get_dirname(node); strcmp(dir, "/") != 0;) {
+                        char *up = g_path_get_dirname(dir);
+                        if (!g_hash_table_add(s->dev_dirs, dir)) {
+                                g_free(up);
+                                break;
+                        }
+                        dir = up;
+                }
+        }
+        g_autoptr(GList) dirs = g_hash_table_get_keys(s->dev_dirs);
+        dirs = g_list_sort(dirs, (GCompareFunc)strcmp);     /* parents first */
+        for (GList *l = dirs; l; l = l->next) {
+                const char *dir = l->data;
+                g_autofree char *real = g_strconcat(root, dir, NULL);
+                if (g_mkdir_with_parents(real, 0755) < 0)
+                        return -errno;
+                g_autoptr(GDir) host = g_dir_open(dir, 0, NULL);
+                const char *name;
+                while (host && (name = g_dir_read_name(host))) {
+                        g_autofree char *path = g_build_filename(dir, name, NULL);
+                        g_autofree char *entry = g_build_filename(real, name, NULL);
+                        if (!g_hash_table_contains(s->dev_dirs, path) && symlink(path, entry) < 0 && errno != EEXIST)
+                                return -errno;
+                }
+        }
+        for (guint i = 0; i < devices->len; i++) {
+                g_autofree char *entry = g_strconcat(root, "/dev/", ck_device_name(devices->pdata[i]), NULL);
+                unlink(entry);        /* a host node of the same name is shadowed */
+                int fd = open(entry, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+        }
+        return 0;
+}
+
 int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struct ck_seccomp **ret, GError **error)
 {
         g_autoptr(ck_seccomp) s = g_new0(struct ck_seccomp, 1);
@@ -1639,6 +1696,13 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
         s->buf = g_byte_array_new();
         ck_ioctl_reply_init(&s->reply);
         s->resolver = ck_resolver_new(o->sysfs, devices);
+        if (s->sysfs) {
+                int r = build_dev_listing(s, devices);
+                if (r < 0) {
+                        g_set_error(error, CK_ERROR, -r, "the listing of /dev: %s", g_strerror(-r));
+                        return r;
+                }
+        }
 
         if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0) {
                 int e = errno;
@@ -1729,6 +1793,8 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 if (s->fd_dirs[i].fd >= 0)
                         close(s->fd_dirs[i].fd);
         ck_resolver_free(s->resolver);
+        if (s->dev_dirs)
+                g_hash_table_unref(s->dev_dirs);
         ck_ioctl_reply_clear(&s->reply);
         if (s->buf)
                 g_byte_array_unref(s->buf);

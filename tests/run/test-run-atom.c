@@ -834,6 +834,34 @@ static void assert_node(const struct stat *st, unsigned minor)
         g_assert_cmpuint(st->st_uid, ==, getuid());
 }
 
+/* A listing of /dev shows the nodes beside the host's entries (gpiodetect
+ * scans /dev), and what is looked up through the listed directory is
+ * what the path would name: the host's null, our atom0. */
+static void test_dev_listing(void)
+{
+        g_autoptr(GDir) dir = g_dir_open("/dev", 0, NULL);
+        gboolean atom = FALSE, null = FALSE;
+        const char *name;
+
+        g_assert_nonnull(dir);
+        while ((name = g_dir_read_name(dir))) {
+                atom |= strcmp(name, "atom0") == 0;
+                null |= strcmp(name, "null") == 0;
+        }
+        g_assert_true(atom);
+        g_assert_true(null);
+
+        int dfd = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        g_assert_cmpint(dfd, >=, 0);
+        g_assert_cmpint(fstatat(dfd, "atom0", &st, AT_SYMLINK_NOFOLLOW), ==, 0);
+        assert_node(&st, ATOM0_MINOR);
+        g_assert_cmpint(fstatat(dfd, "null", &st, AT_SYMLINK_NOFOLLOW), ==, 0);
+        g_assert_true(S_ISCHR(st.st_mode));
+        g_assert_cmpuint(major(st.st_rdev), ==, 1);
+        close(dfd);
+}
+
 static void test_stat_access(void)
 {
         struct stat st;
@@ -1195,6 +1223,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/io/signal-restarts-read", test_signal_restarts_read);
         g_test_add_func("/run/io/killed-reader", test_killed_reader);
         g_test_add_func("/run/io/seek-and-sizes", test_seek_and_sizes);
+        g_test_add_func("/run/path/dev-listing", test_dev_listing);
         g_test_add_func("/run/path/stat-access", test_stat_access);
         g_test_add_func("/run/path/resolution", test_paths);
         g_test_add_func("/run/path/xattr", test_xattr);
