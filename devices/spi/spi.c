@@ -132,24 +132,31 @@ static void from_wire(const uint8_t *wire, uint8_t *mem, size_t len, unsigned w,
                         mem[o + wire_index(j, w, lsb_first)] = lsb_first ? reverse8(wire[o + j]) : wire[o + j];
 }
 
+/* Clocked a page at a time: a transfer without buffers may be as long as
+ * INT_MAX (spidev checks only the buffered ones against bufsiz), and the
+ * chip sees one stream whatever the split, as it does across transfers. */
+#define SPI_CHUNK 4096u
+
 static void run_transfer(struct spi_dev *s, const struct spi_xfer *x)
 {
-        if (x->len == 0)
-                return;
         unsigned w = word_size(x->bits_per_word);
         bool lsb = s->mode & SPI_LSB_FIRST;
-        g_autofree uint8_t *mosi = g_malloc0(x->len);
-        g_autofree uint8_t *miso = g_malloc(x->len);
+        uint8_t mosi[SPI_CHUNK], miso[SPI_CHUNK];
 
-        if (x->tx)
-                to_wire(x->tx, mosi, x->len, w, lsb);
-        memset(miso, SPI_MISO_FLOATING, x->len);
-        if (s->chip)
-                s->chip->type->exchange(s->chip, mosi, miso, x->len);
-        if (s->mode & SPI_LOOP)
-                memcpy(miso, mosi, x->len);
-        if (x->rx)
-                from_wire(miso, x->rx, x->len, w, lsb);
+        _Static_assert(SPI_CHUNK % 4 == 0, "whole words per chunk");
+        for (size_t o = 0; o < x->len; o += SPI_CHUNK) {
+                size_t len = MIN((size_t)x->len - o, SPI_CHUNK);
+                memset(mosi, 0, len);
+                if (x->tx)
+                        to_wire(x->tx + o, mosi, len, w, lsb);
+                memset(miso, SPI_MISO_FLOATING, len);
+                if (s->chip)
+                        s->chip->type->exchange(s->chip, mosi, miso, len);
+                if (s->mode & SPI_LOOP)
+                        memcpy(miso, mosi, len);
+                if (x->rx)
+                        from_wire(miso, x->rx + o, len, w, lsb);
+        }
 }
 
 /* spi_transfer_one_message(): the chip select goes active for the
