@@ -261,6 +261,39 @@ static void test_defaults_and_speeds(struct fixture *fx, gconstpointer data)
         a->mem->i = N_TTY;
         g_assert_cmpint(io(a, TIOCSETD, &a->mem->i), ==, 0);
 
+        /* TIOCSTI (in-process the caller counts as privileged): input as if received */
+        make_raw(a, B9600);
+        set_cc(a, 0, 0);
+        char injected[4] = { 0 };
+        a->mem->ws.ws_row = 'Q';   /* any byte of client memory */
+        g_assert_cmpint(io(a, TIOCSTI, &a->mem->ws.ws_row), ==, 0);
+        g_assert_cmpint(get(a, injected, sizeof(injected)), ==, 1);
+        g_assert_cmpint(injected[0], ==, 'Q');
+        g_assert_cmpint(icount(a)->rx, ==, 0);                 /* not through the UART */
+        /* locked termios: TCSETS leaves locked bits and c_cc alone */
+        memset(&a->mem->t, 0, sizeof(a->mem->t));
+        a->mem->t.c_cflag = CSTOPB;
+        a->mem->t.c_cc[VMIN] = 1;
+        g_assert_cmpint(io(a, TIOCSLCKTRMIOS, &a->mem->t), ==, 0);
+        g_assert_cmpint(io(a, TIOCGLCKTRMIOS, &a->mem->t), ==, 0);
+        g_assert_cmphex(a->mem->t.c_cflag, ==, CSTOPB);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        a->mem->t.c_cflag |= CSTOPB;
+        a->mem->t.c_cc[VMIN] = 9;
+        a->mem->t.c_cc[VTIME] = 3;
+        g_assert_cmpint(io(a, TCSETS, &a->mem->t), ==, 0);
+        g_assert_false(get2(a)->c_cflag & CSTOPB);
+        g_assert_cmpuint(get2(a)->c_cc[VMIN], ==, 0);
+        g_assert_cmpuint(get2(a)->c_cc[VTIME], ==, 3);
+        memset(&a->mem->t, 0, sizeof(a->mem->t));
+        g_assert_cmpint(io(a, TIOCSLCKTRMIOS, &a->mem->t), ==, 0);
+        /* RS-485: off, and not settable here */
+        struct serial_rs485 *rs = (struct serial_rs485 *)&a->mem->ic;
+        memset(rs, 0xff, sizeof(*rs));
+        g_assert_cmpint(io(a, TIOCGRS485, rs), ==, 0);
+        g_assert_cmphex(rs->flags, ==, 0);
+        g_assert_cmpint(io(a, TIOCSRS485, rs), ==, -ENOTTY);
+
         /* what the tty layer refuses */
         g_assert_cmpint(value_io(a, TCFLSH, 3), ==, -EINVAL);
         g_assert_cmpint(value_io(a, TCXONC, 4), ==, -EINVAL);
