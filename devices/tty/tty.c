@@ -55,6 +55,8 @@
 #include <unistd.h>
 
 #define RX_BUF_SIZE 4096              /* N_TTY_BUF_SIZE */
+#define THRESHOLD_THROTTLE 128        /* n_tty: throttle with less room than this */
+#define THRESHOLD_UNTHROTTLE 128      /* ... and unthrottle at this much or less */
 #define TX_BUF_SIZE 4096              /* the serial core's circular buffer, a page */
 #define RECEIVED_MAX 65536            /* far/received keeps the last this many bytes */
 #define BAUD_BASE 4000000             /* the fastest rate of this UART: uartclk / 16 */
@@ -84,6 +86,7 @@ struct tty_port {
         GArray *lines;                /* gsize: lengths of the lines at the start of rx */
         GByteArray *edit;             /* ICANON: the line being typed */
         bool stopped;                 /* IXON: VSTOP received (or TCOOFF) */
+        bool throttled;               /* the input buffer nearly full: RTS down / VSTOP sent */
         gint64 last_rx_us;            /* VMIN > 0 && VTIME > 0: the inter-byte timer */
         guint vtime_source;
 
@@ -327,6 +330,34 @@ static void put_rx(struct tty_port *p, uint8_t c)
 }
 
 static size_t output_char(const struct tty_port *p, uint8_t c, uint8_t out[2]);
+static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n);
+static void set_mctrl(struct tty_port *p, unsigned set, unsigned clear);
+
+/* uart_throttle()/uart_unthrottle(): with CRTSCTS RTS goes down and up,
+ * with IXOFF VSTOP and VSTART go out ahead of the queue. */
+static void throttle(struct tty_port *p, bool on)
+{
+        uint8_t ch = p->termios.c_cc[on ? VSTOP : VSTART];
+
+        if (p->throttled == on)
+                return;
+        p->throttled = on;
+        if ((p->termios.c_iflag & IXOFF) && ch != _POSIX_VDISABLE)
+                deliver(p, &ch, 1);
+        if (p->termios.c_cflag & CRTSCTS)
+                set_mctrl(p, on ? 0 : TIOCM_RTS, on ? TIOCM_RTS : 0);
+}
+
+static void check_throttle(struct tty_port *p)
+{
+        /* n_tty_check_throttle(): a line still being typed must be able to end */
+        if (canonical(p) && !p->lines->len && !p->throttled)
+                return;
+        if (!p->throttled && RX_BUF_SIZE - 1 - rx_used(p) < THRESHOLD_THROTTLE)
+                throttle(p, true);
+        else if (p->throttled && rx_used(p) <= THRESHOLD_UNTHROTTLE)
+                throttle(p, false);
+}
 
 /* Echoes go out through OPOST like written bytes (n_tty's do_output_char). */
 static void echo(struct tty_port *p, const char *s, size_t n)
@@ -495,6 +526,7 @@ static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
         }
         if (p->termios.c_cc[VMIN] && p->termios.c_cc[VTIME])
                 p->last_rx_us = g_get_monotonic_time();
+        check_throttle(p);
         ck_device_notify(p->dev);
 }
 
@@ -605,6 +637,7 @@ static ssize_t take(struct tty_port *p, void *buf, size_t size)
         }
         memcpy(buf, p->rx->data, n);
         g_byte_array_remove_range(p->rx, 0, (guint)n);
+        check_throttle(p);
         ck_device_notify(p->dev);
         return (ssize_t)n;
 }
@@ -714,6 +747,7 @@ static void flush_input(struct tty_port *p)
         g_byte_array_set_size(p->rx, 0);
         g_byte_array_set_size(p->edit, 0);
         g_array_set_size(p->lines, 0);
+        check_throttle(p);
 }
 
 /* n_tty_set_termios(): switching to ICANON makes what is there one line;

@@ -474,6 +474,31 @@ static void test_flow_control(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(value_io(a, TCXONC, TCION), ==, 0);
         g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
         g_assert_cmpstr(buf, ==, "q");
+        /* IXOFF and CRTSCTS on b's input: nearly full, it sends VSTOP and drops RTS;
+         * read down, VSTART and RTS again */
+        g_assert_cmpint(value_io(a, TCXONC, TCOON), ==, 0);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        a->mem->t.c_cflag &= ~CRTSCTS;
+        g_assert_cmpint(io(a, TCSETS, &a->mem->t), ==, 0);
+        g_assert_cmpint(io(b, TCGETS, &b->mem->t), ==, 0);
+        b->mem->t.c_iflag = (b->mem->t.c_iflag & ~IXON) | IXOFF;
+        b->mem->t.c_cflag |= CRTSCTS;
+        g_assert_cmpint(io(b, TCSETS, &b->mem->t), ==, 0);
+        g_autofree char *big = g_malloc0(4001);
+        memset(big, 'x', 4000);
+        g_assert_cmpint(put(a, big), ==, 4000);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, 0);
+        g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
+        g_assert_cmphex((unsigned char)buf[0], ==, 023);
+        g_autofree char *sink = g_malloc(4000);
+        g_assert_cmpint(ck_loopback_read(b->lb, sink, 3800), ==, 3800);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, 0);          /* 200 left: still throttled */
+        g_assert_cmpint(ck_loopback_read(b->lb, sink, 100), ==, 100);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, TIOCM_CTS);
+        g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
+        g_assert_cmphex((unsigned char)buf[0], ==, 021);
+        g_assert_cmpint(value_io(b, TCFLSH, TCIFLUSH), ==, 0);
+
         /* TCOFLUSH drops what is queued */
         g_assert_cmpint(value_io(a, TCXONC, TCOOFF), ==, 0);
         g_assert_cmpint(put(a, "gone"), ==, 4);
