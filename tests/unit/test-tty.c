@@ -358,22 +358,23 @@ static void test_raw_reads(struct fixture *fx, gconstpointer data)
         g_assert_cmpmem(buf, 4, "abcd", 4);
         g_assert_cmpint(get(b, buf, 2), ==, -EAGAIN);          /* 1 byte < min(VMIN, 2) */
         g_assert_cmpint(get(b, buf, 1), ==, 1);                /* min(VMIN, count) */
-        /* VMIN 0, VTIME 2: 0 after 0.2 s without a byte */
+        /* VMIN 0, VTIME 2: 0 once 0.2 s pass without a byte (parked until then) */
         set_cc(b, 0, 2);
         gint64 start = g_get_monotonic_time();
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(120000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(120000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 0);
+        ssize_t r;
+        while ((r = get(b, buf, sizeof(buf))) == -EAGAIN)
+                g_usleep(10000);
+        g_assert_cmpint(r, ==, 0);
         g_assert_cmpint(g_get_monotonic_time() - start, >=, 200000);
-        /* VMIN 5, VTIME 1: fewer than 5 once 0.1 s pass after the last byte */
-        set_cc(b, 5, 1);
+        /* VMIN 5, VTIME 5: fewer than 5 once 0.5 s pass after the last byte */
+        set_cc(b, 5, 5);
         g_assert_cmpint(put(a, "xy"), ==, 2);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(150000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 2);
+        start = g_get_monotonic_time();
+        while ((r = get(b, buf, sizeof(buf))) == -EAGAIN)
+                g_usleep(10000);
+        g_assert_cmpint(r, ==, 2);
         g_assert_cmpstr(buf, ==, "xy");
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 500000 - 20000);
         /* poll: POLLIN only when a read would return */
         set_cc(b, 2, 0);
         g_assert_cmpuint(ck_loopback_poll(b->lb) & POLLIN, ==, 0);
