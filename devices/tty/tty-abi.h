@@ -28,6 +28,7 @@
         RAW(TIOCEXCL,    0x540C, NONE,  void,                         FLAT, HONEST)                  \
         RAW(TIOCNXCL,    0x540D, NONE,  void,                         FLAT, HONEST)                  \
         RAW(TIOCOUTQ,    0x5411, OUT,   int,                          FLAT, HONEST)                  \
+        RAW(TIOCSTI,     0x5412, IN,    char,                         FLAT, HONEST)                  \
         RAW(TIOCGWINSZ,  0x5413, OUT,   struct winsize,               FLAT, HONEST)                  \
         RAW(TIOCSWINSZ,  0x5414, IN,    struct winsize,               FLAT, HONEST)                  \
         RAW(TIOCMGET,    0x5415, OUT,   int,                          FLAT, HONEST)                  \
@@ -48,6 +49,9 @@
         IOC(TCSETSW2,    IOW, 'T', 0x2C, IN,  struct termios2,        FLAT, HONEST)                  \
         IOC(TCSETSF2,    IOW, 'T', 0x2D, IN,  struct termios2,        FLAT, HONEST)                  \
         RAW(TCSBRKP,     0x5425, VALUE, unsigned long,                FLAT, HONEST)                  \
+        RAW(TIOCGRS485,  0x542E, OUT,   struct serial_rs485,          FLAT, HONEST)                  \
+        RAW(TIOCGLCKTRMIOS, 0x5456, OUT, struct termios,              FLAT, HONEST)                  \
+        RAW(TIOCSLCKTRMIOS, 0x5457, IN,  struct termios,              FLAT, HONEST)                  \
         RAW(TIOCSERGETLSR, 0x5459, OUT, unsigned int,                 FLAT, HONEST)                  \
         RAW(TIOCGICOUNT, 0x545D, OUT,   struct serial_icounter_struct, FLAT, HONEST)                 \
         IOC(TIOCGEXCL,   IOR, 'T', 0x40, OUT, int,                    FLAT, HONEST)

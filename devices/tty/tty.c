@@ -28,10 +28,14 @@
  * controlling terminal to signal).  Hardware flow control: with CRTSCTS,
  * bytes stay queued (TIOCOUTQ) while CTS is low.
  *
+ * TIOCSTI and TIOCSLCKTRMIOS ask the caller's capabilities, as the kernel
+ * does for a tty that is not the caller's controlling terminal.
+ *
  * Not modelled: transmission time (bytes reach the far end at once, so
  * tcdrain() never waits), mismatched baud or framing between the two ends,
- * TIOCMIWAIT (the transports cannot park an ioctl), and CAP_SYS_ADMIN:
- * after TIOCEXCL every second open gets EBUSY, root's too.
+ * TIOCMIWAIT (the transports cannot park an ioctl), and CAP_SYS_ADMIN at
+ * open: after TIOCEXCL every second open gets EBUSY, root's too (the open
+ * hook does not know the opener).
  */
 #include "tty-abi.h"
 
@@ -39,6 +43,7 @@
 
 #include <errno.h>
 #include <linux/serial_core.h>
+#include <linux/capability.h>
 #include <linux/tty.h>
 #include <glib-unix.h>
 #include <poll.h>
@@ -50,6 +55,8 @@
 #include <unistd.h>
 
 #define RX_BUF_SIZE 4096              /* N_TTY_BUF_SIZE */
+#define THRESHOLD_THROTTLE 128        /* n_tty: throttle with less room than this */
+#define THRESHOLD_UNTHROTTLE 128      /* ... and unthrottle at this much or less */
 #define TX_BUF_SIZE 4096              /* the serial core's circular buffer, a page */
 #define RECEIVED_MAX 65536            /* far/received keeps the last this many bytes */
 #define BAUD_BASE 4000000             /* the fastest rate of this UART: uartclk / 16 */
@@ -64,6 +71,7 @@ struct tty_port {
         bool loopback;
 
         struct termios2 termios;
+        struct termios2 locked;       /* TIOCSLCKTRMIOS: bits and c_cc TCSETS may not change */
         struct winsize winsize;
         struct serial_struct serial;
         struct serial_icounter_struct icount;
@@ -78,6 +86,7 @@ struct tty_port {
         GArray *lines;                /* gsize: lengths of the lines at the start of rx */
         GByteArray *edit;             /* ICANON: the line being typed */
         bool stopped;                 /* IXON: VSTOP received (or TCOOFF) */
+        bool throttled;               /* the input buffer nearly full: RTS down / VSTOP sent */
         gint64 last_rx_us;            /* VMIN > 0 && VTIME > 0: the inter-byte timer */
         guint vtime_source;
 
@@ -321,6 +330,34 @@ static void put_rx(struct tty_port *p, uint8_t c)
 }
 
 static size_t output_char(const struct tty_port *p, uint8_t c, uint8_t out[2]);
+static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n);
+static void set_mctrl(struct tty_port *p, unsigned set, unsigned clear);
+
+/* uart_throttle()/uart_unthrottle(): with CRTSCTS RTS goes down and up,
+ * with IXOFF VSTOP and VSTART go out ahead of the queue. */
+static void throttle(struct tty_port *p, bool on)
+{
+        uint8_t ch = p->termios.c_cc[on ? VSTOP : VSTART];
+
+        if (p->throttled == on)
+                return;
+        p->throttled = on;
+        if ((p->termios.c_iflag & IXOFF) && ch != _POSIX_VDISABLE)
+                deliver(p, &ch, 1);
+        if (p->termios.c_cflag & CRTSCTS)
+                set_mctrl(p, on ? 0 : TIOCM_RTS, on ? TIOCM_RTS : 0);
+}
+
+static void check_throttle(struct tty_port *p)
+{
+        /* n_tty_check_throttle(): a line still being typed must be able to end */
+        if (canonical(p) && !p->lines->len && !p->throttled)
+                return;
+        if (!p->throttled && RX_BUF_SIZE - 1 - rx_used(p) < THRESHOLD_THROTTLE)
+                throttle(p, true);
+        else if (p->throttled && rx_used(p) <= THRESHOLD_UNTHROTTLE)
+                throttle(p, false);
+}
 
 /* Echoes go out through OPOST like written bytes (n_tty's do_output_char). */
 static void echo(struct tty_port *p, const char *s, size_t n)
@@ -489,6 +526,7 @@ static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
         }
         if (p->termios.c_cc[VMIN] && p->termios.c_cc[VTIME])
                 p->last_rx_us = g_get_monotonic_time();
+        check_throttle(p);
         ck_device_notify(p->dev);
 }
 
@@ -599,6 +637,7 @@ static ssize_t take(struct tty_port *p, void *buf, size_t size)
         }
         memcpy(buf, p->rx->data, n);
         g_byte_array_remove_range(p->rx, 0, (guint)n);
+        check_throttle(p);
         ck_device_notify(p->dev);
         return (ssize_t)n;
 }
@@ -708,6 +747,7 @@ static void flush_input(struct tty_port *p)
         g_byte_array_set_size(p->rx, 0);
         g_byte_array_set_size(p->edit, 0);
         g_array_set_size(p->lines, 0);
+        check_throttle(p);
 }
 
 /* n_tty_set_termios(): switching to ICANON makes what is there one line;
@@ -735,11 +775,26 @@ static void ldisc_set_termios(struct tty_port *p, const struct termios2 *old)
 
 /* tty_set_termios() and uart_set_termios(): the baud as the UART takes it,
  * DTR and RTS dropped for B0 and raised when leaving it. */
+/* unset_locked_termios(): what TIOCSLCKTRMIOS locked keeps its old value. */
+static void unset_locked(struct termios2 *t, const struct termios2 *old, const struct termios2 *locked)
+{
+        t->c_iflag = (t->c_iflag & ~locked->c_iflag) | (old->c_iflag & locked->c_iflag);
+        t->c_oflag = (t->c_oflag & ~locked->c_oflag) | (old->c_oflag & locked->c_oflag);
+        t->c_cflag = (t->c_cflag & ~locked->c_cflag) | (old->c_cflag & locked->c_cflag);
+        t->c_lflag = (t->c_lflag & ~locked->c_lflag) | (old->c_lflag & locked->c_lflag);
+        t->c_line = locked->c_line ? old->c_line : t->c_line;
+        for (size_t i = 0; i < G_N_ELEMENTS(t->c_cc); i++)
+                t->c_cc[i] = locked->c_cc[i] ? old->c_cc[i] : t->c_cc[i];
+}
+
 static void set_termios(struct tty_port *p, const struct termios2 *new)
 {
         struct termios2 old = p->termios;
 
         p->termios = *new;
+        unset_locked(&p->termios, &old, &p->locked);
+        /* ADDRB is the RS-485 configuration's, not termios' */
+        p->termios.c_cflag ^= (p->termios.c_cflag ^ old.c_cflag) & ADDRB;
         speed_t baud = uart_baud_rate(p, &p->termios, &old);
         if (termios_baud_rate(&p->termios))
                 termios_encode_baud_rate(&p->termios, baud, baud);
@@ -1062,6 +1117,60 @@ static int handle_TIOCSBRK(struct ck_call *c)
 
 static int handle_TIOCCBRK(struct ck_call *c)
 {
+        return 0;
+}
+
+/* --- TIOCSTI, locked termios, RS-485 --- */
+
+static int validate_TIOCSTI(struct ck_call *c, const struct ck_untrusted *u, char *ret)
+{
+        return ck_untrusted_copy(u, ret, sizeof(*ret));
+}
+
+/* tiocsti(): only for the caller's controlling terminal (never this one)
+ * or CAP_SYS_ADMIN; the byte goes to the line discipline as if received. */
+static int handle_TIOCSTI(struct ck_call *c, const char *in)
+{
+        struct tty_port *p = port_of(c);
+
+        if (!ck_call_capable(c, CAP_SYS_ADMIN))
+                return -EPERM;
+        receive_char(p, (uint8_t)*in);
+        ck_device_notify(p->dev);
+        return 0;
+}
+
+static int handle_TIOCGLCKTRMIOS(struct ck_call *c, struct termios *out)
+{
+        const struct termios2 *t = &port_of(c)->locked;
+
+        *out = (struct termios){ .c_iflag = t->c_iflag, .c_oflag = t->c_oflag, .c_cflag = t->c_cflag,
+                                 .c_lflag = t->c_lflag, .c_line = t->c_line };
+        memcpy(out->c_cc, t->c_cc, sizeof(out->c_cc));
+        return 0;
+}
+
+static int validate_TIOCSLCKTRMIOS(struct ck_call *c, const struct ck_untrusted *u, struct termios *ret)
+{
+        return ck_untrusted_copy(u, ret, sizeof(*ret));
+}
+
+/* checkpoint_restore_ns_capable(): CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE */
+static int handle_TIOCSLCKTRMIOS(struct ck_call *c, const struct termios *in)
+{
+        struct tty_port *p = port_of(c);
+
+        if (!ck_call_capable(c, CAP_SYS_ADMIN) && !ck_call_capable(c, CAP_CHECKPOINT_RESTORE))
+                return -EPERM;
+        p->locked = from_termios(p, in);   /* the speeds stay as they were: no lock applies to them */
+        return 0;
+}
+
+/* uart_get_rs485_config(): a port without RS-485 has it all zero; setting
+ * it is ENOTTY (no rs485_config), which the missing row answers. */
+static int handle_TIOCGRS485(struct ck_call *c, struct serial_rs485 *out)
+{
+        *out = (struct serial_rs485){ 0 };
         return 0;
 }
 
@@ -1632,9 +1741,13 @@ CK_STRUCT_DESC(tty_icount_desc, struct serial_icounter_struct,
                CK_FIELD(struct serial_icounter_struct, overrun, INT),
                CK_FIELD(struct serial_icounter_struct, parity, INT), CK_FIELD(struct serial_icounter_struct, brk, INT),
                CK_FIELD(struct serial_icounter_struct, buf_overrun, INT));
+CK_STRUCT_DESC(tty_rs485_desc, struct serial_rs485,
+               CK_FIELD(struct serial_rs485, flags, HEX),
+               CK_FIELD(struct serial_rs485, delay_rts_before_send, UINT),
+               CK_FIELD(struct serial_rs485, delay_rts_after_send, UINT));
 static const struct ck_struct_desc *const tty_structs[] = {
         &tty_termios_desc, &tty_termios2_desc, &tty_termio_desc, &tty_winsize_desc,
-        &tty_serial_desc, &tty_icount_desc, NULL,
+        &tty_serial_desc, &tty_icount_desc, &tty_rs485_desc, NULL,
 };
 
 const struct ck_device_type ck_device_type_tty = {

@@ -261,6 +261,39 @@ static void test_defaults_and_speeds(struct fixture *fx, gconstpointer data)
         a->mem->i = N_TTY;
         g_assert_cmpint(io(a, TIOCSETD, &a->mem->i), ==, 0);
 
+        /* TIOCSTI (in-process the caller counts as privileged): input as if received */
+        make_raw(a, B9600);
+        set_cc(a, 0, 0);
+        char injected[4] = { 0 };
+        a->mem->ws.ws_row = 'Q';   /* any byte of client memory */
+        g_assert_cmpint(io(a, TIOCSTI, &a->mem->ws.ws_row), ==, 0);
+        g_assert_cmpint(get(a, injected, sizeof(injected)), ==, 1);
+        g_assert_cmpint(injected[0], ==, 'Q');
+        g_assert_cmpint(icount(a)->rx, ==, 0);                 /* not through the UART */
+        /* locked termios: TCSETS leaves locked bits and c_cc alone */
+        memset(&a->mem->t, 0, sizeof(a->mem->t));
+        a->mem->t.c_cflag = CSTOPB;
+        a->mem->t.c_cc[VMIN] = 1;
+        g_assert_cmpint(io(a, TIOCSLCKTRMIOS, &a->mem->t), ==, 0);
+        g_assert_cmpint(io(a, TIOCGLCKTRMIOS, &a->mem->t), ==, 0);
+        g_assert_cmphex(a->mem->t.c_cflag, ==, CSTOPB);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        a->mem->t.c_cflag |= CSTOPB;
+        a->mem->t.c_cc[VMIN] = 9;
+        a->mem->t.c_cc[VTIME] = 3;
+        g_assert_cmpint(io(a, TCSETS, &a->mem->t), ==, 0);
+        g_assert_false(get2(a)->c_cflag & CSTOPB);
+        g_assert_cmpuint(get2(a)->c_cc[VMIN], ==, 0);
+        g_assert_cmpuint(get2(a)->c_cc[VTIME], ==, 3);
+        memset(&a->mem->t, 0, sizeof(a->mem->t));
+        g_assert_cmpint(io(a, TIOCSLCKTRMIOS, &a->mem->t), ==, 0);
+        /* RS-485: off, and not settable here */
+        struct serial_rs485 *rs = (struct serial_rs485 *)&a->mem->ic;
+        memset(rs, 0xff, sizeof(*rs));
+        g_assert_cmpint(io(a, TIOCGRS485, rs), ==, 0);
+        g_assert_cmphex(rs->flags, ==, 0);
+        g_assert_cmpint(io(a, TIOCSRS485, rs), ==, -ENOTTY);
+
         /* what the tty layer refuses */
         g_assert_cmpint(value_io(a, TCFLSH, 3), ==, -EINVAL);
         g_assert_cmpint(value_io(a, TCXONC, 4), ==, -EINVAL);
@@ -325,22 +358,23 @@ static void test_raw_reads(struct fixture *fx, gconstpointer data)
         g_assert_cmpmem(buf, 4, "abcd", 4);
         g_assert_cmpint(get(b, buf, 2), ==, -EAGAIN);          /* 1 byte < min(VMIN, 2) */
         g_assert_cmpint(get(b, buf, 1), ==, 1);                /* min(VMIN, count) */
-        /* VMIN 0, VTIME 2: 0 after 0.2 s without a byte */
+        /* VMIN 0, VTIME 2: 0 once 0.2 s pass without a byte (parked until then) */
         set_cc(b, 0, 2);
         gint64 start = g_get_monotonic_time();
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(120000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(120000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 0);
+        ssize_t r;
+        while ((r = get(b, buf, sizeof(buf))) == -EAGAIN)
+                g_usleep(10000);
+        g_assert_cmpint(r, ==, 0);
         g_assert_cmpint(g_get_monotonic_time() - start, >=, 200000);
-        /* VMIN 5, VTIME 1: fewer than 5 once 0.1 s pass after the last byte */
-        set_cc(b, 5, 1);
+        /* VMIN 5, VTIME 5: fewer than 5 once 0.5 s pass after the last byte */
+        set_cc(b, 5, 5);
         g_assert_cmpint(put(a, "xy"), ==, 2);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, -EAGAIN);
-        g_usleep(150000);
-        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 2);
+        start = g_get_monotonic_time();
+        while ((r = get(b, buf, sizeof(buf))) == -EAGAIN)
+                g_usleep(10000);
+        g_assert_cmpint(r, ==, 2);
         g_assert_cmpstr(buf, ==, "xy");
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 500000 - 20000);
         /* poll: POLLIN only when a read would return */
         set_cc(b, 2, 0);
         g_assert_cmpuint(ck_loopback_poll(b->lb) & POLLIN, ==, 0);
@@ -441,6 +475,31 @@ static void test_flow_control(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(value_io(a, TCXONC, TCION), ==, 0);
         g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
         g_assert_cmpstr(buf, ==, "q");
+        /* IXOFF and CRTSCTS on b's input: nearly full, it sends VSTOP and drops RTS;
+         * read down, VSTART and RTS again */
+        g_assert_cmpint(value_io(a, TCXONC, TCOON), ==, 0);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        a->mem->t.c_cflag &= ~CRTSCTS;
+        g_assert_cmpint(io(a, TCSETS, &a->mem->t), ==, 0);
+        g_assert_cmpint(io(b, TCGETS, &b->mem->t), ==, 0);
+        b->mem->t.c_iflag = (b->mem->t.c_iflag & ~IXON) | IXOFF;
+        b->mem->t.c_cflag |= CRTSCTS;
+        g_assert_cmpint(io(b, TCSETS, &b->mem->t), ==, 0);
+        g_autofree char *big = g_malloc0(4001);
+        memset(big, 'x', 4000);
+        g_assert_cmpint(put(a, big), ==, 4000);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, 0);
+        g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
+        g_assert_cmphex((unsigned char)buf[0], ==, 023);
+        g_autofree char *sink = g_malloc(4000);
+        g_assert_cmpint(ck_loopback_read(b->lb, sink, 3800), ==, 3800);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, 0);          /* 200 left: still throttled */
+        g_assert_cmpint(ck_loopback_read(b->lb, sink, 100), ==, 100);
+        g_assert_cmphex(mget(a) & TIOCM_CTS, ==, TIOCM_CTS);
+        g_assert_cmpint(get(a, buf, sizeof(buf)), ==, 1);
+        g_assert_cmphex((unsigned char)buf[0], ==, 021);
+        g_assert_cmpint(value_io(b, TCFLSH, TCIFLUSH), ==, 0);
+
         /* TCOFLUSH drops what is queued */
         g_assert_cmpint(value_io(a, TCXONC, TCOOFF), ==, 0);
         g_assert_cmpint(put(a, "gone"), ==, 4);

@@ -252,6 +252,29 @@ else
 	fail "tty: serial.tools.miniterm prints what arrives" "$(cat "$tmp/mt.out")"
 fi
 
+out=$(python3 -c '
+import errno, fcntl, os, termios
+fd = os.open("/dev/ttyCK3", os.O_RDWR | os.O_NOCTTY)
+t = termios.tcgetattr(fd)
+t[3] &= ~(termios.ICANON | termios.ECHO)
+termios.tcsetattr(fd, termios.TCSANOW, t)
+fcntl.ioctl(fd, termios.TIOCSTI, b"Z")             # root: CAP_SYS_ADMIN
+assert os.read(fd, 1) == b"Z"
+os.setgid(65534)
+os.setuid(65534)                                   # no capabilities left, the descriptor stays
+try:
+    fcntl.ioctl(fd, termios.TIOCSTI, b"Z")
+except OSError as e:
+    assert e.errno == errno.EPERM, e
+else:
+    raise AssertionError("TIOCSTI without CAP_SYS_ADMIN")
+print("ok")' 2>&1)
+if [ "$out" = ok ]; then
+	pass "tty: TIOCSTI needs CAP_SYS_ADMIN (EPERM once the caller drops it), as on a tty that is not the caller's terminal"
+else
+	fail "tty: TIOCSTI needs CAP_SYS_ADMIN (EPERM once the caller drops it), as on a tty that is not the caller's terminal" "$out"
+fi
+
 p=$(cat "$tmp/tty.pid" 2>/dev/null)
 kill -TERM "$p" 2>/dev/null
 if wait_gone "$p" && [ ! -e /dev/ttyCK0 ]; then
