@@ -1181,6 +1181,8 @@ static int parse_uint(const char *text, unsigned max, unsigned *ret)
         return 0;
 }
 
+static void gpio_fini(struct ck_device *d);
+
 static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
 {
         struct gpio_chip *chip = ck_device_priv(d);
@@ -1208,6 +1210,7 @@ static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
                 if (g_strv_length(names) > chip->n_lines) {
                         g_set_error(error, CK_ERROR, EINVAL, "names=%s: %u names for %u lines", text,
                                     g_strv_length(names), chip->n_lines);
+                        gpio_fini(d);    /* ck_device_new() calls no fini after a failed init */
                         return -EINVAL;
                 }
                 for (unsigned i = 0; names[i]; i++)
@@ -1222,6 +1225,7 @@ static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
                             parse_uint(ends[1], chip->n_lines - 1, &to) < 0 || from == to) {
                                 g_set_error(error, CK_ERROR, EINVAL,
                                             "wire=%s: OUTPUT:INPUT, two different lines below %u", *w, chip->n_lines);
+                                gpio_fini(d);
                                 return -EINVAL;
                         }
                         chip->lines[from].drives = (int)to;
