@@ -42,7 +42,6 @@
 
 #define ARG_SIZE 16
 
-static pid_t child;
 static bool extra_stat, extra_fstatat, extra_valid, extra_poll;
 
 static void die(const char *what)
@@ -58,7 +57,12 @@ static void on_sigchld(int sig)
         int st;
 
         (void)sig;
-        if (waitpid(child, &st, WNOHANG) != child)
+        /* any child: it is the only one, and it may end before fork()'s
+         * return value is even stored */
+        pid_t p = waitpid(-1, &st, WNOHANG);
+        if (p < 0 && errno == ECHILD)
+                _exit(125);
+        if (p <= 0)
                 return;
         _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
@@ -170,7 +174,7 @@ int main(int argc, char **argv)
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_UNBLOCK, &chld, NULL);     /* a parent (perf) may have it blocked */
-        child = fork();
+        pid_t child = fork();
         if (child < 0)
                 die("fork");
         if (child == 0) {

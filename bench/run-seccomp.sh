@@ -15,7 +15,8 @@
 # unrelated file with and without the filter, and 1000 devices in one run.
 # Prints the markdown table (bench/table.py) and keeps it with the raw
 # lines in BUILD_DIR/bench-seccomp.{md,raw}.  --raw-only prints the raw
-# lines instead (for run.sh).
+# lines instead (for run.sh).  BENCH_COMPARE_RUN=/path/to/another/cusekit
+# adds its ATOM_FLIP row to every round (a before/after of a change).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -63,7 +64,9 @@ out() { tee -a "$raw" >&2; }
 
 # request numbers: _IOC(dir, type, nr, size)
 ioc() { printf '0x%x' $(( ($1 << 30) | ($4 << 16) | ($2 << 8) | $3 )); }
-ATOM_FLIP=$(ioc 3 0xCE 3 16)          # _IOWR, struct atom_flip: 16 bytes
+# the group from the family's header, so a renumbering cannot leave this behind
+atom_group=$(awk '/#define ATOM_IOC_GROUP/ { print $3 }' "$src/devices/atom/atom-abi.h")
+ATOM_FLIP=$(ioc 3 "$atom_group" 3 16)   # _IOWR, struct atom_flip: 16 bytes
 HIDIOCGFEATURE16=$(ioc 3 0x48 7 16)   # _IOWR('H', 0x07, 16 bytes)
 
 # umockdev: a hidraw node whose ioctl file answers HIDIOCGFEATURE with 16
@@ -106,6 +109,9 @@ for ((round = 1; round <= rounds; round++)); do
 		under run-flip "$ITER_NOTIF" "${run[@]}" --device atom-flat:bflip0 -- :: --arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
 		under run-flip-notrace "$ITER_NOTIF" "${run[@]}" --trace-size 0 --device atom-flat:bflip0 -- :: \
 			--arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
+		[ -n "${BENCH_COMPARE_RUN:-}" ] &&
+			under run-flip-compare "$ITER_NOTIF" "$BENCH_COMPARE_RUN" run --device atom-flat:bflip0 -- :: \
+				--arg-u32 1 ioctl /dev/bflip0 "$ATOM_FLIP"
 		under run-fifo4k "$ITER_NOTIF" "${run[@]}" --device fifo:bfifo0,size=65536 -- :: rw /dev/bfifo0 4096 4096
 		c h-pipe4k "$ITER_NATIVE" rw pipe 4096 4096
 		under run-pipe4k "$ITER_NOTIF" "${run[@]}" --device atom-flat:bflip0 -- :: rw pipe 4096 4096

@@ -184,6 +184,7 @@ def run_tables():
         ("h-native-fionread", "FIONREAD on a pipe", "kernel (= 1.0)", None),
         ("run-flip", "ATOM_FLIP _IOWR 16 B", "`cusekit run`, atom-flat (trace ring on: the default)", "bare-flip"),
         ("run-flip-notrace", "ATOM_FLIP _IOWR 16 B", "`cusekit run --trace-size 0`, atom-flat", "bare-flip"),
+        ("run-flip-compare", "ATOM_FLIP _IOWR 16 B", "$BENCH_COMPARE_RUN's `cusekit run`, atom-flat", "run-flip"),
         ("bare-flip", "ATOM_FLIP's number, 16 B", "bare notification server: RECV, readv, writev, SEND", None),
         ("bare-flip+stat", "ATOM_FLIP's number, 16 B", "bare + stat(\"/proc/PID/fd/N\")", "bare-flip"),
         ("bare-flip+fstatat", "ATOM_FLIP's number, 16 B", "bare + fstatat(cached /proc/PID/fd, \"N\")", "bare-flip"),

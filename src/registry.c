@@ -189,10 +189,9 @@ static int name_free(const char *type_name, const char *origin, GError **error)
 
         if (!taken)
                 return 0;
-        fail(error, EEXIST, "%s: device type '%s' is already registered (%s%s)",
+        return fail(error, EEXIST, "%s: device type '%s' is already registered (%s%s)",
                     origin ? origin : "built in", type_name, taken->origin ? "by " : "built in",
                     taken->origin ? taken->origin : "");
-        return -EEXIST;
 }
 
 /* A linked-in family that cannot be indexed is a build error: fail loudly at start. */
@@ -257,7 +256,7 @@ static int load_module_locked(const char *name, GError **error)
         if (regs->len == 0) {
                 dlclose(handle);
                 return fail(error, ENOEXEC, "%s: not a cusekit module: it registers no device type "
-                                   "(CK_DEVICE_TYPE_REGISTER)", path);
+                            "(CK_DEVICE_TYPE_REGISTER)", path);
         }
 
         /* All of the module's types, or none. */

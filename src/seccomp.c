@@ -191,11 +191,15 @@ int ck_seccomp_filter_install(const struct ck_seccomp_filter *filter)
 
 enum served_kind { SERVED_DEVICE, SERVED_ATTR };
 
+struct served_id {
+        dev_t dev;
+        ino_t ino;
+};
+
 struct served {
         struct ck_seccomp *s;
         enum served_kind kind;
-        dev_t dev;
-        ino_t ino;
+        struct served_id id;      /* the file's: how /proc/PID/fd/N finds it */
         int own;                  /* our own description (DEVICE: of the FIFO; ATTR: of the file) */
         int wd;                   /* inotify watch */
         struct ck_file *file;     /* DEVICE */
@@ -254,9 +258,18 @@ struct client {
         pid_t pid;
 };
 
-static char *served_key(dev_t dev, ino_t ino)
+static guint served_id_hash(gconstpointer p)
 {
-        return g_strdup_printf("%lx:%lx", (unsigned long)dev, (unsigned long)ino);
+        const struct served_id *id = p;
+
+        return (guint)(id->ino ^ (id->ino >> 32) ^ (id->dev * 31));
+}
+
+static gboolean served_id_equal(gconstpointer a, gconstpointer b)
+{
+        const struct served_id *x = a, *y = b;
+
+        return x->dev == y->dev && x->ino == y->ino;
 }
 
 /* --- replies --- */
@@ -445,12 +458,13 @@ static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
 {
         struct stat st;
 
-        if (fd < 0)
+        /* nothing open: no descriptor can be ours, no lookup needed */
+        if (fd < 0 || g_hash_table_size(s->served) == 0)
                 return NULL;
         if (stat_fd_of(s, pid, fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                 return NULL;
-        g_autofree char *key = served_key(st.st_dev, st.st_ino);
-        return g_hash_table_lookup(s->served, key);
+        const struct served_id id = { .dev = st.st_dev, .ino = st.st_ino };
+        return g_hash_table_lookup(s->served, &id);
 }
 
 static struct node *node_of(struct ck_seccomp *s, struct ck_device *d)
@@ -473,6 +487,18 @@ static void fifo_show(struct served *sv, int want)
                 while (write(sv->own, scratch, sizeof(scratch)) > 0)
                         ;
         sv->shown = want;
+}
+
+/* A device's wake-up is an edge for EPOLLET waiters even when the
+ * readiness stays, as the kernel's wake_up() is: a byte more, then one
+ * less, wakes the pipe's pollers (pipe_write() does for every write once
+ * the pipe was polled) and leaves it readable throughout. */
+static void fifo_wake(struct served *sv)
+{
+        char byte;
+
+        if (sv->shown == 1 && write(sv->own, "", 1) == 1 && read(sv->own, &byte, 1) != 1)
+                g_warning("seccomp: readiness pipe: %s", g_strerror(errno));
 }
 
 static void served_refresh(struct served *sv)
@@ -518,8 +544,7 @@ static void served_release(struct served *sv)
         }
         inotify_rm_watch(s->inotify, sv->wd);
         close(sv->own);
-        g_autofree char *key = served_key(sv->dev, sv->ino);
-        g_hash_table_remove(s->served, key);
+        g_hash_table_remove(s->served, &sv->id);
         g_free(sv);
 }
 
@@ -564,8 +589,9 @@ static struct served *served_add(struct ck_seccomp *s, enum served_kind kind, co
                 return NULL;
         }
         struct served *sv = g_new0(struct served, 1);
-        *sv = (struct served){ .s = s, .kind = kind, .dev = st.st_dev, .ino = st.st_ino, .own = own, .wd = wd };
-        g_hash_table_insert(s->served, served_key(st.st_dev, st.st_ino), sv);
+        *sv = (struct served){ .s = s, .kind = kind, .id = { .dev = st.st_dev, .ino = st.st_ino }, .own = own,
+                               .wd = wd };
+        g_hash_table_insert(s->served, &sv->id, sv);
         return sv;
 }
 
@@ -1566,7 +1592,10 @@ static void device_notify(struct ck_device *d, void *userdata)
         struct ck_seccomp *s = userdata;
 
         retry_parked(s, d);
-        node_refresh(node_of(s, d));
+        struct node *n = node_of(s, d);
+        node_refresh(n);
+        for (guint i = 0; i < n->opens->len; i++)
+                fifo_wake(n->opens->pdata[i]);
 }
 
 static void node_free(struct node *n)
@@ -1591,7 +1620,7 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
         s->node_uid = getuid();
         s->dev_dev = stat("/dev", &st) == 0 ? st.st_dev : 0;
         clock_gettime(CLOCK_REALTIME, &s->created);
-        s->served = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        s->served = g_hash_table_new(served_id_hash, served_id_equal);
         s->nodes = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)node_free);
         s->buf = g_byte_array_new();
         ck_ioctl_reply_init(&s->reply);
@@ -1668,8 +1697,8 @@ void ck_seccomp_free(struct ck_seccomp *s)
                         if (sv->kind == SERVED_DEVICE)
                                 ck_file_close(sv->file);
                         close(sv->own);
+                        g_hash_table_iter_remove(&it);   /* the key lives in @sv */
                         g_free(sv);
-                        g_hash_table_iter_remove(&it);
                 }
                 g_hash_table_unref(s->served);
         }

@@ -9,9 +9,10 @@
  * ck_call_new_file().  An input whose level changes queues edge events for
  * the requests watching it: v1, CLOCK_MONOTONIC, 16 per request and further
  * ones dropped; v2, CLOCK_MONOTONIC or CLOCK_REALTIME, sequence numbers, the
- * request's event_buffer_size with the oldest dropped.  A v2 debounce period
- * is kept and reported in line info but not applied (edges are never
- * bouncy here).  wire=A:B makes output A drive input B.
+ * request's event_buffer_size with the oldest dropped; a debounced v2 line
+ * (software debounce, as gpiolib-cdev does for chips that cannot) reports
+ * an edge only once its level held for the period, and reads that level.
+ * wire=A:B makes output A drive input B.
  */
 #include "gpio-abi.h"
 
@@ -87,14 +88,21 @@ struct gpio_handle {
 };
 
 /* A v2 line request. */
+struct gpio_linereq;
+struct gpio_req_line {
+        struct gpio_linereq *req;
+        __u32 offset;
+        guint64 edflags;               /* GPIO_V2_LINE_EDGE_FLAGS it watches */
+        __u32 line_seqno;
+        __u32 debounce_us;             /* 0: edges as they come */
+        gboolean level;                /* debounced: the raw level that held for the period */
+        guint debounce_timer;          /* debounce_work_func() pending */
+};
+
 struct gpio_linereq {
         struct gpio_chip *chip;
         unsigned n;
-        struct {
-                __u32 offset;
-                guint64 edflags;       /* GPIO_V2_LINE_EDGE_FLAGS it watches */
-                __u32 line_seqno;
-        } lines[GPIO_V2_LINES_MAX];
+        struct gpio_req_line lines[GPIO_V2_LINES_MAX];
         __u32 seqno;
         struct gpio_v2_line_event *queue;
         unsigned capacity, n_queued, first;
@@ -246,6 +254,43 @@ static void queue_line_event(struct gpio_linereq *lr, unsigned k, gboolean value
         };
 }
 
+/* debounce_work_func(): the level held for the period */
+static gboolean debounce_done(gpointer userdata)
+{
+        struct gpio_req_line *rl = userdata;
+        struct gpio_linereq *lr = rl->req;
+        const struct gpio_line *l = &lr->chip->lines[rl->offset];
+        gboolean level = line_level(l);
+
+        rl->debounce_timer = 0;
+        if (level == rl->level)
+                return G_SOURCE_REMOVE;
+        rl->level = level;
+        gboolean value = level ^ !!(l->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW);
+        if (!(rl->edflags & (value ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING)))
+                return G_SOURCE_REMOVE;
+        queue_line_event(lr, (unsigned)(rl - lr->lines), value,
+                         l->flags & GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME ? realtime_ns() : now_ns());
+        ck_device_notify(lr->chip->dev);
+        return G_SOURCE_REMOVE;
+}
+
+/* debounce_irq_handler(): every raw edge starts the period again */
+static void debounce_restart(struct gpio_req_line *rl)
+{
+        if (rl->debounce_timer)
+                g_source_remove(rl->debounce_timer);
+        rl->debounce_timer = g_timeout_add(MAX(1u, (rl->debounce_us + 999) / 1000), debounce_done, rl);
+}
+
+static void debounce_stop(struct gpio_req_line *rl)
+{
+        if (rl->debounce_timer)
+                g_source_remove(rl->debounce_timer);
+        rl->debounce_timer = 0;
+        rl->debounce_us = 0;
+}
+
 static void set_input_level(struct gpio_chip *chip, unsigned offset, gboolean level);
 
 /* The physical level of @offset went from @old to its present one: edges for
@@ -275,7 +320,13 @@ static void level_changed(struct gpio_chip *chip, unsigned offset, gboolean old)
                 struct gpio_linereq *lr = ck_file_priv(chip->line_files->pdata[i]);
                 for (unsigned k = 0; k < lr->n; k++) {
                         guint64 want = value ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING;
-                        if (lr->lines[k].offset != offset || !(lr->lines[k].edflags & want))
+                        if (lr->lines[k].offset != offset)
+                                continue;
+                        if (lr->lines[k].debounce_us) {
+                                debounce_restart(&lr->lines[k]);
+                                continue;
+                        }
+                        if (!(lr->lines[k].edflags & want))
                                 continue;
                         queue_line_event(lr, k, value, l->flags & GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME ? realtime_ns() : ts);
                         queued = TRUE;
@@ -465,8 +516,8 @@ static int handle_GPIO_GET_LINEINFO_UNWATCH_IOCTL(struct ck_call *c, const __u32
         return 0;
 }
 
-extern const struct ck_device_type gpio_handle_type;
-extern const struct ck_device_type gpio_event_type;
+static const struct ck_device_type gpio_handle_type;
+static const struct ck_device_type gpio_event_type;
 
 static int validate_GPIO_GET_LINEHANDLE_IOCTL(struct ck_call *c, const struct ck_untrusted *u,
                                               struct gpiohandle_request *ret)
@@ -705,20 +756,28 @@ static void v2_configure(struct gpio_linereq *lr, unsigned k, const struct gpio_
         unsigned offset = lr->lines[k].offset;
         guint64 edflags = flags & V2_EDGE_FLAGS;
 
+        struct gpio_req_line *rl = &lr->lines[k];
+
+        rl->req = lr;
         apply_v2_flags(&chip->lines[offset], flags);
         if (flags & GPIO_V2_LINE_FLAG_OUTPUT) {
+                debounce_stop(rl);            /* edge_detector_stop() */
+                chip->lines[offset].debounce_us = 0;
                 set_direction(chip, offset, TRUE, config_output_value(lc, k));
-                edflags = 0;                  /* edge_detector_stop() */
+                edflags = 0;
         } else if (flags & GPIO_V2_LINE_FLAG_INPUT) {
                 set_direction(chip, offset, FALSE, FALSE);
+                /* debounce_setup(): the period, and the level it starts from */
                 const struct gpio_v2_line_config_attribute *db = config_attr(lc, k, GPIO_V2_LINE_ATTR_ID_DEBOUNCE);
-                if (db)
-                        chip->lines[offset].debounce_us = db->attr.debounce_period_us;
+                debounce_stop(rl);
+                rl->debounce_us = db ? db->attr.debounce_period_us : 0;
+                rl->level = line_level(&chip->lines[offset]);
+                chip->lines[offset].debounce_us = rl->debounce_us;
         }
-        lr->lines[k].edflags = edflags;
+        rl->edflags = edflags;
 }
 
-extern const struct ck_device_type gpio_line_type;
+static const struct ck_device_type gpio_line_type;
 
 static int validate_GPIO_V2_GET_LINE_IOCTL(struct ck_call *c, const struct ck_untrusted *u,
                                            struct gpio_v2_line_request *ret)
@@ -935,8 +994,13 @@ static int handle_GPIO_V2_LINE_GET_VALUES_IOCTL(struct ck_call *c, struct gpio_v
 
         for (unsigned k = 0; k < lr->n; k++)
                 if (io->mask & (1ull << k)) {
+                        const struct gpio_line *l = &lr->chip->lines[lr->lines[k].offset];
+                        /* debounced_value() for a debounced line */
+                        gboolean value = lr->lines[k].debounce_us
+                                                 ? lr->lines[k].level ^ !!(l->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW)
+                                                 : line_value(l);
                         asked++;
-                        if (line_value(&lr->chip->lines[lr->lines[k].offset]))
+                        if (value)
                                 bits |= 1ull << k;
                 }
         if (!asked)
@@ -1004,8 +1068,10 @@ static void line_release(struct ck_file *f)
 
         if (lr->chip) {
                 g_ptr_array_remove_fast(lr->chip->line_files, f);
-                for (unsigned k = 0; k < lr->n; k++)
+                for (unsigned k = 0; k < lr->n; k++) {
+                        debounce_stop(&lr->lines[k]);
                         release_line(lr->chip, lr->lines[k].offset);
+                }
         }
         g_free(lr->queue);
 }
@@ -1065,7 +1131,7 @@ static const struct ck_struct_desc *const gpio_line_structs[] = {
 static const struct ck_struct_desc *const gpio_handle_structs[] = { &gpiohandle_data_desc, &gpiohandle_config_desc,
                                                                    NULL };
 
-const struct ck_device_type gpio_handle_type = {
+static const struct ck_device_type gpio_handle_type = {
         .name = "gpio-linehandle",
         .ioctls = gpio_handle_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_handle_ioctls),
@@ -1075,7 +1141,7 @@ const struct ck_device_type gpio_handle_type = {
         .unknown_ioctl_errno = EINVAL,
 };
 
-const struct ck_device_type gpio_line_type = {
+static const struct ck_device_type gpio_line_type = {
         .name = "gpio-line",
         .ioctls = gpio_line_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_line_ioctls),
@@ -1087,7 +1153,7 @@ const struct ck_device_type gpio_line_type = {
         .unknown_ioctl_errno = EINVAL,
 };
 
-const struct ck_device_type gpio_event_type = {
+static const struct ck_device_type gpio_event_type = {
         .name = "gpio-event",
         .ioctls = gpio_event_ioctls,
         .n_ioctls = G_N_ELEMENTS(gpio_event_ioctls),
@@ -1181,9 +1247,7 @@ static int parse_uint(const char *text, unsigned max, unsigned *ret)
         return 0;
 }
 
-static void gpio_fini(struct ck_device *d);
-
-static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
+static int init_chip(struct ck_device *d, GHashTable *params, GError **error)
 {
         struct gpio_chip *chip = ck_device_priv(d);
         const char *text;
@@ -1210,7 +1274,6 @@ static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
                 if (g_strv_length(names) > chip->n_lines) {
                         g_set_error(error, CK_ERROR, EINVAL, "names=%s: %u names for %u lines", text,
                                     g_strv_length(names), chip->n_lines);
-                        gpio_fini(d);    /* ck_device_new() calls no fini after a failed init */
                         return -EINVAL;
                 }
                 for (unsigned i = 0; names[i]; i++)
@@ -1225,7 +1288,6 @@ static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
                             parse_uint(ends[1], chip->n_lines - 1, &to) < 0 || from == to) {
                                 g_set_error(error, CK_ERROR, EINVAL,
                                             "wire=%s: OUTPUT:INPUT, two different lines below %u", *w, chip->n_lines);
-                                gpio_fini(d);
                                 return -EINVAL;
                         }
                         chip->lines[from].drives = (int)to;
@@ -1251,14 +1313,21 @@ static void gpio_fini(struct ck_device *d)
 
         for (unsigned i = 0; chip->lines && i < chip->n_lines; i++)
                 g_free(chip->lines[i].name);
-        g_free(chip->lines);
-        g_free(chip->label);
-        if (chip->chip_files)
-                g_ptr_array_unref(chip->chip_files);
-        if (chip->event_files)
-                g_ptr_array_unref(chip->event_files);
-        if (chip->line_files)
-                g_ptr_array_unref(chip->line_files);
+        g_clear_pointer(&chip->lines, g_free);
+        g_clear_pointer(&chip->label, g_free);
+        g_clear_pointer(&chip->chip_files, g_ptr_array_unref);
+        g_clear_pointer(&chip->event_files, g_ptr_array_unref);
+        g_clear_pointer(&chip->line_files, g_ptr_array_unref);
+}
+
+/* A failed init leaves nothing behind: the device layer calls no fini then. */
+static int gpio_init(struct ck_device *d, GHashTable *params, GError **error)
+{
+        int r = init_chip(d, params, error);
+
+        if (r < 0)
+                gpio_fini(d);
+        return r;
 }
 
 /* A gpio_device on the gpio bus: libgpiod 1.6 checks

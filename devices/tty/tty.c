@@ -579,7 +579,7 @@ plain:
 
 static size_t readable(const struct tty_port *p)
 {
-        return canonical(p) ? lines_total(p) + (p->lines->len ? 0 : 0) : p->rx->len;
+        return canonical(p) ? lines_total(p) : p->rx->len;
 }
 
 static void vtime_rearm(struct tty_port *p, gint64 deadline_us);
@@ -1172,7 +1172,9 @@ static int tty_open(struct ck_file *f)
         return 0;
 }
 
-/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes. */
+/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes, and
+ * output flow control still holds back goes too (uart_shutdown() frees the
+ * transmit buffer once closing_wait is over; nothing waits here). */
 static void tty_release(struct ck_file *f)
 {
         struct tty_port *p = ck_device_priv(ck_file_device(f));
@@ -1180,7 +1182,9 @@ static void tty_release(struct ck_file *f)
         if (--p->opens)
                 return;
         p->exclusive = false;
+        p->stopped = false;
         flush_input(p);
+        g_byte_array_set_size(p->tx, 0);
         if (p->termios.c_cflag & HUPCL)
                 set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
 }

@@ -85,11 +85,11 @@ static uint64_t some_pointer(size_t len)
         case 1:
                 return (uint64_t)(uintptr_t)guard;
         case 2:
-                return (uint64_t)(uintptr_t)(arena + ARENA - below(len + 1));    /* straddles the end */
+                return (uint64_t)(uintptr_t)arena + ARENA - below(len + 1);    /* straddles the end */
         case 3:
                 return rnd();
         default:
-                return (uint64_t)(uintptr_t)(arena + below(ARENA - (len < ARENA ? len : ARENA) + 1));
+                return (uint64_t)(uintptr_t)arena + below(ARENA - (len < ARENA ? len : ARENA) + 1);
         }
 }
 

@@ -236,7 +236,7 @@ else
 fi
 rspid=$(cat "$tmp/rs.pid" 2>/dev/null); kill -TERM "$rspid" 2>/dev/null; wait_gone "$rspid"
 mkdir -m 0700 "$pub/rootstate"
-out=$("$daemon" --major 60 --runas nobody --state-dir "$pub/rootstate" --device atom:rs1 2>&1); rc=$?
+out=$(timeout 20 "$daemon" --major 60 --runas nobody --state-dir "$pub/rootstate" --device atom:rs1 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q "owned by uid 0, but the devices are served as uid 65534" <<<"$out" && [ ! -e /dev/rs1 ]; then
 	pass "--runas: a state directory that user cannot write is refused at start"
 else
@@ -247,7 +247,7 @@ rm -rf "$pub"
 # --- --background: success only when the kernel took every node, and nothing held open ---
 "$daemon" --major 61 --background --pidfile "$tmp/twa.pid" --device atom:twin0 2>"$tmp/twa.err"
 rm -f /dev/twin0   # the node goes, the kernel's device stays
-out=$("$daemon" --major 62 --background --pidfile "$tmp/twb.pid" --device atom:twin0 2>&1); rc=$?
+out=$(timeout 20 "$daemon" --major 62 --background --pidfile "$tmp/twb.pid" --device atom:twin0 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q "twin0: the kernel refused the device: a CUSE device named 'twin0' exists already" <<<"$out"; then
 	pass "--background fails, naming the device and why, when the kernel refuses a node"
 else

@@ -129,6 +129,27 @@ assert not s.ri and s.cts
 	else
 		fail "far=unix:PATH: socat at the socket is the far end, both ways" "port read '$got'" "socat got '$(cat "$TMPDIR/far.out")'"
 	fi
+	# serial.tools.miniterm, its console an emulated terminal too (ttyCK5; typed into through ttyCK6)
+	stty -F /dev/ttyCK6 raw -echo 2>/dev/null
+	exec 7<>/dev/ttyCK6
+	timeout 30 /usr/bin/python3 -m serial.tools.miniterm --raw -q --eol LF /dev/ttyCK0 115200 </dev/ttyCK5 >"$TMPDIR/mt.out" 2>&1 &
+	mt=$!
+	py "serial.tools.miniterm: what is typed reaches the port, what the port gets is printed" '
+import serial, termios, time
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=4)
+deadline = time.monotonic() + 20      # until miniterm has its console in cbreak mode
+while termios.tcgetattr(open("/dev/ttyCK5"))[3] & termios.ICANON:
+    assert time.monotonic() < deadline, "miniterm never set up its console"
+    time.sleep(0.1)
+open("/dev/ttyCK6", "wb", buffering=0).write(b"typed")
+assert b.read(5) == b"typed"
+b.write(b"shown")
+time.sleep(1)
+open("/dev/ttyCK6", "wb", buffering=0).write(b"\x1d")   # Ctrl-], the exit key of miniterm, typed
+'
+	wait "$mt"
+	exec 7<&-
+	if [ "$(cat "$TMPDIR/mt.out")" = shown ]; then pass "serial.tools.miniterm prints what arrives"; else fail "serial.tools.miniterm prints what arrives" "$(cat "$TMPDIR/mt.out")"; fi
 	CK_CLI=$build/src/bin/cusekit CK_SOCK=$sock py "the far end through cusekit set: bytes arrive, CTS and RI follow, far/received" '
 import json, os, serial, subprocess
 def cusekit(*args):

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Built -m32 -static, run by test-run-atom under `cusekit run`: a 32-bit
+ * Built -m32 -static, run by test-run-atom under `cusekit run` as
+ * `test-run-compat32 NODE [FD REQUEST]`: a 32-bit
  * program's i386 calls (other numbers, other struct layouts) must not reach
  * an emulated device, nor slip past to a host node; its other files work.
  * Exit 0 when so; what went wrong on stdout otherwise.
@@ -37,11 +38,12 @@ int main(int argc, char **argv)
         bad += refused("open O_RDONLY", open(node, O_RDONLY));
 
         /* a device descriptor inherited from a 64-bit parent */
-        if (argc > 2) {
+        if (argc > 3) {
                 int dev = atoi(argv[2]);
-                char buf[8];
+                unsigned long request = strtoul(argv[3], NULL, 0);     /* one the device serves */
+                char buf[64];
                 bad += refused("read of the inherited descriptor", read(dev, buf, sizeof(buf)));
-                bad += refused("ioctl of the inherited descriptor", syscall(SYS_ioctl, dev, 0x8010ce01 /* ATOM_GET */, buf));
+                bad += refused("ioctl of the inherited descriptor", syscall(SYS_ioctl, dev, request, buf));
         }
 
         /* everything else is the kernel's, as without the run */

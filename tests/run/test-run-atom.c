@@ -255,10 +255,13 @@ static void test_double_fetch_race(void)
         static char bytes[8] = "abcdefgh";
         struct atom_blob blob = { .data = (uintptr_t)bytes, .len = 4 };
         struct racer r = { .blob = &blob };
-        pthread_t t;
+        /* several racers: on a loaded machine one of them is more likely to
+         * run while the supervisor is between two fetches */
+        pthread_t t[3];
         int ok = 0, refused = 0, calls = 0;
 
-        pthread_create(&t, NULL, race_len, &r);
+        for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+                pthread_create(&t[i], NULL, race_len, &r);
         /* on a loaded machine refusals get rare (1 in thousands): keep on a while */
         gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
         while ((calls < 2000 || refused == 0 || ok == 0) && g_get_monotonic_time() < until) {
@@ -271,7 +274,8 @@ static void test_double_fetch_race(void)
                 calls++;
         }
         r.stop = TRUE;
-        pthread_join(t, NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+                pthread_join(t[i], NULL);
 
         char room[16] = { 0 };
         struct atom_blob get = { .data = (uintptr_t)room, .len = sizeof(room) };
@@ -594,6 +598,35 @@ static void test_poll_select_epoll(void)
         close(b);
 }
 
+/* Edge-triggered epoll: every change of the device is an event, as its
+ * wake_up() makes one in the kernel, even when it was readable already. */
+static void test_epoll_edge_triggered(void)
+{
+        int a = open_node("atom0", O_RDWR | O_NONBLOCK);
+        int b = open_node("atom0", O_RDWR);
+        char buf[8];
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+        g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 2);
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        g_assert_cmpint(epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev), ==, 0);
+        g_assert_cmpint(epoll_wait(ep, &ev, 1, 0), ==, 0);
+        for (int i = 0; i < 3; i++) {
+                /* changes not read in between: each is an edge */
+                g_assert_cmpint(write(b, i % 2 ? "0" : "1", 1), ==, 1);
+                g_assert_cmpint(epoll_wait(ep, &ev, 1, 5000), ==, 1);
+                g_assert_cmpint(ev.events & EPOLLIN, !=, 0);
+                g_assert_cmpint(epoll_wait(ep, &ev, 1, 0), ==, 0);     /* and only one */
+                struct pollfd pfd = { .fd = a, .events = POLLIN };
+                g_assert_cmpint(poll(&pfd, 1, 0), ==, 1);              /* readable all along */
+        }
+        g_assert_cmpint(read(a, buf, sizeof(buf)), ==, 2);
+        g_assert_cmpmem(buf, 2, "1\n", 2);
+        close(ep);
+        close(a);
+        close(b);
+}
+
 struct parked_reader {
         int fd;
         volatile gboolean done;
@@ -676,9 +709,12 @@ static void test_signal_interrupts_read(void)
         close(fd);
 }
 
-static void *write_after(void *data)
+/* Writes once the signal has been handled (and the read restarted). */
+static void *write_after_signal(void *data)
 {
-        g_usleep(600 * 1000);
+        for (int i = 0; i < 500 && !usr1_seen; i++)
+                g_usleep(10 * 1000);
+        g_usleep(200 * 1000);
         int fd = open_node("atom0", O_WRONLY);
         g_assert_cmpint(write(fd, (const char *)data, 1), ==, 1);
         close(fd);
@@ -696,8 +732,8 @@ static void test_signal_restarts_read(void)
         g_assert_cmpint(write(fd, "0", 1), ==, 1);
         g_assert_cmpint(read(fd, buf, sizeof(buf)), ==, 2);
         usr1_seen = 0;
-        /* the signal comes at 200 ms, the change at 600 ms */
-        pthread_create(&t, NULL, write_after, (void *)"1");
+        /* the signal comes at 200 ms, the change after it */
+        pthread_create(&t, NULL, write_after_signal, (void *)"1");
         pid_t child = signal_later(getpid(), 200);
         ssize_t n = read(fd, buf, sizeof(buf));
         int e = errno;
@@ -729,8 +765,8 @@ static void test_killed_reader(void)
                 _exit(1);
         }
         pthread_create(&t, NULL, blocking_reader, &r);
-        g_usleep(300 * 1000);
-        g_assert_cmpint(opens_of("atom0"), ==, before + 1);
+        g_assert_cmpint(opens_settled("atom0", before + 1), ==, before + 1);   /* the child's open */
+        g_usleep(200 * 1000);                                                  /* and its read parked */
         g_assert_cmpint(kill(child, SIGKILL), ==, 0);
         int status;
         g_assert_cmpint(waitpid(child, &status, 0), ==, child);
@@ -1076,7 +1112,8 @@ static void test_compat32(void)
         int fd = open("/dev/atom0", O_RDWR);      /* inherited */
         g_assert_cmpint(fd, >=, 0);
         g_autofree char *fd_arg = g_strdup_printf("%d", fd);
-        const char *argv[] = { prog, "/dev/atom0", fd_arg, NULL };
+        g_autofree char *request = g_strdup_printf("%#lx", (unsigned long)CK_REQUEST(ATOM_GET));
+        const char *argv[] = { prog, "/dev/atom0", fd_arg, request, NULL };
         g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL, &out, &err,
                                    &status, &error));
         close(fd);
@@ -1148,6 +1185,7 @@ int main(int argc, char **argv)
         g_test_add_func("/run/fd/passing", test_fd_passing);
         g_test_add_func("/run/fd/exclusive-reopen", test_exclusive_reopen);
         g_test_add_func("/run/io/poll-select-epoll", test_poll_select_epoll);
+        g_test_add_func("/run/io/epoll-edge-triggered", test_epoll_edge_triggered);
         g_test_add_func("/run/io/blocking-read-parked", test_blocking_read_parked);
         g_test_add_func("/run/io/signal-interrupts-read", test_signal_interrupts_read);
         g_test_add_func("/run/io/signal-restarts-read", test_signal_restarts_read);

@@ -20,6 +20,10 @@ struct mem {
         struct gpiohandle_data data;
         struct gpiohandle_config config;
         __u32 offset;
+        struct gpio_v2_line_info info2;
+        struct gpio_v2_line_request req2;
+        struct gpio_v2_line_config config2;
+        struct gpio_v2_line_values values2;
 };
 
 struct fixture {
@@ -319,6 +323,277 @@ static void test_watch(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ioc(fx->lb, GPIO_GET_LINEINFO_UNWATCH_IOCTL, &fx->mem->offset), ==, -EINVAL);
 }
 
+static struct ck_loopback *request_v2(struct fixture *fx, unsigned n, const __u32 *offsets, guint64 flags,
+                                      __u32 buffer, int expect)
+{
+        struct gpio_v2_line_request *rq = &fx->mem->req2;
+        struct ck_loopback *lr = NULL;
+
+        memset(rq, 0, sizeof(*rq));
+        for (unsigned i = 0; i < n; i++)
+                rq->offsets[i] = offsets[i];
+        rq->num_lines = n;
+        rq->config.flags = flags;
+        rq->event_buffer_size = buffer;
+        g_strlcpy(rq->consumer, "v2", sizeof(rq->consumer));
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, expect);
+        if (expect < 0)
+                return NULL;
+        g_assert_cmpint(ck_loopback_take_file(fx->lb, rq->fd, &lr), ==, 0);
+        ck_loopback_expose(lr, fx->mem, sizeof(*fx->mem));
+        return lr;
+}
+
+static struct gpio_v2_line_info *info_v2(struct fixture *fx, unsigned offset)
+{
+        memset(&fx->mem->info2, 0, sizeof(fx->mem->info2));
+        fx->mem->info2.offset = offset;
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINEINFO_IOCTL, &fx->mem->info2), ==, 0);
+        return &fx->mem->info2;
+}
+
+static void test_v2_request(struct fixture *fx, gconstpointer data)
+{
+        const __u32 offsets[] = { 1, 2, 3 };
+        struct gpio_v2_line_request *rq = &fx->mem->req2;
+
+        g_assert_cmphex(info_v2(fx, 1)->flags, ==, GPIO_V2_LINE_FLAG_INPUT);
+        g_assert_cmpstr(fx->mem->info2.name, ==, "led");
+
+        /* outputs: line 2 high through an output-values attribute, line 3 an input by a flags attribute */
+        memset(rq, 0, sizeof(*rq));
+        memcpy(rq->offsets, offsets, sizeof(offsets));
+        rq->num_lines = 3;
+        rq->config.flags = GPIO_V2_LINE_FLAG_OUTPUT;
+        rq->config.num_attrs = 3;
+        rq->config.attrs[0] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES, .values = 1u << 1 }, .mask = 1u << 1 };
+        rq->config.attrs[1] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_FLAGS, .flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING },
+                .mask = 1u << 2 };
+        rq->config.attrs[2] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE, .debounce_period_us = 1500 }, .mask = 1u << 2 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, 0);
+        g_autoptr(ck_loopback) lr = NULL;
+        g_assert_cmpint(ck_loopback_take_file(fx->lb, rq->fd, &lr), ==, 0);
+        ck_loopback_expose(lr, fx->mem, sizeof(*fx->mem));
+
+        struct gpio_v2_line_info *li = info_v2(fx, 2);
+        g_assert_cmphex(li->flags, ==, GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_OUTPUT);
+        g_assert_cmpstr(li->consumer, ==, "?");   /* no consumer given */
+        li = info_v2(fx, 3);
+        g_assert_cmphex(li->flags, ==, GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING);
+        g_assert_cmpuint(li->num_attrs, ==, 1);
+        g_assert_cmpuint(li->attrs[0].id, ==, GPIO_V2_LINE_ATTR_ID_DEBOUNCE);
+        g_assert_cmpuint(li->attrs[0].debounce_period_us, ==, 1500);
+        g_assert_cmphex(line_info(fx, 3)->flags, ==, GPIOLINE_FLAG_KERNEL);   /* v1's view */
+
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 0x7 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 0x2);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 0x1, .bits = 0x1 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 0x7 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 0x3);
+        /* an input in the mask: EPERM; an empty mask: EINVAL */
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 0x4, .bits = 0x4 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_VALUES_IOCTL, &fx->mem->values2), ==, -EPERM);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 0 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_VALUES_IOCTL, &fx->mem->values2), ==, -EINVAL);
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, -EINVAL);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 1u << 5 };   /* beyond num_lines */
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, -EINVAL);
+
+        /* reconfigure: all inputs, active low; a config without a direction leaves lines alone */
+        memset(&fx->mem->config2, 0, sizeof(fx->mem->config2));
+        fx->mem->config2.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_ACTIVE_LOW;
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_CONFIG_IOCTL, &fx->mem->config2), ==, 0);
+        g_assert_cmphex(info_v2(fx, 1)->flags, ==,
+                        GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_ACTIVE_LOW);
+        fx->mem->config2.flags = 0;
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_CONFIG_IOCTL, &fx->mem->config2), ==, 0);
+        g_assert_cmphex(info_v2(fx, 1)->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW, ==, GPIO_V2_LINE_FLAG_ACTIVE_LOW);
+        fx->mem->config2.padding[0] = 1;
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_CONFIG_IOCTL, &fx->mem->config2), ==, -EINVAL);
+        g_assert_cmpint(ioc(lr, GPIOHANDLE_GET_LINE_VALUES_IOCTL, &fx->mem->data), ==, -EINVAL);  /* a v1 number */
+
+        /* busy for v1 and v2 alike; released on close, debounce and flags gone */
+        const __u32 two[] = { 2 };
+        g_assert_null(request_v2(fx, 1, two, GPIO_V2_LINE_FLAG_INPUT, 0, -EBUSY));
+        g_assert_null(request_lines(fx, GPIOHANDLE_REQUEST_INPUT, "", 1, two, NULL, -EBUSY));
+        g_clear_pointer(&lr, ck_loopback_free);
+        li = info_v2(fx, 3);
+        g_assert_cmphex(li->flags, ==, GPIO_V2_LINE_FLAG_INPUT);
+        g_assert_cmpuint(li->num_attrs, ==, 0);
+}
+
+static void test_v2_errors(struct fixture *fx, gconstpointer data)
+{
+        const __u32 ok[] = { 0 }, bad[] = { 8 };
+        static const struct { guint64 flags; int error; } cases[] = {
+                { GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT, -EINVAL },
+                { GPIO_V2_LINE_FLAG_EDGE_RISING, -EINVAL },                               /* edges need input */
+                { GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_OPEN_DRAIN | GPIO_V2_LINE_FLAG_OPEN_SOURCE, -EINVAL },
+                { GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OPEN_DRAIN, -EINVAL },      /* drive needs output */
+                { GPIO_V2_LINE_FLAG_BIAS_PULL_UP, -EINVAL },                              /* bias needs a direction */
+                { GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP | GPIO_V2_LINE_FLAG_BIAS_DISABLED, -EINVAL },
+                { GPIO_V2_LINE_FLAG_INPUT | (1ull << 20), -EINVAL },
+                { GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EVENT_CLOCK_HTE, -EOPNOTSUPP },   /* no CONFIG_HTE */
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+                g_assert_null(request_v2(fx, 1, ok, cases[i].flags, 0, cases[i].error));
+        g_assert_null(request_v2(fx, 1, bad, GPIO_V2_LINE_FLAG_INPUT, 0, -EINVAL));
+        g_assert_null(request_v2(fx, 0, ok, GPIO_V2_LINE_FLAG_INPUT, 0, -EINVAL));
+
+        struct gpio_v2_line_request *rq = &fx->mem->req2;
+        memset(rq, 0, sizeof(*rq));
+        rq->num_lines = 1;
+        rq->padding[2] = 1;
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, -EINVAL);
+        rq->padding[2] = 0;
+        rq->config.num_attrs = GPIO_V2_LINE_NUM_ATTRS_MAX + 1;
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, -EINVAL);
+        rq->config.num_attrs = 0;
+        rq->config.attrs[4].mask = 1;          /* an unused attribute that is not zero */
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, -EINVAL);
+        rq->config.attrs[4].mask = 0;
+        rq->config.num_attrs = 1;              /* debounce needs input */
+        rq->config.attrs[0] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE, .debounce_period_us = 10 }, .mask = 1 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, -EINVAL);
+        g_assert_cmphex(info_v2(fx, 0)->flags, ==, GPIO_V2_LINE_FLAG_INPUT);
+
+        fx->mem->info2 = (struct gpio_v2_line_info){ .offset = 0, .padding = { 0, 1 } };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINEINFO_IOCTL, &fx->mem->info2), ==, -EINVAL);
+        fx->mem->info2 = (struct gpio_v2_line_info){ .offset = 8 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINEINFO_IOCTL, &fx->mem->info2), ==, -EINVAL);
+}
+
+static void test_v2_events(struct fixture *fx, gconstpointer data)
+{
+        const __u32 offsets[] = { 3, 4 };
+        g_autoptr(ck_loopback) lr = request_v2(fx, 2, offsets, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
+                                               GPIO_V2_LINE_FLAG_EDGE_FALLING, 3, 0);
+        struct gpio_v2_line_event ev[8];
+
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, -EAGAIN);
+        set_line(fx->dev, 3, TRUE);
+        set_line(fx->dev, 4, TRUE);
+        set_line(fx->dev, 3, FALSE);
+        g_assert_cmpuint(ck_loopback_poll(lr) & POLLIN, ==, POLLIN);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev[0]) - 1), ==, -EINVAL);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, 3 * sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].id, ==, GPIO_V2_LINE_EVENT_RISING_EDGE);
+        g_assert_cmpuint(ev[0].offset, ==, 3);
+        g_assert_cmpuint(ev[0].seqno, ==, 1);
+        g_assert_cmpuint(ev[0].line_seqno, ==, 1);
+        g_assert_cmpuint(ev[1].offset, ==, 4);
+        g_assert_cmpuint(ev[1].seqno, ==, 2);
+        g_assert_cmpuint(ev[1].line_seqno, ==, 1);
+        g_assert_cmpuint(ev[2].id, ==, GPIO_V2_LINE_EVENT_FALLING_EDGE);
+        g_assert_cmpuint(ev[2].seqno, ==, 3);
+        g_assert_cmpuint(ev[2].line_seqno, ==, 2);
+
+        /* a buffer of 3 keeps the newest 3 */
+        for (int i = 0; i < 5; i++)
+                set_line(fx->dev, 3, i % 2 == 0);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, 3 * sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].line_seqno, ==, 5);
+        g_assert_cmpuint(ev[2].line_seqno, ==, 7);
+
+        /* CLOCK_REALTIME on request: a wall-clock timestamp */
+        const __u32 five[] = { 5 };
+        g_autoptr(ck_loopback) rt = request_v2(fx, 1, five, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
+                                               GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME, 0, 0);
+        guint64 before = (guint64)g_get_real_time() * 1000;
+        set_line(fx->dev, 5, TRUE);
+        set_line(fx->dev, 5, FALSE);          /* falling: not watched */
+        g_assert_cmpint(ck_loopback_read(rt, ev, sizeof(ev)), ==, sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].timestamp_ns, >=, before - 1000000);
+        g_assert_cmpuint(ev[0].seqno, ==, 1);
+}
+
+static void run_main_loop_ms(unsigned ms)
+{
+        gint64 until = g_get_monotonic_time() + ms * 1000;
+
+        while (g_get_monotonic_time() < until) {
+                g_main_context_iteration(NULL, FALSE);
+                g_usleep(200);
+        }
+}
+
+/* Software debounce: an edge once the level held for the period, and reads
+ * see that level meanwhile; a bounce that ends where it started is no edge. */
+static void test_v2_debounce(struct fixture *fx, gconstpointer data)
+{
+        struct gpio_v2_line_request *rq = &fx->mem->req2;
+        struct gpio_v2_line_event ev[4];
+        g_autoptr(ck_loopback) lr = NULL;
+
+        memset(rq, 0, sizeof(*rq));
+        rq->offsets[0] = 3;
+        rq->num_lines = 1;
+        rq->config.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+        rq->config.num_attrs = 1;
+        rq->config.attrs[0] = (struct gpio_v2_line_config_attribute){
+                .attr = { .id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE, .debounce_period_us = 20000 }, .mask = 1 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINE_IOCTL, rq), ==, 0);
+        g_assert_cmpint(ck_loopback_take_file(fx->lb, rq->fd, &lr), ==, 0);
+        ck_loopback_expose(lr, fx->mem, sizeof(*fx->mem));
+
+        set_line(fx->dev, 3, TRUE);
+        set_line(fx->dev, 3, FALSE);
+        set_line(fx->dev, 3, TRUE);
+        fx->mem->values2 = (struct gpio_v2_line_values){ .mask = 1 };
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 0);        /* not settled yet */
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, -EAGAIN);
+        run_main_loop_ms(60);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].id, ==, GPIO_V2_LINE_EVENT_RISING_EDGE);
+        g_assert_cmpuint(ev[0].seqno, ==, 1);
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_GET_VALUES_IOCTL, &fx->mem->values2), ==, 0);
+        g_assert_cmphex(fx->mem->values2.bits, ==, 1);
+
+        set_line(fx->dev, 3, FALSE);
+        set_line(fx->dev, 3, TRUE);
+        run_main_loop_ms(60);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, -EAGAIN);
+        g_assert_cmpuint(info_v2(fx, 3)->attrs[0].debounce_period_us, ==, 20000);
+
+        /* reconfigured without the attribute: no debounce, edges at once */
+        memset(&fx->mem->config2, 0, sizeof(fx->mem->config2));
+        fx->mem->config2.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+        g_assert_cmpint(ioc(lr, GPIO_V2_LINE_SET_CONFIG_IOCTL, &fx->mem->config2), ==, 0);
+        g_assert_cmpuint(info_v2(fx, 3)->num_attrs, ==, 0);
+        set_line(fx->dev, 3, FALSE);
+        g_assert_cmpint(ck_loopback_read(lr, ev, sizeof(ev)), ==, sizeof(ev[0]));
+        g_assert_cmpuint(ev[0].id, ==, GPIO_V2_LINE_EVENT_FALLING_EDGE);
+}
+
+/* Watches choose the ABI of the events read() returns: mixing them is EPERM. */
+static void test_v2_watch(struct fixture *fx, gconstpointer data)
+{
+        struct gpio_v2_line_info_changed ch[2];
+
+        fx->mem->info2 = (struct gpio_v2_line_info){ .offset = 6 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_V2_GET_LINEINFO_WATCH_IOCTL, &fx->mem->info2), ==, 0);
+        fx->mem->line = (struct gpioline_info){ .line_offset = 5 };
+        g_assert_cmpint(ioc(fx->lb, GPIO_GET_LINEINFO_WATCH_IOCTL, &fx->mem->line), ==, -EPERM);
+        const __u32 six[] = { 6 };
+        struct ck_loopback *lr = request_v2(fx, 1, six, GPIO_V2_LINE_FLAG_OUTPUT, 0, 0);
+        g_assert_cmpint(ck_loopback_read(fx->lb, ch, sizeof(struct gpioline_info_changed)), ==, -EINVAL);
+        g_assert_cmpint(ck_loopback_read(fx->lb, ch, sizeof(ch)), ==, sizeof(ch[0]));
+        g_assert_cmpuint(ch[0].event_type, ==, GPIO_V2_LINE_CHANGED_REQUESTED);
+        g_assert_cmphex(ch[0].info.flags, ==, GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_OUTPUT);
+        g_assert_cmpstr(ch[0].info.consumer, ==, "v2");
+        ck_loopback_free(lr);
+        g_assert_cmpint(ck_loopback_read(fx->lb, ch, sizeof(ch)), ==, sizeof(ch[0]));
+        g_assert_cmpuint(ch[0].event_type, ==, GPIO_V2_LINE_CHANGED_RELEASED);
+}
+
 /* A transport that cannot put a descriptor into the client (CUSE) gets
  * EOPNOTSUPP, and the line stays free. */
 static void test_no_descriptors(struct fixture *fx, gconstpointer data)
@@ -345,10 +620,30 @@ static void test_no_descriptors(struct fixture *fx, gconstpointer data)
         g_assert_cmphex(line_info(fx, 0)->flags, ==, 0);
 }
 
+/* Bad parameters are refused with the reason (and leave nothing behind: ASan). */
+static void test_params(void)
+{
+        static const char *const bad[][2] = {
+                { "lines", "0" }, { "lines", "513" }, { "lines", "x" },
+                { "names", "a:b:c:d:e:f:g:h:i" }, { "wire", "1" }, { "wire", "1:1" }, { "wire", "1:8" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+                g_autoptr(GError) error = NULL;
+                struct ck_device *d = NULL;
+                g_hash_table_insert(params, (gpointer)bad[i][0], (gpointer)bad[i][1]);
+                g_assert_cmpint(ck_device_new("gpio", "gpiochip0", params, &d, &error), ==, -EINVAL);
+                g_assert_error(error, CK_ERROR, EINVAL);
+                g_assert_nonnull(strstr(error->message, bad[i][0]));
+                g_assert_null(d);
+        }
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
 #define T(path, fn) g_test_add(path, struct fixture, NULL, setup, fn, teardown)
+        g_test_add_func("/gpio/params", test_params);
         T("/gpio/info", test_info);
         T("/gpio/handle", test_handle);
         T("/gpio/handle-errors", test_handle_errors);
@@ -356,6 +651,11 @@ int main(int argc, char **argv)
         T("/gpio/events-active-low", test_events_active_low);
         T("/gpio/wire", test_wire);
         T("/gpio/watch", test_watch);
+        T("/gpio/v2-request", test_v2_request);
+        T("/gpio/v2-errors", test_v2_errors);
+        T("/gpio/v2-events", test_v2_events);
+        T("/gpio/v2-debounce", test_v2_debounce);
+        T("/gpio/v2-watch", test_v2_watch);
         T("/gpio/no-descriptors", test_no_descriptors);
         return g_test_run();
 }

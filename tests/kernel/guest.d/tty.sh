@@ -13,7 +13,8 @@ tty_py() { # DESCRIPTION PYTHON: passes when the script exits 0
 "$daemon" --major 113 --background --pidfile "$tmp/tty.pid" \
 	--device tty:ttyCK0,peer=ttyCK1 --device tty:ttyCK1 \
 	--device tty:ttyCK2,loopback=1 --device tty:ttyCK3 \
-	--device "tty:ttyCK4,far=unix:$tmp/ttyCK4.sock" 2>"$tmp/tty.err"
+	--device "tty:ttyCK4,far=unix:$tmp/ttyCK4.sock" \
+	--device tty:ttyCK5,peer=ttyCK6 --device tty:ttyCK6 2>"$tmp/tty.err"
 rc=$?
 if [ $rc -eq 0 ] && [ -c /dev/ttyCK0 ] && [ -c /dev/ttyCK3 ]; then
 	pass "tty: /dev/ttyCK0 .. /dev/ttyCK3 appear"
@@ -223,6 +224,32 @@ if [ "$got" = "from the far end" ] && [ "$(cat "$tmp/far.out")" = "to the far en
 	pass "tty: far=unix:PATH: socat at the socket is the far end, both ways"
 else
 	fail "tty: far=unix:PATH: socat at the socket is the far end, both ways" "port read '$got'" "socat got '$(cat "$tmp/far.out")'"
+fi
+
+# serial.tools.miniterm, its console an emulated terminal too (ttyCK5; typed into through ttyCK6)
+stty -F /dev/ttyCK6 raw -echo 2>/dev/null
+exec 7<>/dev/ttyCK6
+timeout 30 /usr/bin/python3 -m serial.tools.miniterm --raw -q --eol LF /dev/ttyCK0 115200 </dev/ttyCK5 >"$tmp/mt.out" 2>&1 &
+mt=$!
+tty_py "tty: serial.tools.miniterm: what is typed reaches the port, what the port gets is printed" '
+import serial, termios, time
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=4)
+deadline = time.monotonic() + 20      # until miniterm has its console in cbreak mode
+while termios.tcgetattr(open("/dev/ttyCK5"))[3] & termios.ICANON:
+    assert time.monotonic() < deadline, "miniterm never set up its console"
+    time.sleep(0.1)
+open("/dev/ttyCK6", "wb", buffering=0).write(b"typed")
+assert b.read(5) == b"typed"
+b.write(b"shown")
+time.sleep(1)
+open("/dev/ttyCK6", "wb", buffering=0).write(b"\x1d")   # Ctrl-], the exit key of miniterm, typed
+'
+wait "$mt"
+exec 7<&-
+if [ "$(cat "$tmp/mt.out")" = shown ]; then
+	pass "tty: serial.tools.miniterm prints what arrives"
+else
+	fail "tty: serial.tools.miniterm prints what arrives" "$(cat "$tmp/mt.out")"
 fi
 
 p=$(cat "$tmp/tty.pid" 2>/dev/null)
