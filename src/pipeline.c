@@ -403,6 +403,14 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
         if (io->flow == CK_FLOW_VALUE)
                 arg_in = (struct ck_untrusted){ .data = (const uint8_t *)&value, .size = sizeof(value) };
 
+        /* the driver's own checks before any copy: a caller without the
+         * capability gets EACCES even with a bad pointer */
+        if (index->type->ioctl_permission && (!rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0))) {
+                int r = index->type->ioctl_permission(&c, rq->cmd, rq->arg);
+                if (r < 0)
+                        return reply_error(rep, r);
+        }
+
         if (rq->unrestricted && (flows_in || flows_out)) {
                 if (rq->in_size == 0 && rq->out_size == 0)      /* first round: nothing fetched yet */
                         return reply_retry(&c, &stage0);

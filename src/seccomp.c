@@ -1442,10 +1442,15 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
         case FIOASYNC:
                 if (read_mem(c, arg, &flag, sizeof(flag)) < 0)
                         return reply(c, -EFAULT);
-                /* ioctl_fioasync(): a change needs the driver's fasync, which no family has */
-                if (!!flag != !!(f->flags & O_ASYNC))
+                /* ioctl_fioasync(): a change needs the driver's fasync */
+                if (!!flag == !!(f->flags & O_ASYNC))
+                        return reply(c, 0);
+                if (!f->index->type->fasync)
                         return reply(c, -ENOTTY);
-                return reply(c, 0);
+                f->flags ^= O_ASYNC;
+                /* the FIFO's own fasync: SIGIO to the F_SETOWN owner whenever the
+                 * device turns readable, as the pipe gets its byte */
+                return reply_continue(c);
         case FIOQSIZE:
                 return reply(c, -ENOTTY);    /* not a regular file, directory or link */
         case FIGETBSZ: {
@@ -1483,7 +1488,11 @@ static void do_fcntl(struct ck_seccomp *s, struct client *c, struct served *sv, 
         int flags = (int)arg;
         if (flags & O_DIRECT)
                 return reply(c, -EINVAL);    /* no FMODE_CAN_ODIRECT */
+        bool async_changes = (flags ^ f->flags) & O_ASYNC;
         f->flags = (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK);
+        /* setfl(): O_ASYNC reaches the driver's fasync, here the FIFO's */
+        if (async_changes && f->index->type->fasync)
+                return reply_continue(c);
         reply(c, 0);
 }
 

@@ -375,12 +375,28 @@ static int validate_time(const struct ck_untrusted *u, struct rtc_time *ret)
         return r < 0 ? r : tm_valid_in_range(ret);
 }
 
-/* rtc_dev_ioctl()'s permission checks come before anything else
- * (drivers/rtc/dev.c:222-243): RTC_SET_TIME, RTC_PARAM_SET and
- * RTC_EPOCH_SET need CAP_SYS_TIME. */
-static int need_sys_time(struct ck_call *c)
+/* rtc_dev_ioctl()'s permission checks come before anything else, the
+ * argument's copy included (drivers/rtc/dev.c:222-243): RTC_SET_TIME,
+ * RTC_PARAM_SET and RTC_EPOCH_SET need CAP_SYS_TIME; a periodic rate
+ * above max_user_freq needs CAP_SYS_RESOURCE, judged on the whole
+ * argument of RTC_IRQP_SET and on the set rate for RTC_PIE_ON. */
+static int rtc_ioctl_permission(struct ck_call *c, unsigned int cmd, uint64_t arg)
 {
-        return ck_call_capable(c, CAP_SYS_TIME) ? 0 : -EACCES;
+        const struct rtc *r = rtc_of(c);
+
+        switch (cmd) {
+        case RTC_EPOCH_SET:
+        case RTC_SET_TIME:
+        case RTC_PARAM_SET:
+                return ck_call_capable(c, CAP_SYS_TIME) ? 0 : -EACCES;
+        case RTC_IRQP_SET:
+                return (unsigned long)arg > (unsigned long)rtc_max_user_freq(r) &&
+                       !ck_call_capable(c, CAP_SYS_RESOURCE) ? -EACCES : 0;
+        case RTC_PIE_ON:
+                return r->irq_freq > rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE) ? -EACCES : 0;
+        default:
+                return 0;
+        }
 }
 
 CK_IOCTL_TABLE(rtc_ioctls, RTC_IOCTLS);
@@ -392,9 +408,7 @@ static int handle_RTC_RD_TIME(struct ck_call *c, struct rtc_time *out)
 
 static int validate_RTC_SET_TIME(struct ck_call *c, const struct ck_untrusted *u, struct rtc_time *ret)
 {
-        int r = need_sys_time(c);
-
-        return r < 0 ? r : validate_time(u, ret);
+        return validate_time(u, ret);
 }
 
 static int handle_RTC_SET_TIME(struct ck_call *c, const struct rtc_time *in)
@@ -503,8 +517,6 @@ static int handle_RTC_PIE_ON(struct ck_call *c)
 {
         struct rtc *r = rtc_of(c);
 
-        if (r->irq_freq > rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
-                return -EACCES;
         r->pie = TRUE;
         pie_arm(r);
         return 0;
@@ -525,17 +537,13 @@ static int handle_RTC_IRQP_READ(struct ck_call *c, unsigned long *out)
         return 0;
 }
 
-/* Above max_user_freq (64 Hz) only with CAP_SYS_RESOURCE, judged on the
- * whole argument (drivers/rtc/dev.c:230-233); then rtc_irq_set_freq()
- * takes an int: the kernel truncates it. */
+/* (Above max_user_freq only with CAP_SYS_RESOURCE: rtc_ioctl_permission().)
+ * rtc_irq_set_freq() takes an int: the kernel truncates it. */
 static int validate_RTC_IRQP_SET(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
-        const struct rtc *r = rtc_of(c);
         unsigned long arg = (unsigned long)ck_untrusted_value(u);
         int freq = (int)arg;
 
-        if (arg > (unsigned long)rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
-                return -EACCES;
         if (freq <= 0 || freq > RTC_MAX_FREQ)
                 return -EINVAL;
         *ret = (unsigned long)freq;
@@ -561,9 +569,7 @@ static int handle_RTC_EPOCH_READ(struct ck_call *c, unsigned long *out)
 
 static int validate_RTC_EPOCH_SET(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
-        int r = need_sys_time(c);
-
-        return r < 0 ? r : -ENOTTY;
+        return -ENOTTY;
 }
 
 static int handle_RTC_EPOCH_SET(struct ck_call *c, unsigned long value)
@@ -608,11 +614,7 @@ static int handle_RTC_PARAM_GET(struct ck_call *c, struct rtc_param *io)
 
 static int validate_RTC_PARAM_SET(struct ck_call *c, const struct ck_untrusted *u, struct rtc_param *ret)
 {
-        int r = need_sys_time(c);
-
-        if (r < 0)
-                return r;
-        r = ck_untrusted_copy(u, ret, sizeof(*ret));
+        int r = ck_untrusted_copy(u, ret, sizeof(*ret));
         if (r < 0)
                 return r;
         switch (ret->param) {
@@ -970,5 +972,7 @@ const struct ck_device_type ck_device_type_rtc = {
         .read = rtc_dev_read,
         .poll = rtc_poll,
         .sysfs = &rtc_sysfs,
+        .ioctl_permission = rtc_ioctl_permission,
+        .fasync = TRUE,                        /* rtc_dev_fasync() */
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_rtc);

@@ -404,6 +404,15 @@ struct ck_device_type {
         /* What its real driver shows under /sys; NULL: nothing. */
         const struct ck_sysfs_class *sysfs;
 
+        /* The driver's checks that come before it copies anything of an ioctl
+         * (rtc_dev_ioctl()'s capability switch): run once per ioctl, before
+         * the argument is fetched; 0 or a negative errno.  @cmd is the
+         * caller's request, @arg its raw argument.  NULL: none. */
+        int (*ioctl_permission)(struct ck_call *c, unsigned int cmd, uint64_t arg);
+        /* The driver has fasync (FIOASYNC and O_ASYNC work: SIGIO when it
+         * becomes readable, where the transport can deliver it). */
+        gboolean fasync;
+
         /* The kinds of file its ioctls create (ck_call_new_file()), NULL-terminated;
          * NULL: none.  Of a file type only .name, .ioctls, .n_ioctls, .structs,
          * .file_priv_size and the file hooks (open, release, read, write, poll) count. */

@@ -87,22 +87,12 @@ static const struct explanation explanations[] = {
         { .family = "rtc", .cases = "*fioasync-o*", WHY_CUSE,
           "CUSE's front end has no fasync (fs/fuse/cuse.c:181-191), so FIOASYNC is ENOTTY "
           "(fs/ioctl.c:377-381); rtc_dev_fasync() takes it (drivers/rtc/dev.c:495-500)" },
-        { .family = "rtc", .cases = "*fioasync-on", WHY_CORE,
-          "cusekit's device API has no fasync (no SIGIO to deliver), so FIOASYNC is ENOTTY under every "
-          "transport (fs/ioctl.c:377-381, as for a driver without fasync); rtc_dev_fasync() takes it "
-          "(drivers/rtc/dev.c:495-500)" },
         { .family = "rtc", .cases = "*lseek", WHY_CUSE,
           "CUSE's front end has noop_llseek (fs/fuse/cuse.c:190) and ignores FOPEN_NONSEEKABLE "
           "(cuse_open() never calls fuse_finish_open(), fs/fuse/cuse.c:138); rtc has no_llseek: ESPIPE" },
         { .family = "rtc", .cases = "*read-nonblock-badbuf", WHY_CUSE,
           "CUSE pins the read buffer before it asks the daemon (fs/fuse/file.c fuse_get_user_pages): "
           "EFAULT before the device's EAGAIN (drivers/rtc/dev.c:166)" },
-        { .family = "rtc", .cases = "nocap/set-time-badptr", WHY_CORE,
-          "rtc_dev_ioctl() checks CAP_SYS_TIME before it copies the argument (drivers/rtc/dev.c:222-243); "
-          "cusekit's pipeline fetches the first-stage argument before any validator runs (src/pipeline.c), "
-          "so a bad pointer is EFAULT first, through CUSE and cusekit run alike" },
-        { .family = "rtc", .cases = "nocap/param-set-badptr", WHY_CORE,
-          "as nocap/set-time-badptr: the argument is fetched before the capability check (drivers/rtc/dev.c:226)" },
 
         /* watchdog: softdog, and CUSE */
         { .family = "watchdog", .cases = "*getsupport", WHY_CHIP,

@@ -95,6 +95,32 @@ else
 	check "cusekit set rtc7 offset moves the clock hwclock reads" "^$(( $(date -u +%Y) + 10 ))-" hw --show
 fi
 
+# FIOASYNC: rtc has fasync (rtc_dev_fasync), so SIGIO reaches the F_SETOWN
+# owner when an update interrupt makes it readable; the watchdog core has
+# none: ENOTTY (fs/ioctl.c ioctl_fioasync())
+check "FIOASYNC on the rtc: SIGIO on an update interrupt; on the watchdog: ENOTTY" '^sigio 1 watchdog 25$' \
+	/usr/bin/python3 -c '
+import errno, fcntl, os, signal, struct, termios, time
+got = []
+signal.signal(signal.SIGIO, lambda s, f: got.append(s))
+fd = os.open("/dev/rtc7", os.O_RDONLY)
+fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+fcntl.ioctl(fd, termios.FIOASYNC, struct.pack("i", 1))
+fcntl.ioctl(fd, 0x7003)                  # RTC_UIE_ON
+for _ in range(40):
+    if got:
+        break
+    time.sleep(0.1)
+os.close(fd)
+w = os.open("/dev/watchdog7", os.O_WRONLY)
+try:
+    fcntl.ioctl(w, termios.FIOASYNC, struct.pack("i", 1)); e = 0
+except OSError as x:
+    e = x.errno
+os.write(w, b"V"); os.close(w)
+print("sigio", len(got[:1]), "watchdog", e)
+'
+
 # --- watchdog: wdctl ---
 check "wdctl shows identity, timeout and flags" 'Timeout: +60 seconds' wdctl /dev/watchdog7
 # wdctl -s closes the device and opens it again at once: an exclusive
