@@ -65,6 +65,7 @@ static void type_index_free(struct ck_type_index *index)
                 return;
         g_free(index->by_request);
         g_free(index->arg_descs);
+        g_free(index->variable);
         g_free(index->origin);
         g_free(index);
 }
