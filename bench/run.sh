@@ -1,11 +1,12 @@
 #!/bin/bash
 # bench/run.sh: cusekit's benchmark, one command, never part of `meson test`.
 #
-#   bench/run.sh [--build-dir DIR] [--quick] [--no-vm] [--cpus N] [--keep DIR]
+#   bench/run.sh [--build-dir DIR] [--quick] [--no-vm] [--no-run] [--cpus N] [--keep DIR]
 #
 # Builds what it needs in its own build dir (default /tmp/build-bench, or
 # $CUSEKIT_BENCH_BUILD), measures the pipeline in-process on the host
-# (time and callgrind instructions), then boots the kernel test VM once
+# (time and callgrind instructions) and `cusekit run` (bench/run-seccomp.sh,
+# seccomp user notification, on the host too), then boots the kernel test VM once
 # (tests/kernel/vm-run.sh: Debian's kernel, real CUSE) for everything that
 # needs /dev nodes: round trips against their anchors, daemon-side
 # instructions under callgrind, and N devices in one daemon.  Prints one
@@ -14,21 +15,23 @@
 #
 #   --quick      few iterations (a smoke run: minutes, numbers rough)
 #   --no-vm      host part only
+#   --no-run     without the `cusekit run` part (bench/run-seccomp.sh runs it alone)
 #   --cpus N     guest CPUs (default 2; client and daemons pinned to the last)
 #   --keep DIR   keep the in-VM callgrind outputs in DIR (host path, shared)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=${CUSEKIT_BENCH_BUILD:-/tmp/build-bench}
-quick=0 vm=1 cpus=2 keep=
+quick=0 vm=1 seccomp=1 cpus=2 keep=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) build=${2:?}; shift 2 ;;
 	--quick) quick=1; shift ;;
 	--no-vm) vm=0; shift ;;
+	--no-run) seccomp=0; shift ;;
 	--cpus) cpus=${2:?}; shift 2 ;;
 	--keep) keep=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -70,6 +73,15 @@ if command -v valgrind >/dev/null; then
 		echo "VALUE ir-$what $ir 11000" | tee -a "$raw" >&2
 		rm -f "$out"
 	done
+fi
+
+# --- host: cusekit run (seccomp user notification) ---
+if [ $seccomp = 1 ]; then
+	say "host: cusekit run (bench/run-seccomp.sh)"
+	quick_arg=()
+	[ $quick = 1 ] && quick_arg=(--quick)
+	"$here/run-seccomp.sh" --build-dir "$build" "${quick_arg[@]+"${quick_arg[@]}"}" --raw-only | grep -v '^machine:' >>"$raw" ||
+		say "the cusekit run part failed: its rows are missing"
 fi
 
 # --- the VM: everything with real /dev nodes, one boot ---

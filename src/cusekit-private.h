@@ -35,6 +35,9 @@ struct ck_type_index {
         size_t n_variable;
         bool unrestricted;
         char *origin;                /* the module's path; NULL: linked in */
+        /* type->file_types indexed, in order: the tables of files its ioctls create */
+        struct ck_type_index **files;
+        size_t n_files;
 };
 
 typedef struct ck_device ck_device;
@@ -60,6 +63,7 @@ struct ck_trace;
 
 struct ck_file {
         struct ck_device *device;
+        const struct ck_type_index *index;   /* what serves it: the device's, or one of its .files */
         int flags;
         GArray *inflight;   /* struct ck_inflight *, oldest first */
         void *priv;
@@ -83,6 +87,8 @@ int ck_registry_load_default_modules(GError **error);
 const struct ck_type_index *ck_registry_find(const char *type_name);
 /* Every registered type, for --help and the fuzzer; NULL-terminated. */
 const struct ck_type_index *const *ck_registry_all(void);
+/* The index of the table @io is a row of: @index's own or one of its .files; NULL: neither. */
+const struct ck_type_index *ck_type_index_of_row(const struct ck_type_index *index, const struct ck_ioctl *io);
 const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, unsigned long request);
 
 /* device.c */
@@ -96,4 +102,6 @@ void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)
 
 int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret);
+/* A file of @d served by @index (one of d->index->files): what an ioctl creates. */
+int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, struct ck_file **ret);
 void ck_file_close(struct ck_file *f);

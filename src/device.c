@@ -135,15 +135,13 @@ void ck_device_notify(struct ck_device *d)
                 d->notify(d, d->notify_data);
 }
 
-int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
+int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, struct ck_file **ret)
 {
-        const struct ck_device_type *type = d->index->type;
-
-        if (d->exclusive && d->open_count > 0)
-                return -EBUSY;
-
+        const struct ck_device_type *type = index->type;
         struct ck_file *f = g_new0(struct ck_file, 1);
+
         f->device = d;
+        f->index = index;
         f->flags = flags;
         f->priv = g_malloc0(MAX(type->file_priv_size, 1));
         f->inflight = g_array_new(FALSE, FALSE, sizeof(struct ck_inflight *));
@@ -161,12 +159,19 @@ int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
         return 0;
 }
 
+int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
+{
+        if (d->exclusive && d->open_count > 0)
+                return -EBUSY;
+        return ck_file_new_of(d, d->index, flags, ret);
+}
+
 void ck_file_close(struct ck_file *f)
 {
         if (!f)
                 return;
-        if (f->device->index->type->release)
-                f->device->index->type->release(f);
+        if (f->index->type->release)
+                f->index->type->release(f);
         for (guint i = 0; i < f->inflight->len; i++)
                 g_free(g_array_index(f->inflight, struct ck_inflight *, i));
         g_array_unref(f->inflight);

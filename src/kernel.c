@@ -30,6 +30,43 @@ static uint64_t total(const struct ck_region *r, unsigned n)
         return sum;
 }
 
+/* The created file's number goes at @offset of the reply data, i.e. of
+ * the out regions taken back to back: which address is that? */
+static int region_at(const struct ck_region *r, unsigned n, size_t offset, size_t len, struct ck_region *ret)
+{
+        for (unsigned i = 0; i < n; i++) {
+                if (offset < r[i].len) {
+                        if (r[i].len - offset < len)
+                                return -EIO;         /* split over two regions: the pipeline forbids it */
+                        *ret = (struct ck_region){ .addr = r[i].addr + offset, .len = len };
+                        return 0;
+                }
+                offset -= r[i].len;
+        }
+        return -EIO;
+}
+
+/* As the kernel's GPIO_GET_LINEHANDLE_IOCTL does: the reply is copied out
+ * first (EFAULT: no descriptor), then the descriptor made and its number
+ * written where the reply said. */
+static int install_file(const struct ck_client_memory *mem, const struct ck_region *out, unsigned n_out,
+                        struct ck_ioctl_reply *rep, int r)
+{
+        struct ck_file *f = g_steal_pointer(&rep->new_file);
+        struct ck_region at;
+
+        if (r < 0 || region_at(out, n_out, rep->new_fd_offset, sizeof(int), &at) < 0 ||
+            rep->new_fd_offset + sizeof(int) > rep->size) {
+                ck_file_close(f);
+                return r < 0 ? r : -EIO;
+        }
+        int fd = mem->install(mem->userdata, f, rep->new_file_flags);
+        if (fd < 0)
+                return fd;
+        int w = mem->write(mem->userdata, &at, 1, &fd, sizeof(fd));
+        return w < 0 ? w : r;
+}
+
 int ck_kernel_ioctl(struct ck_file *f, const struct ck_kernel_call *call, const struct ck_client_memory *mem,
                     struct ck_ioctl_reply *rep, unsigned *ret_rounds, guint *ret_delay_ms)
 {
@@ -78,6 +115,7 @@ int ck_kernel_ioctl(struct ck_file *f, const struct ck_kernel_call *call, const 
                         .in = buf,
                         .in_size = in_size,
                         .out_size = out_size,
+                        .files = mem->install != NULL,
                 };
                 ck_pipeline_ioctl(f, &rq, rep);
                 delay_ms += rep->delay_ms;
@@ -93,6 +131,8 @@ int ck_kernel_ioctl(struct ck_file *f, const struct ck_kernel_call *call, const 
                                 if (w < 0)
                                         r = w;
                         }
+                        if (rep->new_file)
+                                r = install_file(mem, iov + n_in, n_out, rep, r);
                         break;
                 }
                 /* CK_REPLY_RETRY */

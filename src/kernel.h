@@ -17,6 +17,11 @@ struct ck_client_memory {
         int (*read)(void *userdata, const struct ck_region *regions, unsigned n, void *buf);
         /* Scatters @size bytes of @data over @n regions, in order. */
         int (*write)(void *userdata, const struct ck_region *regions, unsigned n, const void *data, size_t size);
+        /* Installs @f, a file the ioctl created, in the client as a descriptor
+         * with @flags (O_CLOEXEC): its number, or -errno.  It takes @f either way
+         * (on failure it closes it).  NULL: the transport cannot, and
+         * ck_call_new_file() answers EOPNOTSUPP. */
+        int (*install)(void *userdata, struct ck_file *f, int flags);
         /* Before each round's copy-in (1, 2, ...); NULL: none.  Tests race here. */
         void (*round)(void *userdata, unsigned round);
         void *userdata;

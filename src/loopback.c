@@ -20,7 +20,30 @@ struct ck_loopback {
         void *round_data;
         unsigned rounds;
         struct ck_ioctl_reply rep;
+        GHashTable *created;      /* descriptor number -> struct ck_file *: files its ioctls made */
+        int next_fd;
 };
+
+/* Numbers the loopback gives the files ioctls create: out of the way of real ones. */
+#define FIRST_CREATED_FD 1000
+
+static void close_file(gpointer f)
+{
+        ck_file_close(f);
+}
+
+static struct ck_loopback *loopback_of(struct ck_device *d, struct ck_file *f)
+{
+        struct ck_loopback *lb = g_new0(struct ck_loopback, 1);
+        lb->file = f;
+        lb->unrestricted = ck_device_unrestricted(d);
+        lb->tid = gettid();
+        lb->exposed = g_array_new(FALSE, FALSE, sizeof(struct exposed));
+        lb->created = g_hash_table_new_full(NULL, NULL, NULL, close_file);
+        lb->next_fd = FIRST_CREATED_FD;
+        ck_ioctl_reply_init(&lb->rep);
+        return lb;
+}
 
 int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **ret)
 {
@@ -32,13 +55,17 @@ int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **re
         if (r < 0)
                 return r;
 
-        struct ck_loopback *lb = g_new0(struct ck_loopback, 1);
-        lb->file = f;
-        lb->unrestricted = ck_device_unrestricted(d);
-        lb->tid = gettid();
-        lb->exposed = g_array_new(FALSE, FALSE, sizeof(struct exposed));
-        ck_ioctl_reply_init(&lb->rep);
-        *ret = lb;
+        *ret = loopback_of(d, f);
+        return 0;
+}
+
+int ck_loopback_take_file(struct ck_loopback *lb, int fd, struct ck_loopback **ret)
+{
+        struct ck_file *f;
+
+        if (!g_hash_table_steal_extended(lb->created, GINT_TO_POINTER(fd), NULL, (gpointer *)&f))
+                return -EBADF;
+        *ret = loopback_of(f->device, f);
         return 0;
 }
 
@@ -46,6 +73,7 @@ void ck_loopback_free(struct ck_loopback *lb)
 {
         if (!lb)
                 return;
+        g_hash_table_unref(lb->created);
         ck_file_close(lb->file);
         g_array_unref(lb->exposed);
         ck_ioctl_reply_clear(&lb->rep);
@@ -130,10 +158,20 @@ static void mem_round(void *userdata, unsigned round)
                 lb->round_fn(lb, round, lb->round_data);
 }
 
+static int mem_install(void *userdata, struct ck_file *f, int flags)
+{
+        struct ck_loopback *lb = userdata;
+        int fd = lb->next_fd++;
+
+        g_hash_table_insert(lb->created, GINT_TO_POINTER(fd), f);
+        return fd;
+}
+
 int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
 {
         const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = lb->tid, .unrestricted = lb->unrestricted };
-        const struct ck_client_memory mem = { .read = mem_read, .write = mem_write, .round = mem_round, .userdata = lb };
+        const struct ck_client_memory mem = { .read = mem_read, .write = mem_write, .install = mem_install,
+                                              .round = mem_round, .userdata = lb };
         guint delay_ms;
         int r = ck_kernel_ioctl(lb->file, &call, &mem, &lb->rep, &lb->rounds, &delay_ms);
 

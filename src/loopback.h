@@ -17,6 +17,9 @@ typedef void (*ck_loopback_round_fn)(struct ck_loopback *lb, unsigned round, voi
 
 int ck_loopback_new(struct ck_device *d, int open_flags, struct ck_loopback **ret);
 void ck_loopback_free(struct ck_loopback *lb);
+/* A file one of @lb's ioctls created, by the number the ioctl wrote (files
+ * nobody takes are closed with @lb): a loopback of its own.  -EBADF: no such file. */
+int ck_loopback_take_file(struct ck_loopback *lb, int fd, struct ck_loopback **ret);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_loopback, ck_loopback_free)
 
 /* Makes [ptr, ptr+size) client memory; addresses are the pointers. */

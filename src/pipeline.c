@@ -210,6 +210,36 @@ pid_t ck_call_pid(struct ck_call *c)
         return c->rq->tid;
 }
 
+int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int flags, size_t fd_offset,
+                     struct ck_file **ret)
+{
+        const struct ck_type_index *device_index = c->file->device->index;
+        const struct ck_type_index *index = NULL;
+
+        if (c->rep->new_file)
+                return family_bug(c, "ck_call_new_file() twice in one call");
+        if ((c->io->flow != CK_FLOW_OUT && c->io->flow != CK_FLOW_INOUT) ||
+            fd_offset > c->io->arg_size || c->io->arg_size - fd_offset < sizeof(int))
+                return family_bug(c, "ck_call_new_file() with no room for the number in the argument");
+        for (size_t i = 0; i < device_index->n_files && !index; i++)
+                if (device_index->files[i]->type == type)
+                        index = device_index->files[i];
+        if (!index)
+                return family_bug(c, "ck_call_new_file() of a type not in the device type's .file_types");
+        if (!c->rq->files)
+                return -EOPNOTSUPP;
+
+        struct ck_file *f;
+        int r = ck_file_new_of(c->file->device, index, flags, &f);
+        if (r < 0)
+                return r;
+        c->rep->new_file = f;
+        c->rep->new_fd_offset = fd_offset;
+        c->rep->new_file_flags = flags;
+        *ret = f;
+        return 0;
+}
+
 unsigned ck_call_count(struct ck_call *c)
 {
         return c->io->count_max ? _IOC_SIZE(c->rq->cmd) / c->io->unit_size : 1;
@@ -348,10 +378,10 @@ static uint64_t plan_bytes(const struct ck_region *r, unsigned n)
 static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const struct ck_ioctl_request *rq,
                         struct ck_ioctl_reply *rep, struct ck_trace_event *ev)
 {
-        const struct ck_type_index *index = f->device->index;
+        const struct ck_type_index *index = f->index;
 
         if (!io)
-                return reply_error(rep, -ENOTTY);
+                return reply_error(rep, index->type->unknown_ioctl_errno ? -index->type->unknown_ioctl_errno : -ENOTTY);
         if (!rq->unrestricted && index->unrestricted)
                 return reply_error(rep, -EIO);   /* the transport chose the wrong mode */
 
@@ -451,6 +481,8 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 memset(rep->data + stage0_out, 0, out_total - stage0_out);
 
         int result = io->handle(&c, rep->arg);
+        if ((c.family_bug || result < 0) && rep->new_file)
+                ck_file_close(g_steal_pointer(&rep->new_file));
         if (c.family_bug)
                 return reply_error(rep, -EIO);
         if (result < 0)
@@ -536,13 +568,14 @@ static int sized_view(const struct ck_ioctl *io, unsigned int cmd, struct ck_ioc
 void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, struct ck_ioctl_reply *rep)
 {
         struct ck_device *d = f->device;
-        const struct ck_ioctl *row = ck_type_index_lookup(d->index, rq->cmd);
+        const struct ck_ioctl *row = ck_type_index_lookup(f->index, rq->cmd);
         const struct ck_ioctl *io = row;   /* as served: this call's size */
         bool first_round = !rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0);
         int error = 0;
         struct ck_ioctl sized;
 
         rep->delay_ms = 0;
+        rep->new_file = NULL;
         if (first_round)
                 error = fault_check(d, CK_OP_IOCTL, io ? io->name : NULL, &rep->delay_ms, NULL);
         if (io && io->count_max && !error) {
@@ -597,7 +630,7 @@ int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file *
 ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, guint *ret_delay_ms)
 {
         struct ck_device *d = f->device;
-        const struct ck_device_type *type = d->index->type;
+        const struct ck_device_type *type = f->index->type;
         guint64 start = d->trace ? now_ns() : 0;
         gint64 short_read = -1;
         ssize_t r = fault_check(d, CK_OP_READ, NULL, ret_delay_ms, &short_read);
@@ -619,7 +652,7 @@ ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, g
 ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms)
 {
         struct ck_device *d = f->device;
-        const struct ck_device_type *type = d->index->type;
+        const struct ck_device_type *type = f->index->type;
         struct ck_untrusted data = { .data = buf, .size = size };
         guint64 start = d->trace ? now_ns() : 0;
         ssize_t r = fault_check(d, CK_OP_WRITE, NULL, ret_delay_ms, NULL);
@@ -636,7 +669,7 @@ ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t 
 
 unsigned ck_pipeline_poll(struct ck_file *f)
 {
-        const struct ck_device_type *type = f->device->index->type;
+        const struct ck_device_type *type = f->index->type;
 
         return type->poll ? type->poll(f) : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }

@@ -17,6 +17,7 @@ struct ck_ioctl_request {
         const void *in;        /* what the kernel copied in this round */
         size_t in_size;
         size_t out_size;       /* what the kernel will copy back at most */
+        bool files;            /* the transport can put new descriptors into the client */
 };
 
 enum ck_reply_kind {
@@ -35,6 +36,13 @@ struct ck_ioctl_reply {
         uint8_t *data;
         size_t size;
         size_t capacity;
+        /* DATA: a file the call created (ck_call_new_file), now the transport's:
+         * it installs it in the client and writes its number, an int, at byte
+         * new_fd_offset of data after the copy-out; or closes it (ck_file_close)
+         * and fails the call.  NULL: none. */
+        struct ck_file *new_file;
+        size_t new_fd_offset;
+        int new_file_flags;
         /* the validated first-stage argument */
         _Alignas(max_align_t) uint8_t arg[_IOC_SIZEMASK + 1];
 };

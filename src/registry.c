@@ -63,6 +63,9 @@ static void type_index_free(struct ck_type_index *index)
 {
         if (!index)
                 return;
+        for (size_t i = 0; i < index->n_files; i++)
+                type_index_free(index->files[i]);
+        g_free(index->files);
         g_free(index->by_request);
         g_free(index->arg_descs);
         g_free(index->variable);
@@ -75,6 +78,53 @@ static bool type_name_valid(const char *name)
 {
         /* it is the TYPE of --device TYPE:NAME,key=value */
         return name && *name && !strpbrk(name, ":,=/ \t\n");
+}
+
+/* A type's ioctls, checked and sorted; @what names it in errors. */
+static int index_table(const struct ck_device_type *type, const char *where, const char *what,
+                       struct ck_type_index **ret, GError **error)
+{
+        if (type->n_ioctls && !type->ioctls)
+                return fail(error, EINVAL, "%s: %s: %zu ioctls but no table", where, what, type->n_ioctls);
+
+        g_autoptr(ck_type_index) index = g_new0(struct ck_type_index, 1);
+        index->type = type;
+        index->n = type->n_ioctls;
+        index->by_request = g_new(const struct ck_ioctl *, type->n_ioctls);
+        index->arg_descs = g_new0(const struct ck_struct_desc *, type->n_ioctls);
+        index->variable = g_new0(const struct ck_ioctl *, MAX(type->n_ioctls, 1));
+        for (size_t i = 0; i < type->n_ioctls; i++) {
+                const struct ck_ioctl *io = &type->ioctls[i];
+                if (io->flow == CK_FLOW_VALUE && io->shape == CK_SHAPE_NESTED)
+                        return fail(error, EINVAL, "%s: %s: %s: a value ioctl cannot be nested",
+                                           where, what, io->name);
+                if (io->arg_size > CK_MAX_TRANSFER)
+                        return fail(error, EINVAL,
+                                           "%s: %s: %s: argument larger than a CUSE ioctl can carry",
+                                           where, what, io->name);
+                if (!io->handle || (io->flow != CK_FLOW_NONE && io->flow != CK_FLOW_OUT && !io->validate))
+                        return fail(error, EINVAL, "%s: %s: %s: no handler or validator",
+                                           where, what, io->name);
+                if ((io->count_max || io->nr_span) && io->encoding == CK_ENC_RAW)
+                        return fail(error, EINVAL, "%s: %s: %s: a classic number has no size or nr range",
+                                    where, what, io->name);
+                index->by_request[i] = io;
+                if (io->count_max || io->nr_span)
+                        index->variable[index->n_variable++] = io;
+                for (const struct ck_struct_desc *const *sd = type->structs; sd && *sd; sd++)
+                        if (strcmp((*sd)->type, io->arg_type) == 0)
+                                index->arg_descs[i] = *sd;
+                index->unrestricted |= ioctl_needs_unrestricted(io);
+        }
+        qsort(index->by_request, index->n, sizeof(*index->by_request), compare_request);
+        for (size_t i = 1; i < index->n; i++)
+                if (index->by_request[i]->request == index->by_request[i - 1]->request)
+                        return fail(error, EINVAL,
+                                           "%s: %s: %s and %s have the same request number 0x%lx", where,
+                                           what, index->by_request[i - 1]->name,
+                                           index->by_request[i]->name, index->by_request[i]->request);
+        *ret = g_steal_pointer(&index);
+        return 0;
 }
 
 /* A family's definition errors fail the whole family, with the reason. */
@@ -97,47 +147,28 @@ static int index_type(const struct ck_device_registration *reg, const char *orig
         if (!type_name_valid(type->name))
                 return fail(error, EINVAL, "%s: invalid device type name '%s'", where,
                                    type->name ? type->name : "(null)");
-        if (type->n_ioctls && !type->ioctls)
-                return fail(error, EINVAL, "%s: %s: %zu ioctls but no table", where,
-                                   type->name, type->n_ioctls);
-
-        g_autoptr(ck_type_index) index = g_new0(struct ck_type_index, 1);
-        index->type = type;
+        /* file types: a NULL-terminated list, each a table of its own */
+        size_t n_files = 0;
+        for (const struct ck_device_type *const *ft = type->file_types; ft && *ft; ft++)
+                n_files++;
+        g_autoptr(ck_type_index) index = NULL;
+        int r = index_table(type, where, type->name, &index, error);
+        if (r < 0)
+                return r;
         index->origin = g_strdup(origin);
-        index->n = type->n_ioctls;
-        index->by_request = g_new(const struct ck_ioctl *, type->n_ioctls);
-        index->arg_descs = g_new0(const struct ck_struct_desc *, type->n_ioctls);
-        index->variable = g_new0(const struct ck_ioctl *, MAX(type->n_ioctls, 1));
-        for (size_t i = 0; i < type->n_ioctls; i++) {
-                const struct ck_ioctl *io = &type->ioctls[i];
-                if (io->flow == CK_FLOW_VALUE && io->shape == CK_SHAPE_NESTED)
-                        return fail(error, EINVAL, "%s: %s: %s: a value ioctl cannot be nested",
-                                           where, type->name, io->name);
-                if (io->arg_size > CK_MAX_TRANSFER)
-                        return fail(error, EINVAL,
-                                           "%s: %s: %s: argument larger than a CUSE ioctl can carry",
-                                           where, type->name, io->name);
-                if (!io->handle || (io->flow != CK_FLOW_NONE && io->flow != CK_FLOW_OUT && !io->validate))
-                        return fail(error, EINVAL, "%s: %s: %s: no handler or validator",
-                                           where, type->name, io->name);
-                if ((io->count_max || io->nr_span) && io->encoding == CK_ENC_RAW)
-                        return fail(error, EINVAL, "%s: %s: %s: a classic number has no size or nr range",
-                                    where, type->name, io->name);
-                index->by_request[i] = io;
-                if (io->count_max || io->nr_span)
-                        index->variable[index->n_variable++] = io;
-                for (const struct ck_struct_desc *const *sd = type->structs; sd && *sd; sd++)
-                        if (strcmp((*sd)->type, io->arg_type) == 0)
-                                index->arg_descs[i] = *sd;
-                index->unrestricted |= ioctl_needs_unrestricted(io);
+        index->files = g_new0(struct ck_type_index *, MAX(n_files, 1));
+        for (size_t i = 0; i < n_files; i++) {
+                const struct ck_device_type *ft = type->file_types[i];
+                g_autofree char *what = g_strdup_printf("%s: file type %s", type->name,
+                                                        ft->name ? ft->name : "(unnamed)");
+                if (ft->file_types || ft->init || ft->sysfs)
+                        return fail(error, EINVAL, "%s: %s: only tables, file state and file hooks count "
+                                    "in a file type", where, what);
+                r = index_table(ft, where, what, &index->files[i], error);
+                if (r < 0)
+                        return r;
+                index->n_files++;
         }
-        qsort(index->by_request, index->n, sizeof(*index->by_request), compare_request);
-        for (size_t i = 1; i < index->n; i++)
-                if (index->by_request[i]->request == index->by_request[i - 1]->request)
-                        return fail(error, EINVAL,
-                                           "%s: %s: %s and %s have the same request number 0x%lx", where,
-                                           type->name, index->by_request[i - 1]->name,
-                                           index->by_request[i]->name, index->by_request[i]->request);
         *ret = g_steal_pointer(&index);
         return 0;
 }
@@ -158,10 +189,9 @@ static int name_free(const char *type_name, const char *origin, GError **error)
 
         if (!taken)
                 return 0;
-        fail(error, EEXIST, "%s: device type '%s' is already registered (%s%s)",
+        return fail(error, EEXIST, "%s: device type '%s' is already registered (%s%s)",
                     origin ? origin : "built in", type_name, taken->origin ? "by " : "built in",
                     taken->origin ? taken->origin : "");
-        return -EEXIST;
 }
 
 /* A linked-in family that cannot be indexed is a build error: fail loudly at start. */
@@ -226,7 +256,7 @@ static int load_module_locked(const char *name, GError **error)
         if (regs->len == 0) {
                 dlclose(handle);
                 return fail(error, ENOEXEC, "%s: not a cusekit module: it registers no device type "
-                                   "(CK_DEVICE_TYPE_REGISTER)", path);
+                            "(CK_DEVICE_TYPE_REGISTER)", path);
         }
 
         /* All of the module's types, or none. */
@@ -362,5 +392,15 @@ const struct ck_ioctl *ck_type_index_lookup(const struct ck_type_index *index, u
         for (size_t i = 0; i < index->n_variable; i++)
                 if (variable_matches(index->variable[i], request))
                         return index->variable[i];
+        return NULL;
+}
+
+const struct ck_type_index *ck_type_index_of_row(const struct ck_type_index *index, const struct ck_ioctl *io)
+{
+        if (io >= index->type->ioctls && io < index->type->ioctls + index->type->n_ioctls)
+                return index;
+        for (size_t i = 0; i < index->n_files; i++)
+                if (ck_type_index_of_row(index->files[i], io))
+                        return index->files[i];
         return NULL;
 }

@@ -182,7 +182,8 @@ int ck_resolver_resolve(const struct ck_resolver *r, const char *base, const cha
                         via_overlay = true;
                 else if (lstat(cur->str, &st) < 0)
                         continue;      /* does not exist: the caller's call finds out */
-                if (!S_ISLNK(st.st_mode) || (last && !follow))
+                /* a trailing slash follows a last link as namei does */
+                if (!S_ISLNK(st.st_mode) || (last && !follow && rest->len == 0))
                         continue;
                 if (++links > MAX_SYMLINKS)
                         return -ELOOP;

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -35,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -51,6 +53,8 @@
 #define KERNEL_O_LARGEFILE 0100000
 /* While reads are parked, how often lost notifications are looked for. */
 #define SWEEP_MS 250
+/* Callers whose /proc/PID/fd is kept open (by pid, direct-mapped). */
+#define FD_DIRS 16
 
 enum op {
         OP_NONE,
@@ -58,10 +62,10 @@ enum op {
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
         OP_READLINK, OP_READLINKAT,
+        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
         OP_LSEEK, OP_IOCTL, OP_FCNTL,
-        OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         /* compat (i386) calls: ours only to refuse */
         OP_COMPAT_PATH, OP_COMPAT_FD,
 };
@@ -72,13 +76,12 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
+        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
         { __NR_pread64, OP_PREAD }, { __NR_pwrite64, OP_PWRITE }, { __NR_preadv, OP_PREADV },
         { __NR_pwritev, OP_PWRITEV }, { __NR_preadv2, OP_PREADV2 }, { __NR_pwritev2, OP_PWRITEV2 },
         { __NR_lseek, OP_LSEEK }, { __NR_ioctl, OP_IOCTL }, { __NR_fcntl, OP_FCNTL },
-        /* ls -l asks a node for its xattrs: the host has no such file */
-        { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
-        { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
 };
 
 /* arch/x86/entry/syscalls/syscall_32.tbl: a 32-bit program reaches the same
@@ -211,6 +214,8 @@ struct parked {
 struct node {
         struct ck_device *device;
         unsigned minor;
+        mode_t mode;              /* of the node: 0600 unless the spec says */
+        gid_t gid;
         GPtrArray *opens;         /* struct served * of this device */
 };
 
@@ -221,9 +226,7 @@ struct ck_seccomp {
         char *work_dir;
         struct ck_sysfs *sysfs;
         unsigned major;
-        mode_t node_mode;
         uid_t node_uid;
-        gid_t node_gid;
         dev_t dev_dev;            /* st_dev of the host's /dev, as a node there would have */
         struct timespec created;
         int listener;
@@ -241,6 +244,7 @@ struct ck_seccomp {
         unsigned fifo_counter;
         guint64 served_count;
         bool warned_compat;
+        struct { pid_t pid; int fd; } fd_dirs[FD_DIRS];   /* O_PATH /proc/PID/fd; fd -1: none */
 };
 
 /* One notification being served. */
@@ -401,15 +405,49 @@ static int read_path(struct client *c, uint64_t addr, char ret[PATH_MAX])
 
 /* --- the served objects --- */
 
+/* The caller's /proc/PID/fd, opened once: an identity lookup is then one
+ * fstatat() of "N" instead of a walk from / through /proc and the pid
+ * (most of what a served call costs the supervisor).  A kept handle pins
+ * its process, not the number: once that process is gone every lookup in
+ * it fails with ENOENT, so @reopen (after an ENOENT) opens it anew. */
+static int fd_dir_of(struct ck_seccomp *s, pid_t pid, bool reopen)
+{
+        __typeof__(s->fd_dirs[0]) *slot = &s->fd_dirs[(unsigned)pid % FD_DIRS];
+        char path[64];
+
+        if (slot->fd >= 0 && slot->pid == pid && !reopen)
+                return slot->fd;
+        if (slot->fd >= 0)
+                close(slot->fd);
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        slot->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        slot->pid = pid;
+        return slot->fd;
+}
+
+static int stat_fd_of(struct ck_seccomp *s, pid_t pid, int fd, struct stat *ret)
+{
+        char name[16];
+
+        snprintf(name, sizeof(name), "%d", fd);
+        int dir = fd_dir_of(s, pid, false);
+        if (dir >= 0 && fstatat(dir, name, ret, 0) == 0)
+                return 0;
+        if (dir >= 0 && errno != ENOENT)
+                return -errno;
+        dir = fd_dir_of(s, pid, true);
+        if (dir < 0)
+                return -errno;
+        return fstatat(dir, name, ret, 0) < 0 ? -errno : 0;
+}
+
 static struct served *served_of_fd(struct ck_seccomp *s, pid_t pid, int fd)
 {
-        char path[64];
         struct stat st;
 
         if (fd < 0)
                 return NULL;
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-        if (stat(path, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+        if (stat_fd_of(s, pid, fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                 return NULL;
         g_autofree char *key = served_key(st.st_dev, st.st_ino);
         return g_hash_table_lookup(s->served, key);
@@ -489,21 +527,24 @@ static gboolean on_inotify(gint fd, GIOCondition cond, gpointer userdata)
 {
         struct ck_seccomp *s = userdata;
         _Alignas(struct inotify_event) char buf[4096];
-        ssize_t n = read(fd, buf, sizeof(buf));
+        ssize_t n;
 
-        for (ssize_t off = 0; n > 0 && off < n;) {
-                const struct inotify_event *ev = (const void *)(buf + off);
-                off += (ssize_t)(sizeof(*ev) + ev->len);
-                if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-                        continue;
-                GHashTableIter it;
-                struct served *sv;
-                g_hash_table_iter_init(&it, s->served);
-                while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
-                        if (sv->wd == ev->wd) {
-                                served_release(sv);
-                                break;
-                        }
+        /* everything queued: a caller may be waiting on the release */
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                for (ssize_t off = 0; off < n;) {
+                        const struct inotify_event *ev = (const void *)(buf + off);
+                        off += (ssize_t)(sizeof(*ev) + ev->len);
+                        if (!(ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
+                                continue;
+                        GHashTableIter it;
+                        struct served *sv;
+                        g_hash_table_iter_init(&it, s->served);
+                        while (g_hash_table_iter_next(&it, NULL, (gpointer *)&sv))
+                                if (sv->wd == ev->wd) {
+                                        served_release(sv);
+                                        break;
+                                }
+                }
         }
         return G_SOURCE_CONTINUE;
 }
@@ -586,18 +627,19 @@ static int read_creds(pid_t pid, struct creds *ret)
 
 /* generic_permission() for the node, as @uid/@gid (root passes, as with
  * CAP_DAC_OVERRIDE). @want: R_OK|W_OK|X_OK bits. */
-static int node_permission(const struct ck_seccomp *s, const struct creds *cr, bool real, int want)
+static int node_permission(const struct ck_seccomp *s, const struct node *n, const struct creds *cr, bool real,
+                           int want)
 {
         uid_t uid = real ? cr->ruid : cr->fsuid;
         gid_t gid = real ? cr->rgid : cr->fsgid;
-        mode_t m = s->node_mode;
+        mode_t m = n->mode;
 
         if (uid == 0)
                 return (want & X_OK) && !(m & 0111) ? -EACCES : 0;
         unsigned bits;
-        bool in_group = gid == s->node_gid;
+        bool in_group = gid == n->gid;
         for (guint i = 0; !in_group && i < cr->groups->len; i++)
-                in_group = g_array_index(cr->groups, gid_t, i) == s->node_gid;
+                in_group = g_array_index(cr->groups, gid_t, i) == n->gid;
         if (uid == s->node_uid)
                 bits = (m >> 6) & 7;
         else if (in_group)
@@ -607,14 +649,14 @@ static int node_permission(const struct ck_seccomp *s, const struct creds *cr, b
         return ((unsigned)want & ~bits) ? -EACCES : 0;
 }
 
-static int check_node_access(const struct ck_seccomp *s, pid_t pid, bool real, int want)
+static int check_node_access(const struct ck_seccomp *s, const struct node *n, pid_t pid, bool real, int want)
 {
         struct creds cr;
         int r = read_creds(pid, &cr);
 
         if (r < 0)
                 return r;
-        r = node_permission(s, &cr, real, want);
+        r = node_permission(s, n, &cr, real, want);
         g_array_unref(cr.groups);
         return r;
 }
@@ -639,6 +681,8 @@ static char *base_dir(pid_t pid, int dirfd, const char *path)
         return g_strdup(target);
 }
 
+static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *path, char **ret_target);
+
 /* Resolves the path of a call: 1 ours (in *ret), 0 not ours (continue), or -errno. */
 static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, bool follow,
                         struct ck_resolved *ret)
@@ -647,8 +691,16 @@ static int resolve_call(struct ck_seccomp *s, struct client *c, int dirfd, uint6
 
         if (read_path(c, path_addr, path) < 0)
                 return 0;             /* the kernel reports it as it would */
-        if (!path[0] || strncmp(path, "/proc/", 6) == 0)
+        if (!path[0])
                 return 0;
+        if (strncmp(path, "/proc/", 6) == 0) {
+                /* /proc/PID/fd/N of a device descriptor, followed: the node,
+                 * as the kernel's proc_fd_link() gives it (a new open, its stat) */
+                g_autofree char *node = NULL;
+                if (!follow || !proc_fd_link(s, c, path, &node))
+                        return 0;
+                return ck_resolver_resolve(s->resolver, "/", node, true, ret) < 0 ? 0 : 1;
+        }
         g_autofree char *base = base_dir(c->pid, dirfd, path);
         if (!base || !ck_resolver_maybe_ours(s->resolver, base, path))
                 return 0;
@@ -670,9 +722,9 @@ static void node_stat(struct ck_seccomp *s, struct node *n, struct stat *ret)
                 .st_dev = s->dev_dev,
                 .st_ino = 0x43000000u + n->minor,    /* 'C': stable, apart from real nodes' */
                 .st_nlink = 1,
-                .st_mode = S_IFCHR | s->node_mode,
+                .st_mode = S_IFCHR | n->mode,
                 .st_uid = s->node_uid,
-                .st_gid = s->node_gid,
+                .st_gid = n->gid,
                 .st_rdev = makedev(s->major, n->minor),
                 .st_blksize = 4096,
                 .st_atim = s->created,
@@ -767,6 +819,10 @@ static gboolean pending_open_run(gpointer userdata)
 
 static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device *d, int flags)
 {
+        /* A close the program made before this open has released its file by
+         * now in the kernel (its IN_CLOSE is queued): release it here too, or
+         * an exclusive device is still busy for a close-then-reopen. */
+        on_inotify(s->inotify, G_IO_IN, s);
         if ((flags & O_DIRECTORY) || (flags & __O_TMPFILE) == __O_TMPFILE)
                 return reply(c, -ENOTDIR);
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -782,12 +838,16 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
         }
         int acc = flags & O_ACCMODE;
         int want = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
-        int r = check_node_access(s, c->pid, false, want);
+        int r = check_node_access(s, node_of(s, d), c->pid, false, want);
         if (r < 0)
                 return reply(c, r);
 
         /* do_dentry_open() drops these from f_flags */
         flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        /* A driver's release runs before close() returns, so an exclusive
+         * device closed just before this open is free again: the IN_CLOSE
+         * of that close is queued by now; take it before judging (EBUSY). */
+        on_inotify(s->inotify, G_IO_IN, s);
         struct ck_file *f = NULL;
         guint delay_ms = 0;
         r = ck_pipeline_open(d, flags, c->pid, &f, &delay_ms);
@@ -906,9 +966,13 @@ static int stat_resolved(struct ck_seccomp *s, const struct ck_resolved *res, bo
         }
         if ((follow ? stat(res->real, ret) : lstat(res->real, ret)) < 0)
                 return -errno;
-        /* sysfs attributes: a page, whatever they hold */
-        if (res->kind == CK_RESOLVED_OVERLAY && S_ISREG(ret->st_mode))
-                ret->st_size = 4096;
+        if (res->kind == CK_RESOLVED_OVERLAY) {
+                /* sysfs is root's, and an attribute a page, whatever it holds */
+                ret->st_uid = 0;
+                ret->st_gid = 0;
+                if (S_ISREG(ret->st_mode))
+                        ret->st_size = CK_SYSFS_PAGE;
+        }
         return 0;
 }
 
@@ -919,11 +983,15 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
 
         if (flags & AT_EMPTY_PATH) {
                 char first;
-                if (read_mem(c, path_addr, &first, 1) == 0 && first == '\0') {
+                if (path_addr == 0 || (read_mem(c, path_addr, &first, 1) == 0 && first == '\0')) {
                         struct served *sv = served_of_fd(s, c->pid, dirfd);
                         if (!sv || sv->kind != SERVED_DEVICE)
                                 return reply_continue(c);
                         struct stat st;
+                        /* a NULL path is the descriptor from Linux 6.11 on
+                         * (fstat's fast path); before, the kernel's EFAULT */
+                        if (path_addr == 0 && syscall(__NR_newfstatat, sv->own, NULL, &st, AT_EMPTY_PATH) < 0)
+                                return reply_continue(c);
                         node_stat(s, node_of(s, sv->file->device), &st);
                         if (!is_statx)
                                 return reply_stat(c, buf, &st);
@@ -940,10 +1008,16 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
         r = stat_resolved(s, &res, follow, &st);
         if (r >= 0 && is_statx && res.kind != CK_RESOLVED_DEVICE) {
                 struct statx stx;
-                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0)
+                if (statx(AT_FDCWD, res.real, follow ? 0 : AT_SYMLINK_NOFOLLOW, statx_mask, &stx) < 0) {
                         r = -errno;
-                else
+                } else {
+                        if (res.kind == CK_RESOLVED_OVERLAY) {
+                                stx.stx_uid = st.st_uid;
+                                stx.stx_gid = st.st_gid;
+                                stx.stx_size = (__u64)st.st_size;
+                        }
                         reply_statx(c, buf, &stx);
+                }
         } else if (r >= 0 && is_statx) {
                 struct statx stx;
                 stat_to_statx(&st, &stx);
@@ -977,7 +1051,7 @@ static void do_access(struct ck_seccomp *s, struct client *c, int dirfd, uint64_
         if (mode & ~(R_OK | W_OK | X_OK))
                 r = -EINVAL;
         else if (res.kind == CK_RESOLVED_DEVICE)
-                r = mode == F_OK ? 0 : check_node_access(s, c->pid, !(flags & AT_EACCESS), mode);
+                r = mode == F_OK ? 0 : check_node_access(s, node_of(s, res.device), c->pid, !(flags & AT_EACCESS), mode);
         else
                 r = faccessat(AT_FDCWD, res.real, mode, flags & (AT_EACCESS | AT_SYMLINK_NOFOLLOW)) < 0 ? -errno : 0;
         reply(c, r);
@@ -1046,8 +1120,10 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         ck_resolved_clear(&res);
 }
 
-/* Nodes and sysfs entries carry no extended attributes (no LSM labels here). */
-static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list)
+/* Extended attributes of a path that is ours: none, as on a devtmpfs node
+ * or a sysfs attribute without an LSM (ls -l asks for security.selinux). */
+static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr, bool follow, bool list,
+                     uint64_t name_addr)
 {
         struct ck_resolved res = { 0 };
         int r = resolve_call(s, c, AT_FDCWD, path_addr, follow, &res);
@@ -1055,7 +1131,20 @@ static void do_xattr(struct ck_seccomp *s, struct client *c, uint64_t path_addr,
         if (r <= 0)
                 return r == 0 ? reply_continue(c) : reply(c, r);
         ck_resolved_clear(&res);
-        reply(c, list ? 0 : -ENODATA);
+        if (list)
+                return reply(c, 0);
+        /* fs/xattr.c: getxattr() copies the name first, then the handler's prefix */
+        char name[PATH_MAX];
+        r = read_path(c, name_addr, name);
+        if (r < 0)
+                return reply(c, r == -ENAMETOOLONG ? -ERANGE : r);
+        if (!name[0] || strlen(name) > 255)
+                return reply(c, -ERANGE);
+        static const char *const prefixes[] = { "security.", "system.", "trusted.", "user." };
+        for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+                if (g_str_has_prefix(name, prefixes[i]))
+                        return reply(c, -ENODATA);
+        reply(c, -EOPNOTSUPP);
 }
 
 /* --- read, write --- */
@@ -1257,6 +1346,34 @@ static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const stru
 
 /* --- ioctl, fcntl, lseek --- */
 
+/* A file the ioctl created (ck_call_new_file: a GPIO line request) becomes
+ * a FIFO served like an open of the node; its program end is put into the
+ * caller without answering (NOTIF_ADDFD without SEND): the ioctl's own reply
+ * follows.  If that fails, closing our end of it is its last close. */
+static int install_file(void *userdata, struct ck_file *f, int flags)
+{
+        struct client *c = userdata;
+        int client_fd;
+        struct served *sv = fifo_new(c->s, &client_fd);
+
+        if (!sv) {
+                int e = errno;
+                ck_file_close(f);
+                return -(e == EMFILE || e == ENFILE ? e : ENOMEM);
+        }
+        sv->file = f;
+        g_ptr_array_add(node_of(c->s, f->device)->opens, sv);
+        struct seccomp_notif_addfd addfd = {
+                .id = c->id,
+                .srcfd = (__u32)client_fd,
+                .newfd_flags = (__u32)(flags & O_CLOEXEC),
+        };
+        int fd = ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        int e = errno;
+        close(client_fd);
+        return fd < 0 ? -e : fd;
+}
+
 static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg)
 {
         struct ck_file *f = sv->file;
@@ -1281,12 +1398,19 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return reply(c, 0);
         case FIOQSIZE:
                 return reply(c, -ENOTTY);    /* not a regular file, directory or link */
+        case FIGETBSZ: {
+                /* the block size of the node's file system: /dev's, where the node would be */
+                struct statfs st;
+                flag = statfs("/dev", &st) == 0 && st.f_bsize > 0 ? (int)st.f_bsize : (int)sysconf(_SC_PAGESIZE);
+                return reply(c, write_mem(c, arg, &flag, sizeof(flag)) < 0 ? -EFAULT : 0);
+        }
         default:
                 break;
         }
 
         const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true };
-        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .userdata = c };
+        const struct ck_client_memory mem = { .read = client_read, .write = client_write, .install = install_file,
+                                              .userdata = c };
         guint delay_ms = 0;
         int r = ck_kernel_ioctl(f, &call, &mem, &s->reply, NULL, &delay_ms);
         node_refresh(node_of(s, f->device));
@@ -1377,6 +1501,12 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_GETXATTR:
+        case OP_LGETXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
+        case OP_LISTXATTR:
+        case OP_LLISTXATTR:
+                return do_xattr(s, &c, a->args[0], op == OP_LISTXATTR, true, 0);
         case OP_READ: case OP_WRITE: case OP_READV: case OP_WRITEV: case OP_PREAD: case OP_PWRITE:
         case OP_PREADV: case OP_PWRITEV: case OP_PREADV2: case OP_PWRITEV2:
                 return do_rw(s, &c, op, a);
@@ -1393,12 +1523,6 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 /* ksys_lseek(): a bad whence first; then no FMODE_LSEEK */
                 return reply(&c, (unsigned)a->args[2] > SEEK_MAX ? -EINVAL : -ESPIPE);
         }
-        case OP_GETXATTR:
-        case OP_LGETXATTR:
-        case OP_LISTXATTR:
-        case OP_LLISTXATTR:
-                return do_xattr(s, &c, a->args[0], op == OP_GETXATTR || op == OP_LISTXATTR,
-                                op == OP_LISTXATTR || op == OP_LLISTXATTR);
         case OP_COMPAT_PATH: {
                 uint64_t path = a->nr == 295 || a->nr == 437 ? a->args[1] : a->args[0];
                 int dirfd = a->nr == 295 || a->nr == 437 ? (int)a->args[0] : AT_FDCWD;
@@ -1458,13 +1582,13 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
 
         s->listener = -1;
         s->inotify = -1;
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                s->fd_dirs[i].fd = -1;
         s->devices = g_ptr_array_ref(devices);
         s->work_dir = g_strdup(o->work_dir);
         s->sysfs = o->sysfs;
         s->major = o->major;
-        s->node_mode = o->node_mode ? o->node_mode : 0600;
         s->node_uid = getuid();
-        s->node_gid = getgid();
         s->dev_dev = stat("/dev", &st) == 0 ? st.st_dev : 0;
         clock_gettime(CLOCK_REALTIME, &s->created);
         s->served = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -1491,6 +1615,8 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struc
                 struct node *n = g_new0(struct node, 1);
                 n->device = devices->pdata[i];
                 n->minor = o->first_minor + i;
+                n->mode = 0600;       /* as CUSE makes them */
+                n->gid = getgid();
                 n->opens = g_ptr_array_new();
                 g_hash_table_insert(s->nodes, n->device, n);
                 ck_device_set_notify(n->device, device_notify, s);
@@ -1504,6 +1630,17 @@ void ck_seccomp_attach(struct ck_seccomp *s, int listener)
         s->listener = listener;
         s->listener_watch = g_unix_fd_add(listener, G_IO_IN | G_IO_HUP | G_IO_ERR, on_listener, s);
         s->inotify_watch = g_unix_fd_add(s->inotify, G_IO_IN, on_inotify, s);
+}
+
+int ck_seccomp_set_node_access(struct ck_seccomp *s, struct ck_device *d, mode_t mode, gid_t gid)
+{
+        struct node *n = node_of(s, d);
+
+        if (!n || mode > 07777)
+                return -EINVAL;
+        n->mode = mode;
+        n->gid = gid;
+        return 0;
 }
 
 guint64 ck_seccomp_served(const struct ck_seccomp *s)
@@ -1545,6 +1682,9 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 close(s->listener);
         if (s->inotify >= 0)
                 close(s->inotify);
+        for (unsigned i = 0; i < FD_DIRS; i++)
+                if (s->fd_dirs[i].fd >= 0)
+                        close(s->fd_dirs[i].fd);
         ck_resolver_free(s->resolver);
         ck_ioctl_reply_clear(&s->reply);
         if (s->buf)

@@ -20,7 +20,6 @@ struct ck_seccomp_options {
         struct ck_sysfs *sysfs;            /* the emulated /sys; NULL: none */
         unsigned major;                    /* node numbers: major:first_minor+i */
         unsigned first_minor;
-        mode_t node_mode;                  /* 0: 0600 */
 };
 
 struct ck_seccomp;
@@ -42,6 +41,9 @@ int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *options,
                    GError **error);
 /* Serves the notifications of @listener (taken over) from the default main context. */
 void ck_seccomp_attach(struct ck_seccomp *s, int listener);
+/* The node's mode and group as stat and open see them (default 0600 and
+ * the caller's group; the owner is the caller).  -EINVAL: not ours. */
+int ck_seccomp_set_node_access(struct ck_seccomp *s, struct ck_device *d, mode_t mode, gid_t gid);
 /* Requests served so far (for --verbose). */
 guint64 ck_seccomp_served(const struct ck_seccomp *s);
 void ck_seccomp_free(struct ck_seccomp *s);

@@ -53,6 +53,19 @@ void ck_test_close(struct ck_test *t)
         g_free(t);
 }
 
+int ck_test_take_file(struct ck_test *t, int fd, struct ck_test **ret)
+{
+        g_return_val_if_fail(t && ret, -EINVAL);
+        struct ck_loopback *lb;
+        int r = ck_loopback_take_file(t->lb, fd, &lb);
+        if (r < 0)
+                return r;
+        struct ck_test *taken = g_new0(struct ck_test, 1);
+        taken->lb = lb;
+        *ret = taken;
+        return 0;
+}
+
 void ck_test_expose(struct ck_test *t, void *ptr, size_t size)
 {
         ck_loopback_expose(t->lb, ptr, size);

@@ -160,7 +160,9 @@ GVariant *ck_trace_event_to_variant(const struct ck_trace_event *ev)
         switch (ev->op) {
         case CK_OP_IOCTL:
                 if (ev->io) {
-                        desc = index->arg_descs[ev->io - index->type->ioctls];
+                        /* a row of the device's table, or of a file type's */
+                        const struct ck_type_index *table = ck_type_index_of_row(index, ev->io);
+                        desc = table ? table->arg_descs[ev->io - table->type->ioctls] : NULL;
                         arg_type = ev->io->arg_type;
                         name = ev->io->name;
                         dir = flow_name(ev->io->flow);

@@ -30,8 +30,6 @@ CK_ASSERT_KERNEL_NUMBERS(RTC_IOCTLS)
 #define RTC_DEFAULT_FREQ 1
 /* A timer longer than this re-checks: the wall clock may jump meanwhile. */
 #define RTC_MAX_SLEEP_MS (60 * 1000)
-/* rtc_allocate_device(): above this rate a caller needs CAP_SYS_RESOURCE. */
-#define RTC_MAX_USER_FREQ 64
 /* The clock's range (rtc_valid_range(), drivers/rtc/interface.c:67-80):
  * 1970 up to the last second the kernel's rtc timers, in ktime_t
  * nanoseconds, can hold (KTIME_SEC_MAX, 2262-04-11 23:47:16 UTC); a time
@@ -64,6 +62,9 @@ struct rtc {
         guint64 bsm;                 /* RTC_BSM_* */
         int max_user_freq;           /* sysfs; 0 until written: rtc_allocate_device()'s 64 */
 };
+
+/* Above this rate a caller needs CAP_SYS_RESOURCE (drivers/rtc/dev.c:230-239). */
+static int rtc_max_user_freq(const struct rtc *r);
 
 /* --- calendar, as drivers/rtc/lib.c counts it --- */
 
@@ -502,7 +503,7 @@ static int handle_RTC_PIE_ON(struct ck_call *c)
 {
         struct rtc *r = rtc_of(c);
 
-        if (r->irq_freq > RTC_MAX_USER_FREQ && !ck_call_capable(c, CAP_SYS_RESOURCE))
+        if (r->irq_freq > rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
                 return -EACCES;
         r->pie = TRUE;
         pie_arm(r);
@@ -524,15 +525,16 @@ static int handle_RTC_IRQP_READ(struct ck_call *c, unsigned long *out)
         return 0;
 }
 
-/* Above 64 Hz only with CAP_SYS_RESOURCE, judged on the whole argument
- * (drivers/rtc/dev.c:230-233); then rtc_irq_set_freq() takes an int: the
- * kernel truncates it. */
+/* Above max_user_freq (64 Hz) only with CAP_SYS_RESOURCE, judged on the
+ * whole argument (drivers/rtc/dev.c:230-233); then rtc_irq_set_freq()
+ * takes an int: the kernel truncates it. */
 static int validate_RTC_IRQP_SET(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
+        const struct rtc *r = rtc_of(c);
         unsigned long arg = (unsigned long)ck_untrusted_value(u);
         int freq = (int)arg;
 
-        if (arg > RTC_MAX_USER_FREQ && !ck_call_capable(c, CAP_SYS_RESOURCE))
+        if (arg > (unsigned long)rtc_max_user_freq(r) && !ck_call_capable(c, CAP_SYS_RESOURCE))
                 return -EACCES;
         if (freq <= 0 || freq > RTC_MAX_FREQ)
                 return -EINVAL;

@@ -6,6 +6,7 @@
  *   --device tty:ttyCK0,peer=ttyCK1 --device tty:ttyCK1      a null-modem pair
  *   --device tty:ttyCK2,loopback=1                           a loopback adapter
  *   --device tty:ttyCK3                                      the far end is the control interface
+ *   --device tty:ttyCK4,far=unix:/run/ck4.sock               ... and a stream a script connects to
  *
  * What the far end is: peer=NAME crosses two ports like a null-modem cable
  * (TX to RX, RTS to CTS, DTR to DSR and DCD); loopback=1 wires a port to
@@ -13,7 +14,10 @@
  * loopback adapter; otherwise the control interface plays it: far/cts,
  * far/dsr, far/dcd, far/ri set the input lines, far/send and far/break
  * deliver bytes and breaks, far/frame-error and far/parity-error a byte
- * with that error, far/received holds what the port sent.
+ * with that error, far/received holds what the port sent.  far=unix:PATH
+ * adds a Unix stream socket at PATH: one connection at a time, whose bytes
+ * arrive at the port and which gets what the port sends (a far end that
+ * does not read loses bytes, as on a line without flow control).
  *
  * The line discipline does what n_tty.c does for the flags serial programs
  * use: non-canonical reads with VMIN/VTIME, O_NONBLOCK and poll; ICANON
@@ -36,9 +40,14 @@
 #include <errno.h>
 #include <linux/serial_core.h>
 #include <linux/tty.h>
+#include <glib-unix.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #define RX_BUF_SIZE 4096              /* N_TTY_BUF_SIZE */
 #define TX_BUF_SIZE 4096              /* the serial core's circular buffer, a page */
@@ -73,7 +82,16 @@ struct tty_port {
         guint vtime_source;
 
         GByteArray *tx;               /* written, not yet sent (flow control) */
+        bool flushing;                /* in flush_tx(): a byte sent now comes back later */
+        guint flush_source;
         GByteArray *received;         /* what the far end got, when the control interface is it */
+
+        /* far=unix:PATH */
+        char *far_path;
+        int far_listen_fd;            /* -1: none */
+        guint far_listen_source;
+        int far_fd;                   /* the connected far end; -1: none */
+        guint far_source;
 };
 
 struct tty_open {
@@ -165,36 +183,47 @@ static void termios_encode_baud_rate(struct termios2 *t, speed_t ibaud, speed_t 
                 t->c_cflag |= BOTHER << IBSHIFT;
 }
 
-/* uart_get_baud_rate(): B38400 means the setserial spd_ rate; a rate this
- * UART cannot do falls back to the old one. */
+/* uart_get_baud_rate() with serial8250_get_baud_rate()'s range: B38400
+ * means setserial's spd_ rate (spd_cust keeps 38400: the divisor does
+ * it); a rate out of range falls back to the old one, or is clipped. */
+#define BAUD_MIN (BAUD_BASE / 0xffff)
+
 static speed_t uart_baud_rate(const struct tty_port *p, struct termios2 *t, const struct termios2 *old)
 {
+        speed_t altbaud;
+
+        switch (p->serial.flags & ASYNC_SPD_MASK) {
+        case ASYNC_SPD_HI: altbaud = 57600; break;
+        case ASYNC_SPD_VHI: altbaud = 115200; break;
+        case ASYNC_SPD_SHI: altbaud = 230400; break;
+        case ASYNC_SPD_WARP: altbaud = 460800; break;
+        default: altbaud = 38400; break;
+        }
         for (int attempt = 0; attempt < 2; attempt++) {
                 speed_t baud = termios_baud_rate(t);
-                if (attempt == 0 && baud == 38400) {
-                        switch (p->serial.flags & ASYNC_SPD_MASK) {
-                        case ASYNC_SPD_HI: baud = 57600; break;
-                        case ASYNC_SPD_VHI: baud = 115200; break;
-                        case ASYNC_SPD_SHI: baud = 230400; break;
-                        case ASYNC_SPD_WARP: baud = 460800; break;
-                        case ASYNC_SPD_CUST:
-                                if (p->serial.custom_divisor)
-                                        baud = (speed_t)p->serial.baud_base / (speed_t)p->serial.custom_divisor;
-                                break;
-                        }
+                bool hung_up = false;
+                if (attempt == 0 && baud == 38400)
+                        baud = altbaud;
+                if (baud == 0) {
+                        hung_up = true;
+                        baud = 9600;
                 }
-                if (baud == 0)
-                        return 0;     /* B0: hang up */
-                if (baud <= BAUD_BASE)
+                if (baud >= BAUD_MIN && baud <= BAUD_BASE)
                         return baud;
                 t->c_cflag &= ~CBAUD;
                 if (old) {
                         baud = termios_baud_rate(old);
-                        termios_encode_baud_rate(t, baud, baud);
+                        if (!hung_up)
+                                termios_encode_baud_rate(t, baud, baud);
                         old = NULL;
                         continue;
                 }
-                termios_encode_baud_rate(t, BAUD_BASE, BAUD_BASE);
+                if (!hung_up) {
+                        if (baud <= BAUD_MIN)
+                                termios_encode_baud_rate(t, BAUD_MIN + 1, BAUD_MIN + 1);
+                        else
+                                termios_encode_baud_rate(t, BAUD_BASE - 1, BAUD_BASE - 1);
+                }
         }
         return termios_baud_rate(t);
 }
@@ -475,6 +504,8 @@ static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n)
                         receive(far, bytes[i], RX_NORMAL);
                 return;
         }
+        if (p->far_fd >= 0)
+                (void)!send(p->far_fd, bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         g_byte_array_append(p->received, bytes, (guint)n);
         if (p->received->len > RECEIVED_MAX)
                 g_byte_array_remove_range(p->received, 0, p->received->len - RECEIVED_MAX);
@@ -485,14 +516,35 @@ static bool tx_blocked(const struct tty_port *p)
         return p->stopped || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
 }
 
-/* Sends what waits, as far as flow control lets it. */
+static void flush_tx(struct tty_port *p);
+
+static gboolean flush_later(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->flush_source = 0;
+        flush_tx(p);
+        return G_SOURCE_REMOVE;
+}
+
+/* Sends what waits, as far as flow control lets it.  What sending makes
+ * the port send again (ECHO over a loopback plug or back-to-back peers)
+ * waits for the next turn of the loop, as on a wire it waits for the
+ * line: the echo goes on, the port stays responsive. */
 static void flush_tx(struct tty_port *p)
 {
         if (!p->tx->len || tx_blocked(p))
                 return;
+        if (p->flushing) {
+                if (!p->flush_source)
+                        p->flush_source = g_timeout_add(1, flush_later, p);
+                return;
+        }
         g_autoptr(GByteArray) out = p->tx;
         p->tx = g_byte_array_new();
+        p->flushing = true;
         deliver(p, out->data, out->len);
+        p->flushing = false;
         ck_device_notify(p->dev);   /* room to write */
 }
 
@@ -527,7 +579,7 @@ plain:
 
 static size_t readable(const struct tty_port *p)
 {
-        return canonical(p) ? lines_total(p) + (p->lines->len ? 0 : 0) : p->rx->len;
+        return canonical(p) ? lines_total(p) : p->rx->len;
 }
 
 static void vtime_rearm(struct tty_port *p, gint64 deadline_us);
@@ -1120,7 +1172,9 @@ static int tty_open(struct ck_file *f)
         return 0;
 }
 
-/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes. */
+/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes, and
+ * output flow control still holds back goes too (uart_shutdown() frees the
+ * transmit buffer once closing_wait is over; nothing waits here). */
 static void tty_release(struct ck_file *f)
 {
         struct tty_port *p = ck_device_priv(ck_file_device(f));
@@ -1128,7 +1182,9 @@ static void tty_release(struct ck_file *f)
         if (--p->opens)
                 return;
         p->exclusive = false;
+        p->stopped = false;
         flush_input(p);
+        g_byte_array_set_size(p->tx, 0);
         if (p->termios.c_cflag & HUPCL)
                 set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
 }
@@ -1306,6 +1362,110 @@ static void add_states(struct ck_device *d)
                 .name = "icount", .summary = "TIOCGICOUNT's counters", .type = "a{si}", .get = icount_get });
 }
 
+/* --- far=unix:PATH --- */
+
+static void far_disconnect(struct tty_port *p)
+{
+        if (p->far_source)
+                g_source_remove(p->far_source);
+        p->far_source = 0;
+        if (p->far_fd >= 0)
+                close(p->far_fd);
+        p->far_fd = -1;
+}
+
+static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data);
+
+/* The far end shut down its side: still there to send to, until it closes. */
+static gboolean far_on_hangup(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+
+        if (!(cond & (G_IO_HUP | G_IO_ERR)))
+                return G_SOURCE_CONTINUE;
+        p->far_source = 0;            /* removed by returning G_SOURCE_REMOVE */
+        close(p->far_fd);
+        p->far_fd = -1;
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+        uint8_t buf[4096];
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return G_SOURCE_CONTINUE;
+        if (n == 0 && !(cond & (G_IO_HUP | G_IO_ERR))) {
+                p->far_source = g_unix_fd_add(fd, G_IO_HUP | G_IO_ERR, far_on_hangup, p);
+                return G_SOURCE_REMOVE;
+        }
+        if (n <= 0)
+                return far_on_hangup(fd, G_IO_HUP, p);
+        for (ssize_t i = 0; i < n; i++)
+                receive(p, buf[i], RX_NORMAL);
+        return G_SOURCE_CONTINUE;
+}
+
+/* One far end at a time: a second connection is closed at once. */
+static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
+{
+        struct tty_port *p = data;
+        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (c < 0)
+                return G_SOURCE_CONTINUE;
+        if (p->far_fd >= 0) {
+                close(c);
+                return G_SOURCE_CONTINUE;
+        }
+        p->far_fd = c;
+        p->far_source = g_unix_fd_add(c, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+        return G_SOURCE_CONTINUE;
+}
+
+static int far_listen(struct tty_port *p, const char *spec, GError **error)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct stat st;
+
+        if (!g_str_has_prefix(spec, "unix:") || !spec[5] || strlen(spec + 5) >= sizeof(sa.sun_path)) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "tty: far=%s: expected unix:PATH (at most %zu bytes)", spec, sizeof(sa.sun_path) - 1);
+                return -EINVAL;
+        }
+        p->far_path = g_strdup(spec + 5);
+        strcpy(sa.sun_path, p->far_path);
+        /* a socket left by an earlier run goes; anything else at PATH stays */
+        if (lstat(p->far_path, &st) == 0 && S_ISSOCK(st.st_mode))
+                unlink(p->far_path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: far=%s: %s", spec, g_strerror(e));
+                g_clear_pointer(&p->far_path, g_free);
+                return -e;
+        }
+        p->far_listen_fd = fd;
+        p->far_listen_source = g_unix_fd_add(fd, G_IO_IN, far_on_accept, p);
+        return 0;
+}
+
+static void far_close(struct tty_port *p)
+{
+        far_disconnect(p);
+        if (p->far_listen_source)
+                g_source_remove(p->far_listen_source);
+        if (p->far_listen_fd >= 0) {
+                close(p->far_listen_fd);
+                unlink(p->far_path);
+        }
+        g_free(p->far_path);
+}
+
 /* --- the device type --- */
 
 static void termios_init(struct termios2 *t)
@@ -1323,6 +1483,8 @@ static void termios_init(struct termios2 *t)
         };
         memcpy(t->c_cc, init_cc, MIN(sizeof(t->c_cc), sizeof(init_cc)));
 }
+
+static void tty_fini(struct ck_device *d);
 
 static int link_peer(struct tty_port *p, struct tty_port *q, GError **error)
 {
@@ -1343,6 +1505,14 @@ static int tty_init(struct ck_device *d, GHashTable *params, GError **error)
         struct tty_port *p = ck_device_priv(d);
         const char *peer = g_hash_table_lookup(params, "peer");
         const char *loopback = g_hash_table_lookup(params, "loopback");
+        const char *far = g_hash_table_lookup(params, "far");
+
+        p->far_listen_fd = p->far_fd = -1;
+        if (far && (peer || (loopback && strcmp(loopback, "1") == 0))) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "tty: far= is for a port without peer= or loopback=1");
+                return -EINVAL;
+        }
 
         if (loopback && strcmp(loopback, "0") != 0 && strcmp(loopback, "1") != 0) {
                 g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "tty: loopback=%s: 0 or 1", loopback);
@@ -1402,6 +1572,10 @@ static int tty_init(struct ck_device *d, GHashTable *params, GError **error)
         p->received = g_byte_array_new();
         p->lines_in = input_lines(p);
         add_states(d);
+        if (far && (r = far_listen(p, far, error)) < 0) {
+                tty_fini(d);
+                return r;
+        }
         return 0;
 }
 
@@ -1411,6 +1585,9 @@ static void tty_fini(struct ck_device *d)
 
         if (p->vtime_source)
                 g_source_remove(p->vtime_source);
+        if (p->flush_source)
+                g_source_remove(p->flush_source);
+        far_close(p);
         if (p->peer)
                 p->peer->peer = NULL;
         g_hash_table_remove(ports_by_name, p->name);
@@ -1423,7 +1600,7 @@ static void tty_fini(struct ck_device *d)
         g_free(p->peer_name);
 }
 
-static const char *const tty_params[] = { "peer", "loopback", NULL };
+static const char *const tty_params[] = { "peer", "loopback", "far", NULL };
 
 CK_STRUCT_DESC(tty_termios_desc, struct termios,
                CK_FIELD(struct termios, c_iflag, HEX), CK_FIELD(struct termios, c_oflag, HEX),
@@ -1463,7 +1640,7 @@ static const struct ck_struct_desc *const tty_structs[] = {
 const struct ck_device_type ck_device_type_tty = {
         .name = "tty",
         .summary = "a serial port (a 16550A behind the serial core, N_TTY): peer=NAME (null modem), "
-                   "loopback=1, or the far end through far/... state",
+                   "loopback=1, or the far end through far/... state and far=unix:PATH",
         .ioctls = tty_ioctls,
         .n_ioctls = G_N_ELEMENTS(tty_ioctls),
         .params = tty_params,

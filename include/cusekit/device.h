@@ -36,6 +36,7 @@ struct ck_untrusted;  /* client bytes; opaque: read only through a validator */
 struct ck_call;       /* one ioctl being served */
 struct ck_device;     /* one device instance (one /dev node) */
 struct ck_file;       /* one open of a device */
+struct ck_device_type;
 
 /* A validator's answer meaning "that memory is fetched in the next round". */
 #define CK_NEED_ROUND 1
@@ -76,6 +77,20 @@ unsigned ck_call_count(struct ck_call *c);
 /* A row whose nr is the caller's (IOR_AT(LAST) ...): the caller's nr minus
  * the row's NR (0 for any other row). */
 unsigned ck_call_index(struct ck_call *c);
+
+/* A new open file of the call's device, served by @type (one of the device
+ * type's .file_types: its own ioctls, read, poll and zeroed file state),
+ * that the call returns as a descriptor, as GPIO_V2_GET_LINE_IOCTL returns a
+ * line request: when the call succeeds, the client gets a descriptor with
+ * @flags (O_RDONLY, O_CLOEXEC, ...) and its number, an int, is written at
+ * byte @fd_offset of the first-stage argument (the handler's value there is
+ * replaced); when it fails, the file is released (its release hook runs).
+ * One per call, from a handler of a FLOW OUT or INOUT row.  -EOPNOTSUPP
+ * where the transport cannot put a descriptor into the client (CUSE: only
+ * `cusekit run` can); a type not in .file_types, a second file or an offset
+ * outside the argument is a bug of the family (EIO). */
+int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int flags, size_t fd_offset,
+                     struct ck_file **ret);
 
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
@@ -373,6 +388,7 @@ struct ck_device_type {
         size_t priv_size;             /* per device, zeroed */
         size_t file_priv_size;        /* per open, zeroed */
         gboolean exclusive;           /* a second open gets EBUSY */
+        int unknown_ioctl_errno;      /* what an ioctl not in the table gets (EINVAL for gpiolib); 0: ENOTTY */
 
         /* @params holds only keys from .params; errors name the bad value. */
         int (*init)(struct ck_device *d, GHashTable *params, GError **error);
@@ -387,6 +403,11 @@ struct ck_device_type {
 
         /* What its real driver shows under /sys; NULL: nothing. */
         const struct ck_sysfs_class *sysfs;
+
+        /* The kinds of file its ioctls create (ck_call_new_file()), NULL-terminated;
+         * NULL: none.  Of a file type only .name, .ioctls, .n_ioctls, .structs,
+         * .file_priv_size and the file hooks (open, release, read, write, poll) count. */
+        const struct ck_device_type *const *file_types;
 };
 
 /* --- registering device types --- */

@@ -47,6 +47,12 @@ int ck_test_load_module(const char *path, GError **error);
 int ck_test_open(struct ck_device *d, int open_flags, struct ck_test **ret);
 void ck_test_close(struct ck_test *t);
 
+/* A file an ioctl of @t created (ck_call_new_file: a GPIO line request),
+ * by the descriptor number the ioctl wrote (1000, 1001, ...): an open of
+ * its own, closed with ck_test_close() (files nobody takes are closed with
+ * @t).  -EBADF: no such file. */
+int ck_test_take_file(struct ck_test *t, int fd, struct ck_test **ret);
+
 /* Makes [ptr, ptr+size) client memory; client addresses are the pointers. */
 void ck_test_expose(struct ck_test *t, void *ptr, size_t size);
 /* Rounds allowed (CUSE unrestricted mode) or not; the default is the

@@ -112,6 +112,37 @@ static unsigned nr_of(const struct ck_ioctl *io)
         return is_classic(io) ? (unsigned)io->request & 0xff : _IOC_NR(io->request);
 }
 
+/* The last nr a row answers: a row whose nr is the caller's spans more. */
+static unsigned nr_last(const struct ck_ioctl *io)
+{
+        return MIN(nr_of(io) + io->nr_span, 0xffu);
+}
+
+static bool caller_sized(const struct ck_ioctl *io)
+{
+        return io->count_max > 0;
+}
+
+/* May one request number reach both rows?  Same group, direction and an
+ * overlapping nr, and the same size unless one's size is the caller's. */
+static bool ambiguous(const struct ck_ioctl *a, const struct ck_ioctl *b)
+{
+        if (is_classic(a) || is_classic(b))
+                return a->request == b->request;
+        if (group_of(a) != group_of(b) || _IOC_DIR(a->request) != _IOC_DIR(b->request) ||
+            nr_last(a) < nr_of(b) || nr_last(b) < nr_of(a))
+                return false;
+        return caller_sized(a) || caller_sized(b) || _IOC_SIZE(a->request) == _IOC_SIZE(b->request);
+}
+
+static bool mirrored(char **mirrors, const char *name)
+{
+        for (char **m = mirrors; m && *m; m++)
+                if (g_pattern_match_simple(*m, name))
+                        return true;
+        return false;
+}
+
 /* The encoding the number itself carries (not what the row claims). */
 static enum ck_encoding encoded(const struct ck_ioctl *io)
 {
@@ -187,15 +218,20 @@ static void print_table(const struct family *f)
                         printf("CUSE mode: unrestricted, with retry rounds (%s)\n", why->str);
                 else
                         printf("CUSE mode: restricted, one kernel round trip (every ioctl honest, flat, _IOC-encoded)\n");
-                printf("%-24s %-10s %-8s %-6s %5s  %-6s %-6s %-28s %s\n", "NAME", "NUMBER", "ENCODED", "GROUP",
+                printf("%-24s %-10s %-8s %-9s %5s  %-6s %-6s %-28s %s\n", "NAME", "NUMBER", "ENCODED", "GROUP/NR",
                        "SIZE", "FLOW", "SHAPE", "ARGUMENT", "LIES");
                 for (size_t j = 0; j < type->n_ioctls; j++) {
                         const struct ck_ioctl *io = &type->ioctls[j];
                         g_autofree char *group = group_text(group_of(io));
-                        g_autofree char *gnr = g_strdup_printf("%s/%02X", group, nr_of(io));
-                        g_autofree char *arg = g_strdup_printf("%s (%u)", io->arg_type, io->arg_size);
-                        printf("%-24s 0x%08lx %-8s %-6s %5u  %-6s %-6s %-28s %s\n", io->name, io->request,
-                               encoding_name(encoded(io)), gnr, is_classic(io) ? 0 : (unsigned)_IOC_SIZE(io->request),
+                        g_autofree char *gnr = io->nr_span ? g_strdup_printf("%s/%02X-%02X", group, nr_of(io), nr_last(io))
+                                                           : g_strdup_printf("%s/%02X", group, nr_of(io));
+                        g_autofree char *arg = caller_sized(io)
+                                ? g_strdup_printf("%s[0..%u] (%u each)", io->arg_type, io->count_max, io->unit_size)
+                                : g_strdup_printf("%s (%u)", io->arg_type, io->arg_size);
+                        g_autofree char *size = caller_sized(io) ? g_strdup("n*") :
+                                g_strdup_printf("%u", is_classic(io) ? 0 : (unsigned)_IOC_SIZE(io->request));
+                        printf("%-24s 0x%08lx %-8s %-9s %5s  %-6s %-6s %-28s %s\n", io->name, io->request,
+                               encoding_name(encoded(io)), gnr, size,
                                flow_name(io->flow), io->shape == CK_SHAPE_NESTED ? "nested" : "flat", arg,
                                io->lie ? io->lie : honest(io) ? "-" : "LIES WITHOUT SAYING SO");
                 }
@@ -355,12 +391,29 @@ static void print_header(const struct family *f)
                 g_autofree char *group = group_text(group_of(io));
                 g_autofree char *number = NULL;
                 g_autofree char *note = NULL;
+                g_autofree char *params = NULL;     /* "(i, n)": a row whose nr or size is the caller's */
                 enum ck_encoding enc = encoded(io);
                 if (enc == CK_ENC_RAW) {
                         number = g_strdup_printf("0x%04lX", io->request);
                         note = io->flow == CK_FLOW_NONE ? g_strdup("classic number, no argument")
                                                         : g_strdup_printf("classic number; argument: %s%s", io->arg_type,
                                                                           io->flow == CK_FLOW_VALUE ? " by value" : " *");
+                } else if (caller_sized(io) || io->nr_span) {
+                        /* the kernel's form: SPI_IOC_MESSAGE(n), EVIOCGABS(abs), EVIOCGBIT(ev, len) */
+                        const char *dir = enc == CK_ENC_IOR ? "_IOC_READ" : enc == CK_ENC_IOW ? "_IOC_WRITE"
+                                                                           : "_IOC_READ|_IOC_WRITE";
+                        g_autofree char *nr = io->nr_span ? g_strdup_printf("0x%02X + (i)", nr_of(io))
+                                                          : g_strdup_printf("0x%02X", nr_of(io));
+                        g_autofree char *size = caller_sized(io) ? g_strdup_printf("(n) * sizeof(%s)", io->arg_type)
+                                                                 : g_strdup_printf("sizeof(%s)", io->arg_type);
+                        g_autofree char *i_range = g_strdup_printf("i: 0 to %u", io->nr_span);
+                        g_autofree char *n_range = g_strdup_printf("n: 0 to %u", io->count_max);
+                        bool both = io->nr_span && caller_sized(io);
+                        params = g_strdup_printf("(%s%s%s)", io->nr_span ? "i" : "", both ? ", " : "",
+                                                 caller_sized(io) ? "n" : "");
+                        number = g_strdup_printf("_IOC(%s, %s, %s, %s)", dir, group, nr, size);
+                        note = g_strdup_printf("%s%s%s", io->nr_span ? i_range : "", both ? "; " : "",
+                                               caller_sized(io) ? n_range : "");
                 } else if (enc == CK_ENC_IO) {
                         number = g_strdup_printf("_IO(%s, 0x%02X)", group, nr_of(io));
                         if (io->flow == CK_FLOW_VALUE)
@@ -386,7 +439,8 @@ static void print_header(const struct family *f)
                         note = g_strdup_printf("%s%s%s points at more user memory", old ? old : "", old ? "; " : "",
                                                io->arg_type);
                 }
-                printf("#define %-24s %s%s%s%s\n", io->name, number, note ? "\t/* " : "", note ? note : "",
+                g_autofree char *macro = g_strconcat(io->name, params, NULL);
+                printf("#define %-24s %s%s%s%s\n", macro, number, note ? "\t/* " : "", note ? note : "",
                        note ? " */" : "");
         }
         printf("\n#endif /* %s */\n", guard);
@@ -489,12 +543,12 @@ static int check(const struct family *f, const char *registry_path, char **mirro
                 g_autoptr(GString) hits = g_string_new(NULL);
                 for (guint j = 0; j < ranges->len; j++) {
                         const struct range *r = &g_array_index(ranges, struct range, j);
-                        if (r->group == g && nr >= r->first && nr <= r->last)
+                        if (r->group == g && nr_last(io) >= r->first && nr <= r->last)
                                 g_string_append_printf(hits, "%s%s 0x%02X-0x%02X %s%s%s", hits->len ? "; " : "", gt,
                                                        r->first, r->last, *r->include ? r->include : "(no header)",
                                                        *r->comment ? " " : "", r->comment);
                 }
-                if (hits->len && mirrors && g_strv_contains((const char *const *)mirrors, io->name))
+                if (hits->len && mirrored(mirrors, io->name))
                         printf("kernel's own: %s (0x%lx) mirrors the kernel's ioctl, registered as %s\n",
                                io->name, io->request, hits->str);
                 else if (hits->len) {
@@ -504,9 +558,19 @@ static int check(const struct family *f, const char *registry_path, char **mirro
                 }
                 for (guint k = 0; k < i; k++) {
                         const struct ck_ioctl *other = f->ioctls->pdata[k];
-                        if (group_of(other) == g && nr_of(other) == nr) {
-                                printf("duplicate: %s (0x%lx) uses group %s nr 0x%02X again, after %s (0x%lx)\n",
-                                       io->name, io->request, gt, nr, other->name, other->request);
+                        if (ambiguous(io, other)) {
+                                printf("duplicate: %s (0x%lx) and %s (0x%lx) answer the same number%s\n", other->name,
+                                       other->request, io->name, io->request,
+                                       caller_sized(io) || caller_sized(other) || io->nr_span || other->nr_span
+                                               ? " (one's size or nr is the caller's)" : "");
+                                problems++;
+                                break;
+                        }
+                        if (group_of(other) == g && nr_of(other) == nr && !is_classic(io) && !is_classic(other) &&
+                            _IOC_DIR(other->request) == _IOC_DIR(io->request)) {
+                                printf("duplicate: %s (0x%lx) uses group %s nr 0x%02X again, after %s (0x%lx), "
+                                       "in the same direction\n", io->name, io->request, gt, nr, other->name,
+                                       other->request);
                                 problems++;
                                 break;
                         }
@@ -526,7 +590,10 @@ static int check(const struct family *f, const char *registry_path, char **mirro
                                encoding_name(io->encoding), io->request, encoding_name(encoded(io)));
                         problems++;
                 }
-                if (!is_classic(io) && encoded(io) != CK_ENC_IO && _IOC_SIZE(io->request) != io->arg_size) {
+                /* (no data, or data by value: what the number claims is the direction's lie) */
+                bool by_memory = io->flow == CK_FLOW_IN || io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT;
+                if (!is_classic(io) && !caller_sized(io) && encoded(io) != CK_ENC_IO && by_memory &&
+                    _IOC_SIZE(io->request) != io->arg_size) {
                         printf("size: %s encodes %u bytes, its argument %s has %u\n", io->name,
                                (unsigned)_IOC_SIZE(io->request), io->arg_type, io->arg_size);
                         problems++;
@@ -549,7 +616,7 @@ const GOptionEntry cusekit_abi_options[] = {
         { "header", 'H', 0, G_OPTION_ARG_NONE, &header, "The kernel-style uAPI header of the family", NULL },
         { "check", 'c', 0, G_OPTION_ARG_NONE, &check_it, "Collisions with the kernel's ioctl numbers, duplicates, undeclared lies", NULL },
         { "registry", 'r', 0, G_OPTION_ARG_FILENAME, &registry, "The parsed ioctl-number registry (default $CUSEKIT_IOCTL_NUMBERS, else " CK_DATA_DIR "/ioctl-numbers.tsv)", "FILE" },
-        { "mirrors", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &mirrors, "With --check: NAME is the kernel's own ioctl, mirrored on purpose (repeatable)", "NAME" },
+        { "mirrors", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &mirrors, "With --check: NAME is the kernel's own ioctl, mirrored on purpose (repeatable; a glob: 'TC*', '*')", "NAME" },
         { 0 },
 };
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@
 
 /* The nodes' numbers, as cusekitd's default gives its CUSE nodes. */
 #define NODE_MAJOR 120
+
+/* Keys of a device spec for its node, as cusekitd's. */
+static const char *const node_keys[] = { "mode", "group", NULL };
 
 /* cusekitd's own keys of a shared config file: accepted, not used here. */
 static const char *const cusekitd_keys[] = {
@@ -125,6 +129,9 @@ static G_GNUC_NORETURN void child_exec(const struct ck_seccomp_filter *filter, i
 
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* an ignored signal stays ignored across exec: PROGRAM gets the default */
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigaction(SIGPIPE, &dfl, NULL);
         int listener = ck_seccomp_filter_install(filter);
         char control[CMSG_SPACE(sizeof(int))] = { 0 };
         int payload = listener < 0 ? -listener : 0;
@@ -169,6 +176,27 @@ static int receive_listener(int sock)
         return fd;
 }
 
+/* mode= and group= of a spec (or cusekitd's [cusekitd] mode/group are not
+ * read: a run's nodes are its user's). */
+static int apply_node_access(struct ck_seccomp *transport, const struct ck_host *host, guint i)
+{
+        const struct ck_device_spec *spec = ck_host_spec(host, i);
+        const char *mode_text = g_hash_table_lookup(spec->params, "mode");
+        const char *group = g_hash_table_lookup(spec->params, "group");
+        mode_t mode = 0600;
+        gid_t gid = getgid();
+
+        if (mode_text && !ck_parse_mode(mode_text, &mode))
+                return fail(-EINVAL, "device '%s': mode=%s is not an octal mode", spec->name, mode_text);
+        if (group) {
+                struct group *gr = getgrnam(group);
+                if (!gr)
+                        return fail(-EINVAL, "device '%s': group '%s' does not exist", spec->name, group);
+                gid = gr->gr_gid;
+        }
+        return ck_seccomp_set_node_access(transport, ck_host_device(host, i), mode, gid);
+}
+
 static const char *filter_refused(int e)
 {
         switch (e) {
@@ -187,10 +215,15 @@ static const char *filter_refused(int e)
 
 static char *make_work_dir(GError **error)
 {
-        const char *base = g_getenv("XDG_RUNTIME_DIR");
-
-        if (!base || access(base, W_OK) < 0)
-                base = g_get_tmp_dir();
+        /* tmpfs if there is one: the sysfs tree of 1000 devices is made in
+         * a fraction of a second there, in many seconds on a busy disk */
+        const char *candidates[] = { g_getenv("XDG_RUNTIME_DIR"), "/dev/shm", g_get_tmp_dir() };
+        const char *base = g_get_tmp_dir();
+        for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++)
+                if (candidates[i] && candidates[i][0] == '/' && access(candidates[i], W_OK | X_OK) == 0) {
+                        base = candidates[i];
+                        break;
+                }
         g_autofree char *tmpl = g_build_filename(base, "cusekit-run.XXXXXX", NULL);
         if (!g_mkdtemp_full(tmpl, 0700)) {
                 int e = errno;
@@ -232,6 +265,27 @@ const char cusekit_run_description[] =
         "'cusekit set/fault/trace ...' works from inside (and, with --socket, from\n"
         "outside). Device specs and config files are cusekitd's (see cusekitd --help).";
 
+/* Modules load during option parsing, after the default directories (as
+ * in cusekitd), so that --device can name their types. */
+static gboolean defaults_loaded;
+
+static int load_default_modules(GError **error)
+{
+        if (defaults_loaded)
+                return 0;
+        defaults_loaded = TRUE;
+        return ck_registry_load_default_modules(error);
+}
+
+static gboolean on_module(const char *option_name, const char *value, gpointer data, GError **error)
+{
+        if (load_default_modules(error) < 0 || ck_registry_load_module(value, error) < 0) {
+                g_prefix_error(error, "--module: ");
+                return FALSE;
+        }
+        return TRUE;
+}
+
 static char **devices;
 static char *config;
 static char *state_dir;
@@ -241,6 +295,7 @@ static gboolean verbose;
 
 const GOptionEntry cusekit_run_options[] = {
         { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &devices, "Emulate a device (repeatable)", "TYPE:NAME[,key=value...]" },
+        { "module", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, (gpointer)on_module, "Load device types from a module (repeatable; after $CUSEKIT_MODULE_PATH's)", "PATH.so" },
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Read devices and settings from FILE (cusekitd's format)", "FILE" },
         { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep persistent device state in DIR across runs", "DIR" },
         { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &control_socket, "Control socket (default: in the run's private directory; 'none': no control)", "PATH" },
@@ -259,8 +314,10 @@ int cusekit_run(int argc, char **argv)
         if (first >= argc)
                 return fail(EXIT_RUN_FAILED, "no PROGRAM to run (see --help)");
 
+        if (load_default_modules(&error) < 0)
+                return fail(EXIT_RUN_FAILED, "default modules (CUSEKIT_MODULE_PATH=\"\" for none): %s", error->message);
         g_autoptr(ck_host) host = NULL;
-        int r = ck_host_new(NULL, &host);
+        int r = ck_host_new(node_keys, &host);
         if (r < 0)
                 return fail(EXIT_RUN_FAILED, "%s", g_strerror(-r));
         const struct { const char *key, *value; } settings[] = {
@@ -279,7 +336,9 @@ int cusekit_run(int argc, char **argv)
         if (ck_host_n_devices(host) == 0)
                 return fail(EXIT_RUN_FAILED, "no devices: give --device TYPE:NAME or --config FILE (see --help)");
 
-        g_autofree char *program = g_find_program_in_path(argv[first]);
+        /* a path is exec'd as given, so that its errno says why not (126, 127) */
+        g_autofree char *program = strchr(argv[first], '/') ? g_strdup(argv[first])
+                                                            : g_find_program_in_path(argv[first]);
         if (!program)
                 return fail(EXIT_NOT_FOUND, "%s: command not found", argv[first]);
 
@@ -312,6 +371,9 @@ int cusekit_run(int argc, char **argv)
                         fail(EXIT_RUN_FAILED, "%s", error->message);
                         goto out;
                 }
+                for (guint i = 0; i < list->len; i++)
+                        if (apply_node_access(transport, host, i) < 0)
+                                goto out;
                 /* the control socket is up before PROGRAM can look for it */
                 if (ck_host_start(host, default_socket, &error) < 0) {
                         fail(EXIT_RUN_FAILED, "%s", error->message);

@@ -83,6 +83,24 @@ int probe(int fd)
 }
 '''
 
+# A client of the spi family (spidev's own rows): BODY stores into r.
+SPI = '''\
+#include <cusekit/client.h>
+#include <spi/spi-abi.h>
+
+int probe(int fd);
+int probe(int fd)
+{
+        unsigned char tx[4] = { 0 }, rx[4] = { 0 };
+        struct spi_ioc_transfer xfers[2] = { { .tx_buf = (unsigned long)tx, .rx_buf = (unsigned long)rx, .len = 4 } };
+        __u8 mode = 0;
+        int r = 0;
+        (void)xfers; (void)mode;
+        BODY
+        return r;
+}
+'''
+
 # A definition list checked against the kernel's macros: BODY is one row.
 KERNEL = '''\
 #include <cusekit/ioctl.h>
@@ -201,6 +219,12 @@ NEGATIVE = [
      'r = cusekit_read_n(fd, EVIOCGNAME, name, 4);', 'no index to give'),
     ('ignored result of write_n', SIZED, 'cusekit_write_n(fd, T_PUT, pairs, n);',
      'r = cusekit_write_n(fd, T_PUT, pairs, n);', 'ignoring return value'),
+    ('SPI_IOC_MESSAGE with bytes for transfers', SPI, 'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, tx, 1);',
+     'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, xfers, 1);', 'wrong argument type'),
+    ('SPI_IOC_MESSAGE through the fixed-size write', SPI, 'r = cusekit_write(fd, SPI_IOC_MESSAGE, xfers);',
+     'r = cusekit_write_n(fd, SPI_IOC_MESSAGE, xfers, 2);', 'its size or nr is the caller'),
+    ('SPI_IOC_WR_MODE with a count', SPI, 'r = cusekit_write_n(fd, SPI_IOC_WR_MODE, &mode, 1);',
+     'r = cusekit_write(fd, SPI_IOC_WR_MODE, &mode);', 'no count to give'),
     ('K elements beyond _IOC_SIZE', DEFINITION,
      'IOC(T_X, IOW_N(4096), 0x42, 1, IN, struct t_arg, NESTED, HONEST)',
      'IOC(T_X, IOW_N(4095), 0x42, 1, IN, struct t_arg, NESTED, HONEST)', 'do not fit in _IOC_SIZE'),

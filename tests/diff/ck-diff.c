@@ -6,7 +6,10 @@
  * two runs compare line by line.
  *
  *   ck-diff run FAMILY NODE [nocap]       run the battery, print the lines
- *   ck-diff compare FAMILY REAL EMULATED  compare two runs: "FAMILY: N/M cases agree"
+ *   ck-diff compare FAMILY REAL EMULATED [seccomp]
+ *                                         compare two runs: "FAMILY: N/M cases agree";
+ *                                         "seccomp": EMULATED came through `cusekit run`,
+ *                                         where CUSE's front end explains nothing
  *
  * FAMILY is rtc, watchdog or i2c.  "nocap" only prefixes the case names
  * (the caller drops the capabilities, e.g. with setpriv); capability
@@ -29,14 +32,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 /* --- explained differences --- */
 
-enum why { WHY_CHIP, WHY_CUSE };
+/* The real chip's model; CUSE's front end (the kernel answers before the
+ * daemon sees it); cusekit's own core, its pipeline and transports (each
+ * one a known limit, listed in docs/FIDELITY.md). */
+enum why { WHY_CHIP, WHY_CUSE, WHY_CORE };
 
 struct explanation {
         const char *family;
@@ -76,17 +84,25 @@ static const struct explanation explanations[] = {
         { .family = "rtc", .cases = "*read-size0", WHY_CUSE,
           "CUSE answers a zero-size read itself with 0 (fs/fuse/file.c fuse_direct_io: no request for "
           "no bytes); rtc_dev_read() says EINVAL (drivers/rtc/dev.c:150)" },
+        { .family = "rtc", .cases = "*fioasync-o*", WHY_CUSE,
+          "CUSE's front end has no fasync (fs/fuse/cuse.c:181-191), so FIOASYNC is ENOTTY "
+          "(fs/ioctl.c:377-381); rtc_dev_fasync() takes it (drivers/rtc/dev.c:495-500)" },
+        { .family = "rtc", .cases = "*fioasync-on", WHY_CORE,
+          "cusekit's device API has no fasync (no SIGIO to deliver), so FIOASYNC is ENOTTY under every "
+          "transport (fs/ioctl.c:377-381, as for a driver without fasync); rtc_dev_fasync() takes it "
+          "(drivers/rtc/dev.c:495-500)" },
         { .family = "rtc", .cases = "*lseek", WHY_CUSE,
           "CUSE's front end has noop_llseek (fs/fuse/cuse.c:190) and ignores FOPEN_NONSEEKABLE "
           "(cuse_open() never calls fuse_finish_open(), fs/fuse/cuse.c:138); rtc has no_llseek: ESPIPE" },
         { .family = "rtc", .cases = "*read-nonblock-badbuf", WHY_CUSE,
           "CUSE pins the read buffer before it asks the daemon (fs/fuse/file.c fuse_get_user_pages): "
           "EFAULT before the device's EAGAIN (drivers/rtc/dev.c:166)" },
-        { .family = "rtc", .cases = "nocap/set-time-badptr", WHY_CUSE,
-          "unrestricted CUSE ioctls copy the argument in (fs/fuse/file.c fuse_do_ioctl, retry) before "
-          "the daemon can check capabilities; rtc_dev_ioctl() checks CAP_SYS_TIME first (drivers/rtc/dev.c:226)" },
-        { .family = "rtc", .cases = "nocap/param-set-badptr", WHY_CUSE,
-          "as nocap/set-time-badptr: EFAULT from CUSE's copy before the capability check (drivers/rtc/dev.c:226)" },
+        { .family = "rtc", .cases = "nocap/set-time-badptr", WHY_CORE,
+          "rtc_dev_ioctl() checks CAP_SYS_TIME before it copies the argument (drivers/rtc/dev.c:222-243); "
+          "cusekit's pipeline fetches the first-stage argument before any validator runs (src/pipeline.c), "
+          "so a bad pointer is EFAULT first, through CUSE and cusekit run alike" },
+        { .family = "rtc", .cases = "nocap/param-set-badptr", WHY_CORE,
+          "as nocap/set-time-badptr: the argument is fetched before the capability check (drivers/rtc/dev.c:226)" },
 
         /* watchdog: softdog, and CUSE */
         { .family = "watchdog", .cases = "*getsupport", WHY_CHIP,
@@ -100,6 +116,18 @@ static const struct explanation explanations[] = {
         { .family = "watchdog", .cases = "*pwrite", WHY_CUSE,
           "CUSE ignores the position and FOPEN_STREAM (fs/fuse/cuse.c:99-110,138); stream_open() makes pwrite "
           "ESPIPE (drivers/watchdog/watchdog_dev.c:892)" },
+        { .family = "watchdog", .cases = "*write-straddle-V", WHY_CUSE,
+          "CUSE pins what it can of a write buffer and sends that much: a short write of the bytes before the "
+          "fault (fs/fuse/file.c fuse_direct_io); watchdog_write() fails with EFAULT at the first bad byte "
+          "(drivers/watchdog/watchdog_dev.c:694-696)" },
+        { .family = "watchdog", .cases = "*getstatus-after-straddle", WHY_CUSE,
+          "after the short write above, the daemon saw the 'V' and a ping (WDIOF_KEEPALIVEPING); the kernel "
+          "saw the 'V' but faulted before the ping (drivers/watchdog/watchdog_dev.c:694-708)" },
+        { .family = "watchdog", .cases = "*getstatus-after-straddle", WHY_CORE,
+          "cusekit run hands a write to the device whole or not at all (process_vm_readv of the whole buffer, "
+          "src/seccomp.c); watchdog_write() has already set _WDOG_ALLOW_RELEASE for the 'V' before the fault "
+          "(drivers/watchdog/watchdog_dev.c:694-698), so its status shows WDIOF_MAGICCLOSE",
+          .emulated = "*out=512" },
         { .family = "watchdog", .cases = "*read-size0", WHY_CUSE,
           "CUSE answers a zero-size read with 0 (fs/fuse/file.c fuse_direct_io); the watchdog has no "
           "read: EINVAL (fs/read_write.c vfs_read)" },
@@ -108,6 +136,9 @@ static const struct explanation explanations[] = {
         { .family = "i2c", .cases = "*funcs", WHY_CHIP,
           "i2c-stub offers SMBus quick/byte/byte data/word data/I2C block only (drivers/i2c/i2c-stub.c:28-30); "
           "cusekit's adapter also plain I2C, PEC, block and process calls" },
+        { .family = "i2c", .cases = "*smbus-tenbit-quick", WHY_CHIP,
+          "i2c-stub matches the address without I2C_M_TEN (drivers/i2c/i2c-stub.c:133-135): the 10-bit "
+          "address 0x050 reaches its 7-bit chip at 0x50; on a real bus nobody answers it (ENXIO)" },
         { .family = "i2c", .cases = "*absent*", WHY_CHIP,
           "i2c-stub answers an absent address with ENODEV (drivers/i2c/i2c-stub.c:140); a real bus NACKs: ENXIO" },
         { .family = "i2c", .cases = "*rdwr-ok*", WHY_CHIP,
@@ -126,17 +157,21 @@ static const struct explanation explanations[] = {
           "i2c-stub has no process calls: EOPNOTSUPP (drivers/i2c/i2c-stub.c:293)" },
         { .family = "i2c", .cases = "*smbus-pec*", WHY_CHIP,
           "i2c-stub ignores PEC (drivers/i2c/i2c-stub.c:125-300); cusekit's adapter checks and sends it" },
-        { .family = "i2c", .cases = "*read-badbuf", WHY_CUSE,
-          "CUSE pins the read buffer before it asks the daemon (fs/fuse/file.c fuse_get_user_pages): EFAULT; "
-          "i2cdev_read() copies out only after the transfer, which i2c-stub refuses first (EOPNOTSUPP)" },
+        { .family = "i2c", .cases = "*read-badbuf", WHY_CHIP,
+          "i2c-stub refuses the plain I2C read (EOPNOTSUPP, drivers/i2c/i2c-core-base.c:2275) before "
+          "i2cdev_read() would copy out to the bad buffer (EFAULT, drivers/i2c/i2c-dev.c:153); a 24c02 answers, "
+          "so the copy faults (through CUSE the buffer is checked even earlier, fs/fuse/file.c fuse_get_user_pages)" },
         { .family = "i2c", .cases = "*lseek", WHY_CUSE,
           "CUSE's noop_llseek (fs/fuse/cuse.c:190); i2c-dev has no_llseek: ESPIPE (drivers/i2c/i2c-dev.c)" },
 };
 
-static const struct explanation *explained(const char *family, const char *name, const char *emulated)
+static const char *const why_name[] = { [WHY_CHIP] = "chip", [WHY_CUSE] = "CUSE", [WHY_CORE] = "cusekit core" };
+
+static const struct explanation *explained(const char *family, const char *name, const char *emulated,
+                                          bool seccomp)
 {
         for (size_t i = 0; i < G_N_ELEMENTS(explanations); i++)
-                if (strcmp(explanations[i].family, family) == 0 &&
+                if (g_str_has_prefix(family, explanations[i].family) && !(seccomp && explanations[i].kind == WHY_CUSE) &&
                     g_pattern_match_simple(explanations[i].cases, name) &&
                     (!explanations[i].emulated || (emulated && g_pattern_match_simple(explanations[i].emulated, emulated))))
                         return &explanations[i];
@@ -149,6 +184,7 @@ struct battery {
         const char *node;
         const char *prefix;         /* "" or "nocap/" */
         void *bad;                  /* a PROT_NONE page: every access faults */
+        char *edge;                 /* the last bytes before it */
         int fd;
 };
 
@@ -196,10 +232,36 @@ static void set_nonblock(int fd, bool on)
         fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
-/* Common to every node: unknown requests, seeking, open flags. */
+/* Common to every node: the VFS's own requests (fs/ioctl.c do_vfs_ioctl()),
+ * seeking, open flags. */
 static void common_cases(struct battery *b, int flags)
 {
         long r;
+        int on = 1, off = 0, v = -1;
+
+        r = CALL(ioctl(b->fd, FIONBIO, &on));
+        emit(b, "fionbio-on", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONBIO, &off));
+        emit(b, "fionbio-off", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONBIO, b->bad));
+        emit(b, "fionbio-badptr", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, &on));
+        emit(b, "fioasync-on", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, &off));
+        emit(b, "fioasync-off", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOASYNC, b->bad));
+        emit(b, "fioasync-badptr", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIONREAD, &v));
+        emit(b, "fionread", r, E, "%d", v);
+        r = CALL(ioctl(b->fd, TCGETS, b->edge));
+        emit(b, "tcgets", r, E, NULL);
+        r = CALL(ioctl(b->fd, FIOQSIZE, b->edge));
+        emit(b, "fioqsize", r, E, NULL);
+        v = -1;
+        r = CALL(ioctl(b->fd, FIGETBSZ, &v));
+        emit(b, "figetbsz", r, E, "%d", v);
+        r = CALL(ioctl(b->fd, FIOCLEX, 0));
+        emit(b, "fioclex", r, E, NULL);
 
         r = CALL(lseek(b->fd, 0, SEEK_SET));
         emit(b, "lseek", r, E, "%ld", r);
@@ -455,9 +517,18 @@ static void rtc_battery(struct battery *b, bool nocap)
         wk = (struct rtc_wkalrm){ .enabled = 1, .time = tm_plus(&now, -10) };
         r = CALL(ioctl(b->fd, RTC_WKALM_SET, &wk));
         emit(b, "wkalm-set-past-enabled", r, E, NULL);
+        pf.revents = 0;
+        r = CALL(poll(&pf, 1, 3000));
+        emit(b, "poll-alarm-pending", r, E, "revents=%#x", pf.revents);
         ul = 0;
         r = CALL(rtc_wait_irq(b, 3000, &ul));
         emit(b, "alarm-past-fires", r, E, "%#lx", ul);
+        /* the one-shot alarm is off now; enabling it again fires it again */
+        r = CALL(ioctl(b->fd, RTC_AIE_ON, 0));
+        emit(b, "aie-on-expired-alarm", r, E, NULL);
+        ul = 0;
+        r = CALL(rtc_wait_irq(b, 3000, &ul));
+        emit(b, "alarm-expired-fires-again", r, E, "%#lx", ul);
         r = CALL(ioctl(b->fd, RTC_WKALM_RD, &wk));
         emit(b, "wkalm-rd-after-fire", r, E, "enabled=%u pending=%u", wk.enabled, wk.pending);
         wk = (struct rtc_wkalrm){ .enabled = 1, .time = tm_plus(&now, 2) };
@@ -726,6 +797,46 @@ static void watchdog_battery(struct battery *b, bool nocap)
 
         r = CALL(ioctl(b->fd, _IO('W', 11), 0));
         emit(b, "unknown-w11", r, E, NULL);
+        static const struct { const char *name; unsigned long req; } unknown[] = {
+                { "unknown-w12", _IOR('W', 12, int) },       { "unknown-w255", _IOR('W', 255, int) },
+                { "setoptions-as-iow", _IOW('W', 4, int) },  { "settimeout-as-long", _IOWR('W', 6, long) },
+                { "keepalive-as-io", _IO('W', 5) },          { "gettimeout-as-iow", _IOW('W', 7, int) },
+                { "unknown-rtc-request", _IOR('p', 0x09, int) }, { "unknown-zero", 0 },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(unknown); i++) {
+                v = 0;
+                r = CALL(ioctl(b->fd, unknown[i].req, &v));
+                emit(b, unknown[i].name, r, E, NULL);
+        }
+        static const struct { const char *name; unsigned long req; } nulls[] = {
+                { "getsupport-null", WDIOC_GETSUPPORT },       { "getstatus-null", WDIOC_GETSTATUS },
+                { "gettimeout-null", WDIOC_GETTIMEOUT },       { "getpretimeout-null", WDIOC_GETPRETIMEOUT },
+                { "gettimeleft-null", WDIOC_GETTIMELEFT },     { "settimeout-null", WDIOC_SETTIMEOUT },
+                { "setpretimeout-null", WDIOC_SETPRETIMEOUT }, { "setoptions-null", WDIOC_SETOPTIONS },
+                { "gettemp-null", WDIOC_GETTEMP },             { "getbootstatus-badptr", WDIOC_GETBOOTSTATUS },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(nulls); i++) {
+                void *arg = strstr(nulls[i].name, "badptr") ? b->bad : null_buf;
+                r = CALL(ioctl(b->fd, nulls[i].req, arg));
+                emit(b, nulls[i].name, r, E, NULL);
+        }
+        static const struct { const char *name; unsigned long req; int v; } more_bad[] = {
+                { "settimeout-100000", WDIOC_SETTIMEOUT, 100000 },
+                { "settimeout-intmax", WDIOC_SETTIMEOUT, INT_MAX },
+                { "settimeout-neg65535", WDIOC_SETTIMEOUT, -65535 },
+                { "setpretimeout-intmax", WDIOC_SETPRETIMEOUT, INT_MAX },
+                { "setpretimeout-65535", WDIOC_SETPRETIMEOUT, 65535 },
+                { "setpretimeout-intmin", WDIOC_SETPRETIMEOUT, INT_MIN },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(more_bad); i++)
+                wd_int(b, more_bad[i].name, more_bad[i].req, more_bad[i].v);
+        /* a write that faults part way: the kernel has scanned up to the fault
+         * (watchdog_write() reads byte by byte), so a 'V' before it counts */
+        memcpy(b->edge, "xxxxxxxxxxxxxxxV", 16);
+        r = CALL(write(b->fd, b->edge, 32));
+        emit(b, "write-straddle-V", r, E, NULL);
+        wd_int(b, "getstatus-after-straddle", WDIOC_GETSTATUS, -1);
+        r = CALL(write(b->fd, "x", 1));
         r = CALL(ioctl(b->fd, _IOR('W', 0, int), &v));
         emit(b, "getsupport-wrong-size", r, E, NULL);
         r = CALL(ioctl(b->fd, _IOR('V', 0, struct watchdog_info), &info));
@@ -949,6 +1060,14 @@ static void i2c_battery(struct battery *b, bool nocap)
         emit(b, "smbus-pec-byte-data-read", r, E, "%#x", d.byte);
         r = CALL(ioctl(b->fd, I2C_PEC, 0ul));
 
+        /* a 10-bit address 0x050 is not the 7-bit chip at 0x50 */
+        r = CALL(ioctl(b->fd, I2C_TENBIT, 1ul));
+        r = CALL(ioctl(b->fd, I2C_SLAVE, 0x50ul));
+        emit(b, "slave-0x50-tenbit", r, E, NULL);
+        r = smbus(b, I2C_SMBUS_WRITE, 0, I2C_SMBUS_QUICK, NULL);
+        emit(b, "smbus-tenbit-quick", r, E, NULL);
+        r = CALL(ioctl(b->fd, I2C_TENBIT, 0ul));
+
         /* an address nobody answers */
         r = CALL(ioctl(b->fd, I2C_SLAVE, 0x51ul));
         emit(b, "slave-0x51", r, E, NULL);
@@ -1088,10 +1207,12 @@ static bool load(const char *path, struct run *ret)
         return true;
 }
 
-static int compare(const char *family, const char *real_path, const char *emu_path)
+/* @seccomp: the emulated run went through `cusekit run`, where CUSE's
+ * front end is not in the way: its explanations do not count there. */
+static int compare(const char *family, const char *real_path, const char *emu_path, bool seccomp)
 {
         struct run real, emu;
-        unsigned total = 0, agree = 0, chip = 0, cuse = 0, unexplained = 0;
+        unsigned total = 0, agree = 0, chip = 0, cuse = 0, pipeline = 0, unexplained = 0;
         GString *diffs = g_string_new(NULL), *notes = g_string_new(NULL);
 
         if (!load(real_path, &real) || !load(emu_path, &emu))
@@ -1107,27 +1228,28 @@ static int compare(const char *family, const char *real_path, const char *emu_pa
                 const char *name = names->pdata[i];
                 const char *a = g_hash_table_lookup(real.results, name);
                 const char *b = g_hash_table_lookup(emu.results, name);
-                const struct explanation *x = explained(family, name, b);
+                const struct explanation *x = explained(family, name, b, seccomp);
                 total++;
                 if (a && b && strcmp(a, b) == 0) {
                         agree++;
                         if (x)
                                 g_string_append_printf(notes, "# %s/%s: agrees (an explanation exists: %s)\n",
-                                                       family, name, x->kind == WHY_CHIP ? "chip" : "CUSE");
+                                                       family, name, why_name[x->kind]);
                         continue;
                 }
                 if (x && a && b) {
-                        x->kind == WHY_CHIP ? chip++ : cuse++;
+                        *(x->kind == WHY_CHIP ? &chip : x->kind == WHY_CUSE ? &cuse : &pipeline) += 1;
                         g_string_append_printf(notes, "# %s/%s: %s: real {%s} emulated {%s}: %s\n", family, name,
-                                               x->kind == WHY_CHIP ? "chip" : "CUSE", a, b, x->reason);
+                                               why_name[x->kind], a, b, x->reason);
                         continue;
                 }
                 unexplained++;
                 g_string_append_printf(diffs, "# UNEXPLAINED %s/%s: real {%s} emulated {%s}\n", family, name,
                                        a ? a : "(missing)", b ? b : "(missing)");
         }
-        printf("%s: %u/%u cases agree; %u differ as the real chip's model, %u through CUSE's front end, "
-               "%u unexplained\n", family, agree, total, chip, cuse, unexplained);
+        printf("%s%s: %u/%u cases agree; %u differ as the real chip's model, %u through CUSE's front end, "
+               "%u through cusekit's core, %u unexplained\n", family, seccomp ? " (cusekit run)" : "", agree,
+               total, chip, cuse, pipeline, unexplained);
         fputs(notes->str, stdout);
         fputs(diffs->str, stdout);
         g_string_free(diffs, TRUE);
@@ -1138,20 +1260,22 @@ static int compare(const char *family, const char *real_path, const char *emu_pa
 int main(int argc, char **argv)
 {
         if (argc >= 5 && strcmp(argv[1], "compare") == 0)
-                return compare(argv[2], argv[3], argv[4]);
+                return compare(argv[2], argv[3], argv[4], argc > 5 && strcmp(argv[5], "seccomp") == 0);
         if (argc < 4 || strcmp(argv[1], "run") != 0) {
-                fprintf(stderr, "usage: ck-diff run rtc|watchdog|i2c NODE [nocap]\n"
-                                "       ck-diff compare FAMILY REAL.out EMULATED.out\n");
+                fprintf(stderr, "usage: ck-diff run rtc|watchdog|watchdog-nowayout|i2c NODE [nocap]\n"
+                                "       ck-diff compare FAMILY REAL.out EMULATED.out [seccomp]\n");
                 return 2;
         }
         bool nocap = argc > 4 && strcmp(argv[4], "nocap") == 0;
         struct battery b = { .node = argv[3], .prefix = nocap ? "nocap/" : "", .fd = -1 };
-        b.bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (b.bad == MAP_FAILED)
+        char *pages = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (pages == MAP_FAILED || mprotect(pages + 4096, 4096, PROT_NONE) < 0)
                 return 2;
+        b.bad = pages + 4096;
+        b.edge = pages + 4096 - 16;
         if (strcmp(argv[2], "rtc") == 0)
                 rtc_battery(&b, nocap);
-        else if (strcmp(argv[2], "watchdog") == 0)
+        else if (strcmp(argv[2], "watchdog") == 0 || strcmp(argv[2], "watchdog-nowayout") == 0)
                 watchdog_battery(&b, nocap);
         else if (strcmp(argv[2], "i2c") == 0)
                 i2c_battery(&b, nocap);

@@ -11,7 +11,7 @@ envs=()
 for var in CUSEKIT_EXAMPLE_MODULE CUSEKIT_EXAMPLE_LIBDIR; do
 	[ -n "${!var:-}" ] && envs+=(--env "$var=${!var}")
 done
-"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-300}" --expose "$here/../.." --expose "$build" "${envs[@]}" \
+"$here/vm-run.sh" --timeout "${CUSEKIT_VM_TIMEOUT:-1500}" --expose "$here/../.." --expose "$build" "${envs[@]}" \
 	-- "$here/guest-tests.sh" "$build" 2>"$build/kernel-suite.err"
 rc=$?
 if [ $rc -eq 125 ]; then

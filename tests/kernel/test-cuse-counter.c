@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Run inside the test VM against a cusekitd that loaded the example
- * module (examples/counter, built against the installed SDK) and hosts
- * counter:counter0: the typed client from the module's own ABI header,
- * through a real node and the real kernel.
+ * The example module's typed client (examples/counter, built against the
+ * installed SDK in CI): against counter:counter0 served by a cusekitd that
+ * loaded it with --module (in the test VM: a real node, the real kernel),
+ * or under cusekit run --module (CK_TEST_TRANSPORT=run).
  */
 #include "counter-abi.h"
 
@@ -78,8 +78,13 @@ int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
         g_test_set_nonfatal_assertions();
-        g_test_add_func("/cuse/counter/get-set-reset", test_get_set_reset);
-        g_test_add_func("/cuse/counter/add-batch", test_add_batch);
-        g_test_add_func("/cuse/counter/bad-batch", test_bad_batch);
+        /* cuse (cusekitd) or run (cusekit run): the same test, two transports */
+        const char *transport = g_getenv("CK_TEST_TRANSPORT") ? g_getenv("CK_TEST_TRANSPORT") : "cuse";
+        g_autofree char *get_set_reset = g_strdup_printf("/%s/counter/get-set-reset", transport);
+        g_autofree char *add_batch = g_strdup_printf("/%s/counter/add-batch", transport);
+        g_autofree char *bad_batch = g_strdup_printf("/%s/counter/bad-batch", transport);
+        g_test_add_func(get_set_reset, test_get_set_reset);
+        g_test_add_func(add_batch, test_add_batch);
+        g_test_add_func(bad_batch, test_bad_batch);
         return g_test_run();
 }

@@ -7,6 +7,7 @@
 #include "tty/tty-abi.h"   /* <asm/termios.h>: the kernel's termios, not the C library's */
 #include "cusekit-private.h"
 
+#include <linux/gpio.h>
 #include <linux/ioctl.h>
 #include <linux/i2c-dev.h>
 #include <linux/rtc.h>
@@ -115,6 +116,35 @@ static const struct expected expected_tty[] = {
         { "TIOCSERGETLSR", TIOCSERGETLSR }, { "TIOCGICOUNT", TIOCGICOUNT }, { "TIOCGEXCL", TIOCGEXCL },
 };
 
+static const struct expected expected_gpio[] = {
+        { "GPIO_GET_CHIPINFO_IOCTL", GPIO_GET_CHIPINFO_IOCTL },
+        { "GPIO_GET_LINEINFO_IOCTL", GPIO_GET_LINEINFO_IOCTL },
+        { "GPIO_GET_LINEHANDLE_IOCTL", GPIO_GET_LINEHANDLE_IOCTL },
+        { "GPIO_GET_LINEEVENT_IOCTL", GPIO_GET_LINEEVENT_IOCTL },
+        { "GPIO_GET_LINEINFO_WATCH_IOCTL", GPIO_GET_LINEINFO_WATCH_IOCTL },
+        { "GPIO_GET_LINEINFO_UNWATCH_IOCTL", GPIO_GET_LINEINFO_UNWATCH_IOCTL },
+        { "GPIO_V2_GET_LINEINFO_IOCTL", GPIO_V2_GET_LINEINFO_IOCTL },
+        { "GPIO_V2_GET_LINEINFO_WATCH_IOCTL", GPIO_V2_GET_LINEINFO_WATCH_IOCTL },
+        { "GPIO_V2_GET_LINE_IOCTL", GPIO_V2_GET_LINE_IOCTL },
+};
+
+static const struct expected expected_gpio_line[] = {
+        { "GPIO_V2_LINE_SET_CONFIG_IOCTL", GPIO_V2_LINE_SET_CONFIG_IOCTL },
+        { "GPIO_V2_LINE_GET_VALUES_IOCTL", GPIO_V2_LINE_GET_VALUES_IOCTL },
+        { "GPIO_V2_LINE_SET_VALUES_IOCTL", GPIO_V2_LINE_SET_VALUES_IOCTL },
+};
+
+static const struct expected expected_gpio_handle[] = {
+        { "GPIOHANDLE_GET_LINE_VALUES_IOCTL", GPIOHANDLE_GET_LINE_VALUES_IOCTL },
+        { "GPIOHANDLE_SET_LINE_VALUES_IOCTL", GPIOHANDLE_SET_LINE_VALUES_IOCTL },
+        { "GPIOHANDLE_SET_CONFIG_IOCTL", GPIOHANDLE_SET_CONFIG_IOCTL },
+};
+
+/* the kernel's lineevent_ioctl() answers GPIOHANDLE_GET_LINE_VALUES_IOCTL */
+static const struct expected expected_gpio_event[] = {
+        { "GPIOEVENT_GET_LINE_VALUES_IOCTL", GPIOHANDLE_GET_LINE_VALUES_IOCTL },
+};
+
 static const struct {
         const char *type;
         const struct expected *list;
@@ -128,52 +158,66 @@ static const struct {
         { "fifo", expected_fifo, G_N_ELEMENTS(expected_fifo) },
         { "spi", expected_spi, G_N_ELEMENTS(expected_spi) },
         { "tty", expected_tty, G_N_ELEMENTS(expected_tty) },
+        { "gpio", expected_gpio, G_N_ELEMENTS(expected_gpio) },
+        { "gpio-linehandle", expected_gpio_handle, G_N_ELEMENTS(expected_gpio_handle) },   /* file types */
+        { "gpio-event", expected_gpio_event, G_N_ELEMENTS(expected_gpio_event) },
+        { "gpio-line", expected_gpio_line, G_N_ELEMENTS(expected_gpio_line) },
 };
+
+/* One table (a device type's, or a file type's) against the kernel's macros. */
+static void check_expected(const struct ck_type_index *t)
+{
+        const struct expected *list = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(expected_tables); i++)
+                if (strcmp(expected_tables[i].type, t->type->name) == 0) {
+                        list = expected_tables[i].list;
+                        n = expected_tables[i].n;
+                }
+        if (!list)
+                g_error("device type %s has no kernel-macro expectations in this test", t->type->name);
+        g_assert_cmpuint(n, ==, t->type->n_ioctls);
+        for (size_t i = 0; i < n; i++) {
+                const struct ck_ioctl *io = &t->type->ioctls[i];
+                g_assert_cmpstr(io->name, ==, list[i].name);
+                g_assert_cmphex(io->request, ==, list[i].request);
+                g_assert_true(ck_type_index_lookup(t, list[i].request) == io);
+        }
+}
 
 static void test_requests_match_kernel_macros(void)
 {
         const struct ck_type_index *const *all = ck_registry_all();
 
         g_assert_nonnull(all[0]);
-        for (const struct ck_type_index *const *t = all; *t; t++) {
-                const struct expected *list = NULL;
-                size_t n = 0;
-                for (size_t i = 0; i < G_N_ELEMENTS(expected_tables); i++)
-                        if (strcmp(expected_tables[i].type, (*t)->type->name) == 0) {
-                                list = expected_tables[i].list;
-                                n = expected_tables[i].n;
-                        }
-                if (!list)
-                        g_error("device type %s has no kernel-macro expectations in this test",
-                                (*t)->type->name);
-                g_assert_cmpuint(n, ==, (*t)->type->n_ioctls);
-                for (size_t i = 0; i < n; i++) {
-                        const struct ck_ioctl *io = &(*t)->type->ioctls[i];
-                        g_assert_cmpstr(io->name, ==, list[i].name);
-                        g_assert_cmphex(io->request, ==, list[i].request);
-                        g_assert_true(ck_type_index_lookup(*t, list[i].request) == io);
-                }
-        }
+        for (const struct ck_type_index *const *t = all; *t; t++)
+                for (size_t k = 0; k <= (*t)->n_files; k++)
+                        check_expected(k == 0 ? *t : (*t)->files[k - 1]);
 }
 
 /* Traces name fields from the definitions: every struct argument of every
  * family needs its field list, of the right size. */
+static void check_described(const struct ck_type_index *t)
+{
+        for (size_t i = 0; i < t->type->n_ioctls; i++) {
+                const struct ck_ioctl *io = &t->type->ioctls[i];
+                const struct ck_struct_desc *d = t->arg_descs[i];
+                if (strncmp(io->arg_type, "struct ", 7) != 0)
+                        continue;
+                if (!d)
+                        g_error("%s: %s: no CK_STRUCT_DESC for '%s'", t->type->name, io->name, io->arg_type);
+                g_assert_cmpuint(d->size, ==, io->arg_size);
+                for (unsigned f = 0; f < d->n_fields; f++)
+                        g_assert_cmpuint(d->fields[f].offset + d->fields[f].size * d->fields[f].count, <=, d->size);
+        }
+}
+
 static void test_struct_args_are_described(void)
 {
         for (const struct ck_type_index *const *t = ck_registry_all(); *t; t++)
-                for (size_t i = 0; i < (*t)->type->n_ioctls; i++) {
-                        const struct ck_ioctl *io = &(*t)->type->ioctls[i];
-                        const struct ck_struct_desc *d = (*t)->arg_descs[i];
-                        if (strncmp(io->arg_type, "struct ", 7) != 0)
-                                continue;
-                        if (!d)
-                                g_error("%s: %s: no CK_STRUCT_DESC for '%s'", (*t)->type->name, io->name,
-                                        io->arg_type);
-                        g_assert_cmpuint(d->size, ==, io->arg_size);
-                        for (unsigned f = 0; f < d->n_fields; f++)
-                                g_assert_cmpuint(d->fields[f].offset + d->fields[f].size * d->fields[f].count,
-                                                 <=, d->size);
-                }
+                for (size_t k = 0; k <= (*t)->n_files; k++)
+                        check_described(k == 0 ? *t : (*t)->files[k - 1]);
 }
 
 static void test_compile_time_facts(void)

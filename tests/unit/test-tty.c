@@ -10,6 +10,10 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <linux/serial_core.h>
 #include <linux/tty.h>
 #include <poll.h>
@@ -535,6 +539,67 @@ static void test_loopback_adapter(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(icount(a)->brk, ==, 1);
 }
 
+static int far_connect(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+        g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+        return fd;
+}
+
+/* Runs the main loop until @done says so (the daemon's loop, here in-process). */
+static void spin_until(gboolean (*done)(gpointer), gpointer data)
+{
+        gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+        while (!done(data) && g_get_monotonic_time() < end)
+                g_main_context_iteration(NULL, FALSE);
+        g_assert_true(done(data));
+}
+
+static gboolean three_in(gpointer data)
+{
+        struct end *e = data;
+
+        g_assert_cmpint(io(e, TIOCINQ, &e->mem->i), ==, 0);
+        return e->mem->i == 3;
+}
+
+static void test_far_socket(void)
+{
+        g_autofree char *dir = g_dir_make_tmp("ck-tty-XXXXXX", NULL);
+        g_autofree char *path = g_build_filename(dir, "far.sock", NULL);
+        struct end a = { 0 };
+        char buf[16] = { 0 };
+
+        g_autofree char *spec = g_strdup_printf("unix:%s", path);
+        end_open(&a, new_port("ttyCK4", "far", spec));
+        make_raw(&a, B115200);
+        set_cc(&a, 0, 0);
+        int fd = far_connect(path);
+        g_assert_cmpint(write(fd, "abc", 3), ==, 3);
+        spin_until(three_in, &a);
+        g_assert_cmpint(get(&a, buf, sizeof(buf)), ==, 3);
+        g_assert_cmpstr(buf, ==, "abc");
+        g_assert_cmpint(put(&a, "xyz"), ==, 3);
+        memset(buf, 0, sizeof(buf));
+        g_assert_cmpint(read(fd, buf, sizeof(buf)), ==, 3);
+        g_assert_cmpstr(buf, ==, "xyz");
+        /* a second far end is turned away; the first one stays */
+        int second = far_connect(path);
+        for (int i = 0; i < 20; i++)
+                g_main_context_iteration(NULL, FALSE);
+        g_assert_cmpint(read(second, buf, sizeof(buf)), ==, 0);
+        close(second);
+        close(fd);
+        end_close(&a);
+        g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));   /* the socket goes with the port */
+        g_rmdir(dir);
+}
+
 static void test_bad_params(void)
 {
         g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
@@ -548,6 +613,15 @@ static void test_bad_params(void)
         g_hash_table_insert(params, "peer", "ttyCK8");
         g_assert_cmpint(ck_device_new("tty", "ttyCK9", params, &d, &error), <, 0);
         g_clear_error(&error);
+        g_hash_table_remove(params, "loopback");
+        g_hash_table_insert(params, "far", "unix:/tmp/x.sock");
+        g_assert_cmpint(ck_device_new("tty", "ttyCK9", params, &d, &error), <, 0);   /* with peer= */
+        g_clear_error(&error);
+        g_hash_table_remove(params, "peer");
+        g_hash_table_insert(params, "far", "tcp:1234");
+        g_assert_cmpint(ck_device_new("tty", "ttyCK9", params, &d, &error), <, 0);
+        g_clear_error(&error);
+        g_hash_table_remove(params, "far");
         /* a port can be the peer of one port only */
         d = new_port("ttyCK5", "peer", "ttyCK6");
         e = new_port("ttyCK6", NULL, NULL);
@@ -571,5 +645,6 @@ int main(int argc, char **argv)
         g_test_add("/tty/far/breaks-and-errors", struct fixture, "alone", setup, test_breaks_and_errors, teardown);
         g_test_add("/tty/loopback-adapter", struct fixture, "loopback", setup, test_loopback_adapter, teardown);
         g_test_add_func("/tty/bad-params", test_bad_params);
+        g_test_add_func("/tty/far-socket", test_far_socket);
         return g_test_run();
 }

@@ -45,12 +45,27 @@ real_rtc=$(diff_node rtc name rtc_cmos)
 real_wd=$(diff_node watchdog identity "Software Watchdog")
 real_i2c=$(diff_node i2c-dev name "SMBus stub driver")
 
+diff_specs=(rtc:rtc9 watchdog:watchdog9 i2c:i2c-9,chip=24c02@0x50 watchdog:watchdog10,nowayout=1)
 "$daemon" --major 125 --background --pidfile "$tmp/diff.pid" \
-	--device rtc:rtc9 --device watchdog:watchdog9 --device i2c:i2c-9,chip=24c02@0x50 2>"$tmp/diff.err"
+	--device "${diff_specs[0]}" --device "${diff_specs[1]}" --device "${diff_specs[2]}" \
+	--device "${diff_specs[3]}" 2>"$tmp/diff.err"
 diff_pid=$(cat "$tmp/diff.pid" 2>/dev/null)
 
-diff_family() { # FAMILY REAL_NODE EMULATED_NODE
-	local fam=$1 real=$2 emu=$3 side node out rc
+diff_compare() { # FAMILY SIDE [seccomp]: the real run against SIDE's
+	local fam=$1 side=$2 out rc what="$real against $emu"
+	[ -n "${3:-}" ] && what="$real against $emu under cusekit run"
+	out=$("$diff_bin" compare "$fam" "$diff_out/$fam.real" "$diff_out/$fam.$side" ${3:-} 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then
+		pass "differential $(head -n1 <<<"$out") ($what)"
+		tail -n +2 <<<"$out"
+	else
+		fail "differential $(head -n1 <<<"$out") ($what)" "$(tail -n +2 <<<"$out")" \
+			"$(cat "$diff_out/$fam.real.err" "$diff_out/$fam.$side.err")"
+	fi
+}
+
+diff_family() { # FAMILY REAL_NODE EMULATED_NODE DEVICE_SPEC
+	local fam=$1 real=$2 emu=$3 spec=$4 side node
 	if [ -z "$real" ] || [ ! -c "$emu" ]; then
 		fail "differential $fam: both nodes exist" "real '${real:-none}', emulated '$emu'" \
 			"$(ls /sys/class/rtc /sys/class/watchdog /sys/class/i2c-dev 2>&1)" "$(cat "$tmp/diff.err")"
@@ -64,22 +79,35 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE
 			setpriv --inh-caps=-all --bounding-set=-all -- "$diff_bin" run "$fam" "$node" nocap
 		} >"$diff_out/$fam.$side" 2>"$diff_out/$fam.$side.err"
 	done
-	out=$("$diff_bin" compare "$fam" "$diff_out/$fam.real" "$diff_out/$fam.emu" 2>&1); rc=$?
-	if [ $rc -eq 0 ]; then
-		pass "differential $(head -n1 <<<"$out") ($real against $emu)"
-		tail -n +2 <<<"$out"
-	else
-		fail "differential $(head -n1 <<<"$out") ($real against $emu)" "$(tail -n +2 <<<"$out")" \
-			"$(cat "$diff_out/$fam.real.err" "$diff_out/$fam.emu.err")"
-	fi
+	diff_compare "$fam" emu
+	# the same battery through the seccomp transport, one run for both
+	# halves so that state carries over as it does on the other two nodes
+	"$build/src/bin/cusekit" run --device "$spec" -- sh -c '
+		"$1" run "$2" "$3"
+		setpriv --inh-caps=-all --bounding-set=-all -- "$1" run "$2" "$3" nocap' \
+		sh "$diff_bin" "$fam" "$emu" >"$diff_out/$fam.run" 2>"$diff_out/$fam.run.err"
+	diff_compare "$fam" run seccomp
 	# measured, not compared (see ck-diff.c): how the periods kept time on each side
-	cat "$diff_out/$fam.real.err" "$diff_out/$fam.emu.err" | sed -n 's/^ck-diff: timing /# timing /p'
+	cat "$diff_out/$fam.real.err" "$diff_out/$fam.emu.err" "$diff_out/$fam.run.err" |
+		sed -n 's/^ck-diff: timing /# timing /p'
 	# the raw runs, for docs/FIDELITY.md and for whoever debugs a failure
-	[ -n "${CUSEKIT_DIFF_KEEP:-}" ] && cp "$diff_out/$fam.real" "$diff_out/$fam.emu" "$CUSEKIT_DIFF_KEEP/" 2>/dev/null
+	[ -n "${CUSEKIT_DIFF_KEEP:-}" ] &&
+		cp "$diff_out/$fam.real" "$diff_out/$fam.emu" "$diff_out/$fam.run" "$CUSEKIT_DIFF_KEEP/" 2>/dev/null
 }
 
-diff_family rtc "$real_rtc" /dev/rtc9
-diff_family watchdog "$real_wd" /dev/watchdog9
-diff_family i2c "$real_i2c" /dev/i2c-9
+diff_family rtc "$real_rtc" /dev/rtc9 "${diff_specs[0]}"
+diff_family watchdog "$real_wd" /dev/watchdog9 "${diff_specs[1]}"
+diff_family i2c "$real_i2c" /dev/i2c-9 "${diff_specs[2]}"
+
+# nowayout: softdog again, with nowayout=1 (once started it never stops:
+# harmless with soft_noboot=1, and the last thing this part does with it)
+real_wd=
+if rmmod softdog 2>"$tmp/diff-rmmod.err" &&
+   insmod "$diff_mods/softdog.ko" soft_noboot=1 nowayout=1 2>>"$tmp/diff-rmmod.err"; then
+	real_wd=$(diff_node watchdog identity "Software Watchdog")
+else
+	cat "$tmp/diff-rmmod.err" >>"$tmp/diff.err"
+fi
+diff_family watchdog-nowayout "$real_wd" /dev/watchdog10 "${diff_specs[3]}"
 
 kill -TERM "$diff_pid" 2>/dev/null; wait_gone "$diff_pid"

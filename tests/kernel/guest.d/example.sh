@@ -1,5 +1,6 @@
 # The out-of-tree example family (examples/counter): its module loaded into
-# cusekitd with --module, its node driven by its typed client.  .ci/run
+# cusekitd with --module and into cusekit run --module, its node driven by
+# its typed client.  .ci/run
 # builds the module against the *installed* SDK and passes it in
 # (CUSEKIT_EXAMPLE_MODULE, with CUSEKIT_EXAMPLE_LIBDIR holding the installed
 # libcusekit-device); otherwise the build tree's copy is used.  Sourced by
@@ -35,8 +36,7 @@ example_pid=$(cat "$tmp/example.pid" 2>/dev/null)
 kill -TERM "$example_pid" 2>/dev/null
 wait_gone "$example_pid" && [ ! -e /dev/counter0 ] || fail "example: the daemon stops" "$(cat "$tmp/example.err")"
 
-# TODO(cusekit run, branch run10): once `cusekit run --module` lands, drive
-# the same client through it here, e.g.
-#   LD_LIBRARY_PATH=${CUSEKIT_EXAMPLE_LIBDIR:-} "$build/src/bin/cusekit" run \
-#       --module "$example_module" --device counter:counter0 -- "$build/tests/kernel/test-cuse-counter"
-# (it calls ck_registry_load_module() per --module, as cusekitd does).
+# The same module and client under cusekit run (the seccomp transport, no CUSE).
+run_tap env LD_LIBRARY_PATH="${CUSEKIT_EXAMPLE_LIBDIR:-}" CUSEKIT_MODULE_PATH= CK_TEST_TRANSPORT=run \
+	"$build/src/bin/cusekit" run --module "$example_module" --device counter:counter0 \
+	-- "$build/tests/kernel/test-cuse-counter"

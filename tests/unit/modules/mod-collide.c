@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A module whose ABI `cusekit abi --check` must flag: its group is 'T'
- * (0x54, the kernel's termios ioctls), one number is used twice, and one
- * row lies about its direction without saying so.  The definition language
+ * (0x54, the kernel's termios ioctls), one nr is used twice in the same
+ * direction, and one row lies about its direction without saying so.  The definition language
  * refuses the last two at compile time, so this table is written by hand,
  * as a family not using CK_IOCTL_TABLE would.
  */
@@ -13,6 +13,12 @@
 struct collide_state {
         __u32 value;
         __u32 flags;
+};
+
+struct collide_wide {
+        __u32 value;
+        __u32 flags;
+        __u64 more;
 };
 
 static int handle_any(struct ck_call *c, void *arg)
@@ -34,7 +40,11 @@ static const struct ck_ioctl collide_ioctls[] = {
           .request = _IOR('T', 0x71, struct collide_state), .arg_size = sizeof(struct collide_state),
           .flow = CK_FLOW_IN, .encoding = CK_ENC_IOR, .shape = CK_SHAPE_FLAT,
           .validate = validate_any, .handle = handle_any },
-        /* nr 0x71 again, with another direction */
+        /* nr 0x70 again, in the same direction (another size) */
+        { .name = "COLLIDE_GET_WIDE", .arg_type = "struct collide_wide",
+          .request = _IOR('T', 0x70, struct collide_wide), .arg_size = sizeof(struct collide_wide),
+          .flow = CK_FLOW_OUT, .encoding = CK_ENC_IOR, .shape = CK_SHAPE_FLAT, .handle = handle_any },
+        /* nr 0x71 again in the other direction: allowed (spidev's RD/WR pairs) */
         { .name = "COLLIDE_SET", .arg_type = "struct collide_state",
           .request = _IOW('T', 0x71, struct collide_state), .arg_size = sizeof(struct collide_state),
           .flow = CK_FLOW_IN, .encoding = CK_ENC_IOW, .shape = CK_SHAPE_FLAT,
