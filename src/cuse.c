@@ -244,7 +244,7 @@ static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_i
 static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
         guint delay_ms;
-        ssize_t r = ck_pipeline_write(file_of(fi), fuse_req_ctx(req)->pid, buf, size, &delay_ms);
+        ssize_t r = ck_pipeline_write(file_of(fi), fuse_req_ctx(req)->pid, buf, size, false, &delay_ms);
 
         if (delay_ms) {
                 struct deferred *d = deferred_new(req, r < 0 ? DEFER_ERR : DEFER_WRITE, 0);

@@ -18,6 +18,7 @@
 struct ck_untrusted {
         const uint8_t *data;
         size_t size;
+        bool faulted;            /* a write whose buffer faulted after @size bytes */
 };
 
 struct ck_region {

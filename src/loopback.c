@@ -193,7 +193,7 @@ ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size)
 ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
 {
         guint delay_ms;
-        ssize_t r = ck_pipeline_write(lb->file, lb->tid, buf, size, &delay_ms);
+        ssize_t r = ck_pipeline_write(lb->file, lb->tid, buf, size, false, &delay_ms);
 
         if (delay_ms)
                 g_usleep(delay_ms * 1000ul);

@@ -53,6 +53,11 @@ struct ck_call {
 
 /* --- ck_untrusted --- */
 
+gboolean ck_untrusted_faulted(const struct ck_untrusted *u)
+{
+        return u->faulted;
+}
+
 size_t ck_untrusted_size(const struct ck_untrusted *u)
 {
         return u->size;
@@ -661,16 +666,21 @@ ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, g
         return r;
 }
 
-ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms)
+ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, bool faulted,
+                          guint *ret_delay_ms)
 {
         struct ck_device *d = f->device;
         const struct ck_device_type *type = f->index->type;
-        struct ck_untrusted data = { .data = buf, .size = size };
+        struct ck_untrusted data = { .data = buf, .size = size, .faulted = faulted };
         guint64 start = d->trace ? now_ns() : 0;
         ssize_t r = fault_check(d, CK_OP_WRITE, NULL, ret_delay_ms, NULL);
 
-        if (r == 0)
+        if (r == 0 && faulted && !type->write_faults)
+                r = -EFAULT;     /* copy_from_user() of the whole buffer failed */
+        else if (r == 0)
                 r = type->write ? type->write(f, &data) : -EINVAL;
+        if (faulted && r == 0)
+                r = -EFAULT;     /* nothing taken before the fault */
         if (d->trace) {
                 struct ck_trace_event ev = { .pid = pid, .op = CK_OP_WRITE, .error = (int)MIN(r, 0),
                                              .result = r, .in_size = (guint)size };

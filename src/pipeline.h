@@ -56,5 +56,7 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
  * answer later.  -EAGAIN from read: nothing yet (the transport waits). */
 int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file **ret, guint *ret_delay_ms);
 ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, guint *ret_delay_ms);
-ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, guint *ret_delay_ms);
+/* @faulted: @buf is what could be read of a longer buffer (ck_untrusted_faulted()). */
+ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, bool faulted,
+                          guint *ret_delay_ms);
 unsigned ck_pipeline_poll(struct ck_file *f);

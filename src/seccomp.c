@@ -1335,12 +1335,35 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 g_array_append_val(want, r);
         }
         int r = want->len ? client_read(c, (const struct ck_region *)(void *)want->data, want->len, s->buf->data) : 0;
+        bool faulted = false;
+        if (r == -EFAULT && sv->kind == SERVED_DEVICE) {
+                /* the bytes before the fault, a page at a time: the driver decides */
+                size_t got = 0;
+                for (guint i = 0; i < want->len; i++) {
+                        const struct ck_region *reg = &g_array_index(want, struct ck_region, i);
+                        size_t done = 0;
+                        while (done < reg->len) {
+                                uint64_t at = reg->addr + done;
+                                size_t chunk = MIN(reg->len - done, 4096 - (at & 4095));
+                                if (read_mem(c, at, s->buf->data + got, chunk) < 0)
+                                        goto prefix_done;
+                                done += chunk;
+                                got += chunk;
+                        }
+                }
+        prefix_done:
+                if (!notif_valid(s, c->id))
+                        return;
+                size = got;
+                faulted = true;
+                r = 0;
+        }
         if (r < 0)
                 return reply(c, r);
         if (sv->kind == SERVED_ATTR)
                 return reply(c, ck_sysfs_attr_store(sv->attr, s->buf->data, size));
         guint delay_ms = 0;
-        ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, &delay_ms);
+        ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, faulted, &delay_ms);
         node_refresh(node_of(s, sv->file->device));
         reply_after(c, w, delay_ms);
 }

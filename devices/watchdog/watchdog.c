@@ -300,11 +300,14 @@ static ssize_t wd_write(struct ck_file *f, const struct ck_untrusted *data)
         size_t n = ck_untrusted_size(data);
 
         if (n == 0)
-                return 0;
+                return ck_untrusted_faulted(data) ? -EFAULT : 0;
         g_autofree char *bytes = g_malloc(n);
         if (ck_untrusted_copy(data, bytes, n) < 0)
                 return -EINVAL;
         w->allow_release = memchr(bytes, 'V', n) != NULL;
+        /* watchdog_write(): the magic character counts up to the fault, the ping never comes */
+        if (ck_untrusted_faulted(data))
+                return -EFAULT;
         int err = wd_ping(w);
         return err < 0 ? err : (ssize_t)n;
 }
@@ -550,6 +553,7 @@ const struct ck_device_type ck_device_type_watchdog = {
         .open = wd_open,
         .release = wd_release,
         .write = wd_write,
+        .write_faults = TRUE,                  /* watchdog_write(): get_user() a byte at a time */
         .sysfs = &watchdog_sysfs,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_watchdog);

@@ -43,6 +43,13 @@ struct ck_device_type;
 
 /* --- for validators --- */
 size_t ck_untrusted_size(const struct ck_untrusted *u);
+/* A write whose buffer faults part way, to a type with .write_faults: the
+ * bytes before the fault, and TRUE here.  The driver decides, as a kernel
+ * driver's loop over get_user() does: what it returns >= 0 is the write's
+ * result (0 then being EFAULT); watchdog_write() acts on the bytes and
+ * fails.  Transports whose kernel hands over the prefix alone (CUSE) never
+ * say so. */
+gboolean ck_untrusted_faulted(const struct ck_untrusted *u);
 /* Copies exactly @size bytes; -EINVAL when the client sent another size. */
 int ck_untrusted_copy(const struct ck_untrusted *u, void *ret, size_t size);
 /* The raw integer of a FLOW VALUE ioctl (the ioctl's unsigned long arg). */
@@ -412,6 +419,10 @@ struct ck_device_type {
         /* The driver has fasync (FIOASYNC and O_ASYNC work: SIGIO when it
          * becomes readable, where the transport can deliver it). */
         gboolean fasync;
+        /* Its write() sees the bytes before a fault (ck_untrusted_faulted());
+         * otherwise such a write is EFAULT before it sees anything, as for
+         * a driver that copies the whole buffer first. */
+        gboolean write_faults;
 
         /* The kinds of file its ioctls create (ck_call_new_file()), NULL-terminated;
          * NULL: none.  Of a file type only .name, .ioctls, .n_ioctls, .structs,

@@ -113,11 +113,6 @@ static const struct explanation explanations[] = {
         { .family = "watchdog", .cases = "*getstatus-after-straddle", WHY_CUSE,
           "after the short write above, the daemon saw the 'V' and a ping (WDIOF_KEEPALIVEPING); the kernel "
           "saw the 'V' but faulted before the ping (drivers/watchdog/watchdog_dev.c:694-708)" },
-        { .family = "watchdog", .cases = "*getstatus-after-straddle", WHY_CORE,
-          "cusekit run hands a write to the device whole or not at all (process_vm_readv of the whole buffer, "
-          "src/seccomp.c); watchdog_write() has already set _WDOG_ALLOW_RELEASE for the 'V' before the fault "
-          "(drivers/watchdog/watchdog_dev.c:694-698), so its status shows WDIOF_MAGICCLOSE",
-          .emulated = "*out=512" },
         { .family = "watchdog", .cases = "*read-size0", WHY_CUSE,
           "CUSE answers a zero-size read with 0 (fs/fuse/file.c fuse_direct_io); the watchdog has no "
           "read: EINVAL (fs/read_write.c vfs_read)" },
