@@ -1671,14 +1671,17 @@ static int build_dev_listing(struct ck_seccomp *s, GPtrArray *devices)
         s->dev_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint i = 0; i < devices->len; i++) {
                 g_autofree char *node = g_strconcat("/dev/", ck_device_name(devices->pdata[i]), NULL);
-                for (char *dir = g_path_get_dirname(node); strcmp(dir, "/") != 0;) {
+                char *dir = g_path_get_dirname(node);
+                while (strcmp(dir, "/") != 0) {
                         char *up = g_path_get_dirname(dir);
-                        if (!g_hash_table_add(s->dev_dirs, dir)) {
+                        if (!g_hash_table_add(s->dev_dirs, dir)) {     /* it keeps @dir either way */
                                 g_free(up);
                                 break;
                         }
                         dir = up;
                 }
+                if (dir && strcmp(dir, "/") == 0)
+                        g_free(dir);
         }
         g_autoptr(GList) dirs = g_hash_table_get_keys(s->dev_dirs);
         dirs = g_list_sort(dirs, (GCompareFunc)strcmp);     /* parents first */

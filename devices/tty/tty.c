@@ -635,7 +635,8 @@ static ssize_t take(struct tty_port *p, void *buf, size_t size)
         } else {
                 n = MIN(size, p->rx->len);
         }
-        memcpy(buf, p->rx->data, n);
+        if (n)      /* an empty GByteArray's data is NULL, even for 0 bytes */
+                memcpy(buf, p->rx->data, n);
         g_byte_array_remove_range(p->rx, 0, (guint)n);
         check_throttle(p);
         ck_device_notify(p->dev);

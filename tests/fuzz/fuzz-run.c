@@ -7,7 +7,8 @@
  * files), reads, writes, vectors, offsets, ioctls of every family's
  * numbers and random ones, fcntl, stat, access, readlink — with random
  * sizes and flags, and pointers into a scratch arena (valid, straddling its
- * end, into a PROT_NONE page, garbage), while an interval timer interrupts
+ * end, into a PROT_NONE page, garbage) as raw system calls (no libc or
+ * sanitizer wrapper in between), while an interval timer interrupts
  * calls that block.  Then every node must still answer.  Exit 0: the
  * supervisor served all of it and is still serving.
  */
@@ -33,9 +34,6 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-/* <sys/ioctl.h> would redefine termios structs the tty ABI has from <asm/termbits.h> */
-int ioctl(int fd, unsigned long request, ...);
 
 /* NAME pasted here, never expanded: rows may be named like the kernel's macros */
 #define REQ_IOC(NAME, ENC, GROUP, NR, FLOW, TYPE, SHAPE, TRUTH) \
@@ -152,7 +150,8 @@ static void do_open(void)
         if (!(f & O_NONBLOCK) && below(2))
                 f |= O_NONBLOCK;
         f &= ~O_CREAT;           /* never make files on the host */
-        int fd = below(4) ? open(some_path(path, sizeof(path)), f) : openat(AT_FDCWD, some_path(path, sizeof(path)), f);
+        int fd = below(4) ? (int)syscall(SYS_open, some_path(path, sizeof(path)), f)
+                          : (int)syscall(SYS_openat, AT_FDCWD, some_path(path, sizeof(path)), f);
         if (fd < 0)
                 return;
         if (n_fds == MAX_FDS) {
@@ -184,16 +183,16 @@ static void do_io(void)
                 iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)some_pointer(64), .iov_len = below(128) };
         void *p = (void *)(uintptr_t)some_pointer(len);
         switch (below(10)) {
-        case 0: (void)!read(fd, p, len); break;
-        case 1: (void)!write(fd, p, len); break;
-        case 2: (void)!readv(fd, below(4) ? iov : p, cnt); break;
-        case 3: (void)!writev(fd, below(4) ? iov : p, cnt); break;
-        case 4: (void)!pread(fd, p, len, (off_t)below(3) - 1); break;
-        case 5: (void)!pwrite(fd, p, len, (off_t)below(3) - 1); break;
-        case 6: (void)!syscall(SYS_preadv2, fd, iov, cnt, (long)-1, 0L, (int)below(2)); break;
-        case 7: (void)!lseek(fd, (off_t)rnd(), (int)below(6)); break;
-        case 8: (void)!fcntl(fd, below(2) ? F_GETFL : F_SETFL, (int)rnd()); break;
-        default: (void)!read(fd, arena, below(64)); break;
+        case 0: syscall(SYS_read, fd, p, len); break;
+        case 1: syscall(SYS_write, fd, p, len); break;
+        case 2: syscall(SYS_readv, fd, below(4) ? iov : p, cnt); break;
+        case 3: syscall(SYS_writev, fd, below(4) ? iov : p, cnt); break;
+        case 4: syscall(SYS_pread64, fd, p, len, (long)below(3) - 1); break;
+        case 5: syscall(SYS_pwrite64, fd, p, len, (long)below(3) - 1); break;
+        case 6: syscall(SYS_preadv2, fd, iov, cnt, (long)-1, 0L, (int)below(2)); break;
+        case 7: syscall(SYS_lseek, fd, (long)rnd(), (int)below(6)); break;
+        case 8: syscall(SYS_fcntl, fd, below(2) ? F_GETFL : F_SETFL, (int)rnd()); break;
+        default: syscall(SYS_read, fd, arena, below(64)); break;
         }
 }
 
@@ -202,7 +201,7 @@ static void do_ioctl(void)
         unsigned long req = below(8) ? requests[below(N_ELEMENTS(requests))] : (unsigned long)(uint32_t)rnd();
         uint64_t arg = below(4) == 0 ? below(1 << 16) : some_pointer(_IOC_SIZE(req));
 
-        (void)!ioctl(some_fd(), req, (void *)(uintptr_t)arg);
+        syscall(SYS_ioctl, some_fd(), req, arg);
 }
 
 static void do_path(void)
@@ -213,12 +212,12 @@ static void do_path(void)
 
         some_path(path, sizeof(path));
         switch (below(6)) {
-        case 0: (void)!stat(path, below(4) ? &st : (struct stat *)(uintptr_t)some_pointer(sizeof(st))); break;
-        case 1: (void)!lstat(path, &st); break;
-        case 2: (void)!access(path, (int)below(8)); break;
-        case 3: (void)!readlink(path, below(4) ? link : (char *)(uintptr_t)some_pointer(64), below(130)); break;
-        case 4: (void)!fstat(some_fd(), below(4) ? &st : (struct stat *)(uintptr_t)some_pointer(sizeof(st))); break;
-        default: (void)!fstatat(AT_FDCWD, (const char *)(uintptr_t)some_pointer(16), &st, 0); break;
+        case 0: syscall(SYS_stat, path, below(4) ? (uint64_t)(uintptr_t)&st : some_pointer(sizeof(st))); break;
+        case 1: syscall(SYS_lstat, path, &st); break;
+        case 2: syscall(SYS_access, path, (int)below(8)); break;
+        case 3: syscall(SYS_readlink, path, below(4) ? (uint64_t)(uintptr_t)link : some_pointer(64), below(130)); break;
+        case 4: syscall(SYS_fstat, some_fd(), below(4) ? (uint64_t)(uintptr_t)&st : some_pointer(sizeof(st))); break;
+        default: syscall(SYS_newfstatat, AT_FDCWD, some_pointer(16), &st, 0); break;
         }
 }
 
