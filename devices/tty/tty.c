@@ -382,6 +382,12 @@ static void end_line(struct tty_port *p)
 {
         gsize n = p->edit->len;
 
+        /* n_tty's buffer holds N_TTY_BUF_SIZE: a line (even an empty one: an
+         * EOF takes a slot there) that does not fit is dropped, as there */
+        if (p->rx->len + n >= RX_BUF_SIZE || p->lines->len >= RX_BUF_SIZE) {
+                g_byte_array_set_size(p->edit, 0);
+                return;
+        }
         g_byte_array_append(p->rx, p->edit->data, p->edit->len);
         g_byte_array_set_size(p->edit, 0);
         g_array_append_val(p->lines, n);
@@ -588,7 +594,11 @@ static void flush_tx(struct tty_port *p)
 
 static void transmit(struct tty_port *p, const uint8_t *bytes, size_t n)
 {
-        g_byte_array_append(p->tx, bytes, (guint)n);
+        /* echoes past a full buffer (output stopped, or echoing faster than
+         * the line drains) are lost, as n_tty's echo buffer overflows */
+        size_t room = p->tx->len < TX_BUF_SIZE ? TX_BUF_SIZE - p->tx->len : 0;
+
+        g_byte_array_append(p->tx, bytes, (guint)MIN(n, room));
         flush_tx(p);
 }
 
