@@ -55,11 +55,6 @@ void ck_resolver_free(struct ck_resolver *r)
         g_free(r);
 }
 
-const char *ck_resolver_overlay_root(const struct ck_resolver *r)
-{
-        return r->overlay;
-}
-
 static bool under(const char *path, const char *dir, size_t len)
 {
         return strncmp(path, dir, len) == 0 && (path[len] == '/' || path[len] == '\0');

@@ -38,8 +38,6 @@ struct ck_resolver *ck_resolver_new(const struct ck_sysfs *sysfs, GPtrArray *dev
 void ck_resolver_free(struct ck_resolver *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_resolver, ck_resolver_free)
 
-const char *ck_resolver_overlay_root(const struct ck_resolver *r);
-
 /* Could @path (relative to the program directory @base, or absolute) be
  * ours?  FALSE only when it certainly is not: a cheap test for the many
  * opens of unrelated files.  @base: canonical, as the host names it. */
