@@ -240,7 +240,7 @@ static void permitted_many(const struct caller *who, struct ck_device *const *de
                 return;
         g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
         for (guint i = 0; i < n; i++)
-                g_ptr_array_add(paths, g_strdup_printf("/dev/%s", devices[i]->name));
+                g_ptr_array_add(paths, g_strdup_printf("/dev/%s", devices[i]->node));
         struct access_job job = { .who = who, .paths = (const char *const *)paths->pdata, .allowed = allowed, .n = n };
         GThread *t = g_thread_try_new("cusekit-access", access_thread, &job, NULL);
         if (t)
@@ -484,7 +484,7 @@ static void dispatch(struct ck_control *c, GDBusMethodInvocation *inv, const str
                         struct ck_device *e = c->devices->pdata[i];
                         if (!allowed[i])
                                 continue;
-                        g_autofree char *node = g_strdup_printf("/dev/%s", e->name);
+                        g_autofree char *node = g_strdup_printf("/dev/%s", e->node);
                         g_variant_builder_add(&b, "(ssssu)", e->name, e->index->type->name, node,
                                               e->index->unrestricted ? "unrestricted" : "restricted",
                                               e->open_count);

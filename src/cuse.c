@@ -473,7 +473,7 @@ static gboolean on_epoll(gint fd, GIOCondition cond, gpointer userdata)
 int ck_cuse_node_new(struct ck_device *d, const char *cuse_path, unsigned major, unsigned minor,
                      struct ck_cuse_node **ret)
 {
-        g_autofree char *devname = g_strdup_printf("DEVNAME=%s", ck_device_name(d));
+        g_autofree char *devname = g_strdup_printf("DEVNAME=%s", ck_device_node(d));
         const char *dev_info[] = { devname };
         const struct cuse_info ci = {
                 .dev_major = major,

@@ -47,6 +47,7 @@ typedef void (*ck_notify_fn)(struct ck_device *d, void *userdata);
 struct ck_device {
         const struct ck_type_index *index;
         char *name;
+        char *node;                  /* below /dev: NAME, or the type's NODE_DIR/NAME */
         unsigned open_count;
         bool exclusive;
         ck_notify_fn notify;
@@ -98,6 +99,9 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
 void ck_device_free(struct ck_device *d);
 void ck_device_set_notify(struct ck_device *d, ck_notify_fn fn, void *userdata);
 bool ck_device_unrestricted(const struct ck_device *d);
+/* The node's path below /dev ("input/event7"): what CUSE's DEVNAME and
+ * cusekit run's /dev overlay make of it. */
+const char *ck_device_node(const struct ck_device *d);
 void ck_device_set_state_changed(struct ck_device *d, ck_notify_fn fn, void *userdata);
 void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)

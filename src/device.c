@@ -44,6 +44,7 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
         g_autoptr(ck_device) d = g_new0(struct ck_device, 1);
         d->index = index;
         d->name = g_strdup(name);
+        d->node = index->type->node_dir ? g_strconcat(index->type->node_dir, "/", name, NULL) : g_strdup(name);
         d->exclusive = index->type->exclusive;
         d->priv = g_malloc0(MAX(index->type->priv_size, 1));
         if (index->type->init) {
@@ -54,6 +55,7 @@ int ck_device_new(const char *type_name, const char *name, GHashTable *params,
                         g_free(d->priv);
                         d->priv = NULL;
                         g_free(d->name);
+                        g_free(d->node);
                         g_free(g_steal_pointer(&d));
                         return r;
                 }
@@ -74,6 +76,7 @@ void ck_device_free(struct ck_device *d)
                 g_ptr_array_unref(d->faults);
         g_free(d->priv);
         g_free(d->name);
+        g_free(d->node);
         g_free(d);
 }
 
@@ -107,6 +110,11 @@ void *ck_device_priv(struct ck_device *d)
 const char *ck_device_name(struct ck_device *d)
 {
         return d->name;
+}
+
+const char *ck_device_node(const struct ck_device *d)
+{
+        return d->node;
 }
 
 G_DEFINE_QUARK(cusekit-error-quark, ck_error)

@@ -419,6 +419,19 @@ int ck_host_create_devices(struct ck_host *h, GError **error)
                 if (h->trace)
                         ck_device_set_trace(device, h->trace);
         }
+        /* names differ, but a type's node directory may make two nodes one path */
+        g_autoptr(GHashTable) nodes = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < h->devices->len; i++) {
+                struct ck_device *d = h->devices->pdata[i];
+                struct ck_device *other = g_hash_table_lookup(nodes, ck_device_node(d));
+                if (other) {
+                        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                    "devices '%s' and '%s' would both be /dev/%s", ck_device_name(other),
+                                    ck_device_name(d), ck_device_node(d));
+                        return -EEXIST;
+                }
+                g_hash_table_insert(nodes, (char *)ck_device_node(d), d);
+        }
         return 0;
 }
 

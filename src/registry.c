@@ -80,6 +80,23 @@ static bool type_name_valid(const char *name)
         return name && *name && !strpbrk(name, ":,=/ \t\n");
 }
 
+/* A directory below /dev: plain components ("input", "bus/usb"), as a
+ * device name's are. */
+static bool node_dir_valid(const char *dir)
+{
+        if (!*dir || dir[0] == '/' || dir[strlen(dir) - 1] == '/')
+                return false;
+        g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
+        for (char **p = parts; *p; p++) {
+                if (!(*p)[0] || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
+                        return false;
+                for (const char *c = *p; *c; c++)
+                        if (!g_ascii_isalnum(*c) && !strchr("_.-+", *c))
+                                return false;
+        }
+        return true;
+}
+
 /* A type's ioctls, checked and sorted; @what names it in errors. */
 static int index_table(const struct ck_device_type *type, const char *where, const char *what,
                        struct ck_type_index **ret, GError **error)
@@ -147,6 +164,9 @@ static int index_type(const struct ck_device_registration *reg, const char *orig
         if (!type_name_valid(type->name))
                 return fail(error, EINVAL, "%s: invalid device type name '%s'", where,
                                    type->name ? type->name : "(null)");
+        if (type->node_dir && !node_dir_valid(type->node_dir))
+                return fail(error, EINVAL, "%s: %s: invalid node directory '%s'", where, type->name,
+                            type->node_dir);
         /* file types: a NULL-terminated list, each a table of its own */
         size_t n_files = 0;
         for (const struct ck_device_type *const *ft = type->file_types; ft && *ft; ft++)
@@ -161,7 +181,7 @@ static int index_type(const struct ck_device_registration *reg, const char *orig
                 const struct ck_device_type *ft = type->file_types[i];
                 g_autofree char *what = g_strdup_printf("%s: file type %s", type->name,
                                                         ft->name ? ft->name : "(unnamed)");
-                if (ft->file_types || ft->init || ft->sysfs)
+                if (ft->file_types || ft->init || ft->sysfs || ft->node_dir)
                         return fail(error, EINVAL, "%s: %s: only tables, file state and file hooks count "
                                     "in a file type", where, what);
                 r = index_table(ft, where, what, &index->files[i], error);

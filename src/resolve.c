@@ -39,8 +39,8 @@ struct ck_resolver *ck_resolver_new(const struct ck_sysfs *sysfs, GPtrArray *dev
         r->basenames = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint i = 0; i < devices->len; i++) {
                 struct ck_device *d = devices->pdata[i];
-                g_hash_table_insert(r->nodes, g_strconcat("/dev/", ck_device_name(d), NULL), d);
-                g_hash_table_add(r->basenames, g_path_get_basename(ck_device_name(d)));
+                g_hash_table_insert(r->nodes, g_strconcat("/dev/", ck_device_node(d), NULL), d);
+                g_hash_table_add(r->basenames, g_path_get_basename(ck_device_node(d)));
         }
         return r;
 }
@@ -77,7 +77,8 @@ bool ck_resolver_maybe_ours(const struct ck_resolver *r, const char *base, const
 {
         const char *dir = path[0] == '/' ? path : base;
 
-        if (under(dir, "/dev", 4) || under(dir, "/sys", 4) || (r->overlay && under(dir, r->overlay, r->overlay_len)))
+        if (under(dir, "/dev", 4) || under(dir, "/sys", 4) || (r->overlay && under(dir, r->overlay, r->overlay_len)) ||
+            (r->overlay && under(dir, CK_UDEV_DATA_DIR, strlen(CK_UDEV_DATA_DIR))))
                 return true;
         if (path[0] != '/' && (under(path, "..", 2)))
                 return true;          /* may climb into /dev or /sys */
@@ -100,13 +101,10 @@ bool ck_resolver_maybe_ours(const struct ck_resolver *r, const char *base, const
 static char *overlay_real(const struct ck_resolver *r, const char *path, struct stat *st)
 {
         /* placeholders stand for the host's own entries, and all below them */
-        if (!r->overlay || !under(path, "/sys", 4) || ck_sysfs_is_host(r->sysfs, path))
+        char *real = NULL;
+        if (!r->overlay || !ck_sysfs_lookup(r->sysfs, path, &real, st))
                 return NULL;
-        char *real = g_strconcat(r->overlay, path, NULL);
-        if (lstat(real, st) == 0)
-                return real;
-        g_free(real);
-        return NULL;
+        return real;
 }
 
 static void pop_component(GString *p)

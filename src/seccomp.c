@@ -1132,7 +1132,7 @@ static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *pat
         struct served *sv = served_of_fd(s, pid, fd);
         if (!sv || sv->kind != SERVED_DEVICE)
                 return false;
-        *ret_target = g_strconcat("/dev/", ck_device_name(sv->file->device), NULL);
+        *ret_target = g_strconcat("/dev/", ck_device_node(sv->file->device), NULL);
         return true;
 }
 
@@ -1670,7 +1670,7 @@ static int build_dev_listing(struct ck_seccomp *s, GPtrArray *devices)
 
         s->dev_dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint i = 0; i < devices->len; i++) {
-                g_autofree char *node = g_strconcat("/dev/", ck_device_name(devices->pdata[i]), NULL);
+                g_autofree char *node = g_strconcat("/dev/", ck_device_node(devices->pdata[i]), NULL);
                 char *dir = g_path_get_dirname(node);
                 while (strcmp(dir, "/") != 0) {
                         char *up = g_path_get_dirname(dir);
@@ -1700,7 +1700,7 @@ static int build_dev_listing(struct ck_seccomp *s, GPtrArray *devices)
                 }
         }
         for (guint i = 0; i < devices->len; i++) {
-                g_autofree char *entry = g_strconcat(root, "/dev/", ck_device_name(devices->pdata[i]), NULL);
+                g_autofree char *entry = g_strconcat(root, "/dev/", ck_device_node(devices->pdata[i]), NULL);
                 unlink(entry);        /* a host node of the same name is shadowed */
                 int fd = open(entry, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                 if (fd < 0)

@@ -46,6 +46,7 @@ struct ck_sysfs {
         GHashTable *attrs;            /* "dev:ino" -> struct ck_sysfs_attr * (owned) */
         GHashTable *dirs;             /* program paths of the directories made */
         GPtrArray *powers;            /* struct power *, owned */
+        GHashTable *udev;             /* program paths of our udev database entries */
         int err;                      /* of the last make_attr() that failed */
 };
 
@@ -610,7 +611,7 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
         g_autofree char *dev_text = g_strdup_printf("%u:%u\n", major, minor);
         g_autofree char *uevent_path = g_strconcat(dir, "/uevent", NULL);
         g_autofree char *uevent_text = g_strdup_printf("MAJOR=%u\nMINOR=%u\nDEVNAME=%s\n", major, minor,
-                                                       ck_device_name(d));
+                                                       ck_device_node(d));
         g_autofree char *subsystem = g_strconcat(dir, "/subsystem", NULL);
 
         if (parent_dir) {
@@ -654,6 +655,37 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                 if ((r = make_entry(s, d, e, path, name, error)) < 0)
                         return r;
         }
+        return 0;
+}
+
+/* --- the udev database --- */
+
+/* /run/udev/data/cMAJ:MIN as udevd writes it (systemd's device_update_db()):
+ * when it was initialized, the properties; libudev takes a device with an
+ * entry for initialized. */
+static int add_udev_entry(struct ck_sysfs *s, struct ck_device *d, unsigned major, unsigned minor,
+                          GError **error)
+{
+        const struct ck_sysfs_class *cls = d->index->type->sysfs;
+        g_autofree char *path = g_strdup_printf(CK_UDEV_DATA_DIR "/c%u:%u", major, minor);
+        g_autofree char *real = real_path(s, path);
+        g_autofree char *dir = g_path_get_dirname(real);
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        g_string_append_printf(text, "I:%" G_GINT64_FORMAT "\n", g_get_monotonic_time());
+        cls->udev_properties(d, text);
+        g_string_append(text, "V:1\n");
+        if (g_mkdir_with_parents(dir, 0755) < 0)
+                return fail(error, -errno, "directory", CK_UDEV_DATA_DIR);
+        int fd = open(real, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return fail(error, -errno, "udev entry", path);
+        bool ok = write(fd, text->str, text->len) == (ssize_t)text->len;
+        int err = errno;
+        close(fd);
+        if (!ok)
+                return fail(error, err ? -err : -EIO, "udev entry", path);
+        g_hash_table_add(s->udev, g_steal_pointer(&path));
         return 0;
 }
 
@@ -716,6 +748,8 @@ static void remove_tree(const char *root)
         g_autofree char *sys = g_build_filename(root, "sys", NULL);
 
         (void)nftw(sys, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        g_autofree char *run = g_build_filename(root, "run", NULL);
+        (void)nftw(run, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* --- the object --- */
@@ -736,6 +770,7 @@ int ck_sysfs_new(const char *root, struct ck_device *const *devices, size_t n, u
         s->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, attr_free);
         s->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         s->powers = g_ptr_array_new_with_free_func(g_free);
+        s->udev = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         s->root = g_strdup(root);
         /* ROOT/sys, ROOT/sys/class and ROOT/sys/dev/char exist even with no device */
         if ((r = make_dir(s, "/sys/class", error)) < 0 || (r = make_dir(s, "/sys/dev/char", error)) < 0)
@@ -744,6 +779,9 @@ int ck_sysfs_new(const char *root, struct ck_device *const *devices, size_t n, u
                 if (!devices[i]->index->type->sysfs)
                         continue;
                 if ((r = add_device(s, devices[i], major, first_minor + (unsigned)i, error)) < 0)
+                        return r;
+                if (devices[i]->index->type->sysfs->udev_properties &&
+                    (r = add_udev_entry(s, devices[i], major, first_minor + (unsigned)i, error)) < 0)
                         return r;
         }
         GHashTableIter it;
@@ -773,6 +811,8 @@ void ck_sysfs_free(struct ck_sysfs *s)
                 g_hash_table_unref(s->dirs);
         if (s->powers)
                 g_ptr_array_unref(s->powers);
+        if (s->udev)
+                g_hash_table_unref(s->udev);
         g_free(s->root);
         g_free(s);
 }
@@ -786,8 +826,9 @@ bool ck_sysfs_lookup(const struct ck_sysfs *s, const char *path, char **ret_real
 {
         struct stat st;
 
-        if (strncmp(path, "/sys", 4) != 0 || (path[4] != '\0' && path[4] != '/') ||
-            g_hash_table_contains(s->host, path))
+        if (!g_hash_table_contains(s->udev, path) &&
+            (strncmp(path, "/sys", 4) != 0 || (path[4] != '\0' && path[4] != '/') ||
+             g_hash_table_contains(s->host, path)))
                 return false;
         g_autofree char *real = real_path(s, path);
         if (lstat(real, &st) < 0)

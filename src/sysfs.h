@@ -31,6 +31,11 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+/* Where udevd keeps what it knows of each device: ROOT stands for the
+ * entries of our devices whose class has .udev_properties
+ * (CK_UDEV_DATA_DIR/cMAJ:MIN), the host for every other path there. */
+#define CK_UDEV_DATA_DIR "/run/udev/data"
+
 /* The kernel's PAGE_SIZE: the buffer of show() and the most one write() stores. */
 #define CK_SYSFS_PAGE 4096u
 
@@ -53,7 +58,8 @@ const char *ck_sysfs_root(const struct ck_sysfs *s);
 
 /* The resolver's question for each program path @path it walks (absolute,
  * normalized): does ROOT stand for it?  True when @path is /sys or below,
- * ROOT+@path exists and is no placeholder; then *@ret_real is ROOT+@path
+ * ROOT+@path exists and is no placeholder, or @path is one of our udev
+ * database entries; then *@ret_real is ROOT+@path
  * (to g_free) and *@ret_st its lstat().  False: the host's @path. */
 bool ck_sysfs_lookup(const struct ck_sysfs *s, const char *path, char **ret_real, struct stat *ret_st);
 

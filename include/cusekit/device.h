@@ -352,6 +352,11 @@ struct ck_sysfs_class {
         unsigned parent_power;        /* CK_SYSFS_WAKEUP, ... */
         const struct ck_sysfs_entry *entries;
         size_t n_entries;
+        /* What udev's rules and builtins record for the class device in its
+         * database entry (/run/udev/data/cMAJ:MIN, which libudev reads, and
+         * libinput for ID_INPUT_*): "E:KEY=VALUE\n" lines appended to @out,
+         * once, when the tree is built.  NULL: no entry (udev never saw it). */
+        void (*udev_properties)(struct ck_device *d, GString *out);
 };
 
 /* static const struct ck_sysfs_class var, from CK_SYSFS_*() entries. */
@@ -361,6 +366,14 @@ struct ck_sysfs_class {
                 .name = NAME, .entries = var##_entries,                        \
                 .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
         }
+/* The same, with a udev database entry from @UDEV (.udev_properties). */
+#define CK_SYSFS_CLASS_UDEV(var, NAME, UDEV, ...)                              \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .entries = var##_entries,                        \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+                .udev_properties = UDEV,                                       \
+        }
 /* The same, for a class device with a parent device. */
 #define CK_SYSFS_CLASS_PARENT(var, NAME, PARENT, UEVENT, POWER, ...)           \
         static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
@@ -368,6 +381,15 @@ struct ck_sysfs_class {
                 .name = NAME, .parent = PARENT, .parent_uevent = UEVENT,       \
                 .parent_power = POWER, .entries = var##_entries,               \
                 .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+        }
+/* With a parent and a udev database entry. */
+#define CK_SYSFS_CLASS_PARENT_UDEV(var, NAME, PARENT, UEVENT, POWER, UDEV, ...) \
+        static const struct ck_sysfs_entry var##_entries[] = { __VA_ARGS__ };  \
+        static const struct ck_sysfs_class var = {                             \
+                .name = NAME, .parent = PARENT, .parent_uevent = UEVENT,       \
+                .parent_power = POWER, .entries = var##_entries,               \
+                .n_entries = sizeof(var##_entries) / sizeof(var##_entries[0]), \
+                .udev_properties = UDEV,                                       \
         }
 
 /* What fs/fuse/cuse.c shows for a node of its own: for families without
@@ -410,6 +432,11 @@ struct ck_device_type {
 
         /* What its real driver shows under /sys; NULL: nothing. */
         const struct ck_sysfs_class *sysfs;
+        /* The directory below /dev its nodes live in, as the kernel's devnode
+         * callback puts them ("input": /dev/input/NAME, input_devnode());
+         * NULL: /dev/NAME.  The device's name stays NAME (the control
+         * interface's, the sysfs class device's). */
+        const char *node_dir;
 
         /* The driver's checks that come before it copies anything of an ioctl
          * (rtc_dev_ioctl()'s capability switch): run once per ioctl, before

@@ -203,7 +203,7 @@ static int resolve_node_access(struct node *n, const struct options *o)
 
 static int set_node_access(const struct node *n)
 {
-        g_autofree char *path = g_strdup_printf("/dev/%s", n->spec->name);
+        g_autofree char *path = g_strdup_printf("/dev/%s", ck_device_node(n->device));
 
         if (n->set_mode && chmod(path, n->mode) < 0)
                 return fail("%s: chmod: %s", path, g_strerror(errno));
@@ -538,7 +538,7 @@ int main(int argc, char **argv)
         for (guint i = 0; i < n_devices; i++) {
                 struct node *n = nodes->pdata[i];
                 const char *name = n->spec->name;
-                g_autofree char *path = g_strdup_printf("/dev/%s", name);
+                g_autofree char *path = g_strdup_printf("/dev/%s", ck_device_node(n->device));
                 unsigned minor = (unsigned)(first_minor + i);
 
                 if (access(path, F_OK) == 0)

@@ -828,6 +828,66 @@ static void test_kstrto(void)
         g_assert_cmpint(ck_sysfs_kstrtoll("--1", 10, &l), ==, -EINVAL);
 }
 
+/* A type whose nodes live in a directory below /dev and that udev has
+ * seen: the class device keeps the name, uevent's DEVNAME and the node get
+ * the directory, and the udev database entry is served from ROOT. */
+static void test_input_udev_properties(struct ck_device *d, GString *out)
+{
+        g_string_append_printf(out, "E:ID_TEST=%s\n", ck_device_name(d));
+}
+
+CK_SYSFS_CLASS_UDEV(test_input_sysfs, "input", test_input_udev_properties, CK_SYSFS_CONST("name", 0444, "x\n"));
+
+static const struct ck_device_type test_input_type = {
+        .name = "test-input",
+        .summary = "a device in /dev/input with a udev entry",
+        .sysfs = &test_input_sysfs,
+        .node_dir = "input",
+};
+CK_DEVICE_TYPE_REGISTER(test_input_type);
+
+static void test_node_dir_udev(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *root = make_root();
+        struct ck_device *devices[2] = { device_new("test-input", "event7", NULL), device_new("atom", "atom0", NULL) };
+        struct ck_sysfs *s = NULL;
+
+        g_assert_cmpstr(ck_device_name(devices[0]), ==, "event7");
+        g_assert_cmpstr(ck_device_node(devices[0]), ==, "input/event7");
+        g_assert_cmpstr(ck_device_node(devices[1]), ==, "atom0");
+        g_assert_cmpint(ck_sysfs_new(root, devices, 2, MAJOR, FIRST_MINOR, &s, &error), ==, 0);
+        g_assert_no_error(error);
+
+        /* input_devnode()'s DEVNAME; the class device is named as the device */
+        g_autofree char *uevent = g_strconcat(root, "/sys/devices/virtual/input/event7/uevent", NULL);
+        struct ck_sysfs_attr *a = ck_sysfs_attr_at(s, uevent);
+        g_assert_nonnull(a);
+        char buf[CK_SYSFS_PAGE];
+        ssize_t n = ck_sysfs_attr_show(a, buf, sizeof(buf));
+        g_assert_cmpint(n, >, 0);
+        g_assert_cmpstr(buf, ==, "MAJOR=120\nMINOR=10\nDEVNAME=input/event7\n");
+
+        /* the entry: initialized (I:), the family's properties, the version */
+        g_autofree char *real = NULL;
+        struct stat st;
+        g_assert_true(ck_sysfs_lookup(s, "/run/udev/data/c120:10", &real, &st));
+        g_assert_true(S_ISREG(st.st_mode));
+        g_autofree char *text = NULL;
+        g_assert_true(g_file_get_contents(real, &text, NULL, NULL));
+        g_assert_true(g_str_has_prefix(text, "I:"));
+        g_assert_nonnull(strstr(text, "\nE:ID_TEST=event7\nV:1\n"));
+        /* atom has none; other paths there are the host's */
+        g_assert_false(ck_sysfs_lookup(s, "/run/udev/data/c120:11", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(s, "/run/udev/data", NULL, NULL));
+        g_assert_false(ck_sysfs_lookup(s, "/run/udev/data/c120:10x", NULL, NULL));
+
+        ck_sysfs_free(s);
+        g_assert_cmpint(g_rmdir(root), ==, 0);     /* ROOT/run went too */
+        ck_device_free(devices[0]);
+        ck_device_free(devices[1]);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -846,5 +906,6 @@ int main(int argc, char **argv)
         g_test_add_func("/sysfs/lifecycle", test_lifecycle);
         g_test_add_func("/sysfs/kstrto", test_kstrto);
         g_test_add_func("/sysfs/many", test_many);
+        g_test_add_func("/sysfs/node-dir-udev", test_node_dir_udev);
         return g_test_run();
 }
