@@ -221,18 +221,20 @@ static gboolean node_exists(const char *path)
 
 /* The kernel logs why it refused a CUSE device, but tells the server
  * nothing: name what is in the way, from sysfs. */
-static char *refusal_reason(const char *name, gint64 major, unsigned minor)
+static char *refusal_reason(const char *node, gint64 major, unsigned minor)
 {
         g_autofree char *by_number = g_strdup_printf("/sys/dev/char/%" G_GINT64_FORMAT ":%u", major, minor);
         g_autofree char *target = major > 0 ? g_file_read_link(by_number, NULL) : NULL;
-        g_autofree char *by_name = g_strdup_printf("/sys/class/cuse/%s", name);
+        /* CUSE names the class device after DEVNAME, a '/' made '!' (kobject_set_name_vargs()) */
+        g_autofree char *kobject = g_strdelimit(g_strdup(node), "/", '!');
+        g_autofree char *by_name = g_strdup_printf("/sys/class/cuse/%s", kobject);
 
         if (target) {
                 g_autofree char *user = g_path_get_basename(target);
                 return g_strdup_printf("%" G_GINT64_FORMAT ":%u is in use by '%s'", major, minor, user);
         }
         if (g_file_test(by_name, G_FILE_TEST_EXISTS))
-                return g_strdup_printf("a CUSE device named '%s' exists already", name);
+                return g_strdup_printf("a CUSE device named '%s' exists already", kobject);
         return g_strdup_printf("its name or %" G_GINT64_FORMAT ":%u is in use, or the numbers are out of "
                                "the kernel's range (see dmesg)", major, minor);
 }
@@ -557,7 +559,7 @@ int main(int argc, char **argv)
                 if (r < 0)
                         return fail("%s: cannot open %s: %s", name, o.cuse_path, g_strerror(-r));
                 if (ck_cuse_node_wait_ready(n->cuse) < 0 || !node_exists(path)) {
-                        g_autofree char *why = refusal_reason(name, major, minor);
+                        g_autofree char *why = refusal_reason(ck_device_node(n->device), major, minor);
                         return fail("%s: the kernel refused the device: %s", name, why);
                 }
                 if (set_node_access(n) != 0)
