@@ -61,7 +61,7 @@ enum op {
         OP_OPEN, OP_CREAT, OP_OPENAT, OP_OPENAT2,
         OP_STAT, OP_LSTAT, OP_FSTAT, OP_NEWFSTATAT, OP_STATX,
         OP_ACCESS, OP_FACCESSAT, OP_FACCESSAT2,
-        OP_READLINK, OP_READLINKAT,
+        OP_READLINK, OP_READLINKAT, OP_STATFS, OP_FSTATFS,
         OP_GETXATTR, OP_LGETXATTR, OP_LISTXATTR, OP_LLISTXATTR,
         OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_PREAD, OP_PWRITE,
         OP_PREADV, OP_PWRITEV, OP_PREADV2, OP_PWRITEV2,
@@ -76,6 +76,7 @@ static const struct { int nr; enum op op; } calls64[] = {
         { __NR_newfstatat, OP_NEWFSTATAT }, { __NR_statx, OP_STATX },
         { __NR_access, OP_ACCESS }, { __NR_faccessat, OP_FACCESSAT }, { __NR_faccessat2, OP_FACCESSAT2 },
         { __NR_readlink, OP_READLINK }, { __NR_readlinkat, OP_READLINKAT },
+        { __NR_statfs, OP_STATFS }, { __NR_fstatfs, OP_FSTATFS },
         { __NR_getxattr, OP_GETXATTR }, { __NR_lgetxattr, OP_LGETXATTR },
         { __NR_listxattr, OP_LISTXATTR }, { __NR_llistxattr, OP_LLISTXATTR },
         { __NR_read, OP_READ }, { __NR_write, OP_WRITE }, { __NR_readv, OP_READV }, { __NR_writev, OP_WRITEV },
@@ -189,7 +190,7 @@ int ck_seccomp_filter_install(const struct ck_seccomp_filter *filter)
 
 /* --- what the supervisor serves --- */
 
-enum served_kind { SERVED_DEVICE, SERVED_ATTR };
+enum served_kind { SERVED_DEVICE, SERVED_ATTR, SERVED_PATH };
 
 struct served_id {
         dev_t dev;
@@ -205,6 +206,10 @@ struct served {
         struct ck_file *file;     /* DEVICE */
         int shown;                /* what the pipe shows: 0 empty, 1 a byte, 2 full */
         struct ck_sysfs_attr *attr;  /* ATTR */
+        char *real;               /* PATH: what the stand-in stands for, */
+        struct ck_device *node;   /* PATH: or the node (O_PATH opens no device) */
+        bool real_overlay;        /* PATH: @real is in the overlay */
+        bool follow;              /* PATH: opened without O_NOFOLLOW */
 };
 
 struct parked {
@@ -546,6 +551,7 @@ static void served_release(struct served *sv)
         inotify_rm_watch(s->inotify, sv->wd);
         close(sv->own);
         g_hash_table_remove(s->served, &sv->id);
+        g_free(sv->real);
         g_free(sv);
 }
 
@@ -912,9 +918,97 @@ static void open_device(struct ck_seccomp *s, struct client *c, struct ck_device
         finish_open(s, c, f, flags);
 }
 
+/* What stat() says of @real: the overlay's objects are root's, and an
+ * attribute a page, whatever it holds. */
+static int stat_real(const char *real, bool overlay, bool follow, struct stat *ret)
+{
+        if ((follow ? stat(real, ret) : lstat(real, ret)) < 0)
+                return -errno;
+        if (overlay) {
+                ret->st_uid = 0;
+                ret->st_gid = 0;
+                if (S_ISREG(ret->st_mode))
+                        ret->st_size = CK_SYSFS_PAGE;
+        }
+        return 0;
+}
+
+/* An empty file of ours for the client (its descriptor, or -errno), registered
+ * as a SERVED_PATH the caller fills in. */
+static int stand_in(struct ck_seccomp *s, struct client *c, struct served **ret)
+{
+        (void)c;
+        g_autofree char *path = g_strdup_printf("%s/path-%u", s->work_dir, s->fifo_counter++);
+        int own = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (own < 0)
+                return -errno;
+        int client_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (client_fd < 0) {
+                int e = errno;
+                close(own);
+                unlink(path);
+                return -e;
+        }
+        struct served *sv = served_add(s, SERVED_PATH, path, own);
+        if (!sv) {
+                close(own);
+                close(client_fd);
+                return -ENOMEM;
+        }
+        *ret = sv;
+        return client_fd;
+}
+
+/* O_PATH of a node: no open reaches the driver; a stand-in whose fstat() is
+ * the node's, and whose /proc/PID/fd/N (sd_device_open() reopens it so)
+ * leads to the node. */
+static void open_node_path(struct ck_seccomp *s, struct client *c, struct ck_device *device, int flags)
+{
+        if (flags & O_DIRECTORY)
+                return reply(c, -ENOTDIR);
+        struct served *sv = NULL;
+        int client_fd = stand_in(s, c, &sv);
+        if (client_fd < 0)
+                return reply(c, client_fd);
+        sv->node = device;
+        reply_fd(c, client_fd, flags);
+}
+
+/* O_PATH of an overlay object (libudev's chase_symlinks() walks /sys so):
+ * the kernel's SECCOMP_IOCTL_NOTIF_ADDFD takes no O_PATH file (fget()), so
+ * a directory is given opened for reading (every O_PATH use of it still
+ * works), anything else as a stand-in, an empty file of ours whose fstat()
+ * and readlinkat(fd, "") answer for the object. */
+static void open_path(struct ck_seccomp *s, struct client *c, const struct ck_resolved *res, int flags)
+{
+        struct stat st;
+        bool follow = !(flags & O_NOFOLLOW);
+
+        if ((follow ? stat(res->real, &st) : lstat(res->real, &st)) < 0)
+                return reply(c, -errno);
+        if (S_ISDIR(st.st_mode)) {
+                int fd = open(res->real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return reply(c, -errno);
+                return reply_fd(c, fd, flags);
+        }
+        if (flags & O_DIRECTORY)
+                return reply(c, -ENOTDIR);
+        struct served *sv = NULL;
+        int client_fd = stand_in(s, c, &sv);
+        if (client_fd < 0)
+                return reply(c, client_fd);
+        sv->real = g_strdup(res->real);
+        sv->real_overlay = res->kind == CK_RESOLVED_OVERLAY;
+        sv->follow = follow;
+        reply_fd(c, client_fd, flags);
+}
+
 /* An overlay file or a host file reached through the overlay: opened here. */
 static void open_real(struct ck_seccomp *s, struct client *c, const struct ck_resolved *res, int flags, mode_t mode)
 {
+        if (flags & O_PATH)
+                return open_path(s, c, res, flags);
         struct ck_sysfs_attr *attr = res->kind == CK_RESOLVED_OVERLAY ? ck_sysfs_attr_at(s->sysfs, res->real) : NULL;
         if (!attr) {
                 int fd = open(res->real, flags | O_CLOEXEC, mode);
@@ -974,7 +1068,9 @@ static void do_open(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
 
         if (r <= 0)
                 return r == 0 ? reply_continue(c) : reply(c, r);
-        if (res.kind == CK_RESOLVED_DEVICE)
+        if (res.kind == CK_RESOLVED_DEVICE && (flags & O_PATH))
+                open_node_path(s, c, res.device, flags);
+        else if (res.kind == CK_RESOLVED_DEVICE)
                 open_device(s, c, res.device, flags);
         else
                 open_real(s, c, &res, flags, mode);
@@ -1014,16 +1110,7 @@ static int stat_resolved(struct ck_seccomp *s, const struct ck_resolved *res, bo
                 node_stat(s, node_of(s, res->device), ret);
                 return 0;
         }
-        if ((follow ? stat(res->real, ret) : lstat(res->real, ret)) < 0)
-                return -errno;
-        if (res->kind == CK_RESOLVED_OVERLAY) {
-                /* sysfs is root's, and an attribute a page, whatever it holds */
-                ret->st_uid = 0;
-                ret->st_gid = 0;
-                if (S_ISREG(ret->st_mode))
-                        ret->st_size = CK_SYSFS_PAGE;
-        }
-        return 0;
+        return stat_real(res->real, res->kind == CK_RESOLVED_OVERLAY, follow, ret);
 }
 
 static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t path_addr, uint64_t buf,
@@ -1035,6 +1122,21 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
                 char first;
                 if (path_addr == 0 || (read_mem(c, path_addr, &first, 1) == 0 && first == '\0')) {
                         struct served *sv = served_of_fd(s, c->pid, dirfd);
+                        if (sv && sv->kind == SERVED_PATH) {
+                                struct stat st;
+                                int r = 0;
+                                if (sv->node)
+                                        node_stat(s, node_of(s, sv->node), &st);
+                                else
+                                        r = stat_real(sv->real, sv->real_overlay, sv->follow, &st);
+                                if (r < 0)
+                                        return reply(c, r);
+                                if (!is_statx)
+                                        return reply_stat(c, buf, &st);
+                                struct statx stx;
+                                stat_to_statx(&st, &stx);
+                                return reply_statx(c, buf, &stx);
+                        }
                         if (!sv || sv->kind != SERVED_DEVICE)
                                 return reply_continue(c);
                         struct stat st;
@@ -1083,10 +1185,18 @@ static void do_stat(struct ck_seccomp *s, struct client *c, int dirfd, uint64_t 
 static void do_fstat(struct ck_seccomp *s, struct client *c, int fd, uint64_t buf)
 {
         struct served *sv = served_of_fd(s, c->pid, fd);
+        struct stat st;
 
+        if (sv && sv->kind == SERVED_PATH) {
+                int r = 0;
+                if (sv->node)
+                        node_stat(s, node_of(s, sv->node), &st);
+                else
+                        r = stat_real(sv->real, sv->real_overlay, sv->follow, &st);
+                return r < 0 ? reply(c, r) : reply_stat(c, buf, &st);
+        }
         if (!sv || sv->kind != SERVED_DEVICE)
                 return reply_continue(c);
-        struct stat st;
         node_stat(s, node_of(s, sv->file->device), &st);
         reply_stat(c, buf, &st);
 }
@@ -1130,9 +1240,11 @@ static bool proc_fd_link(struct ck_seccomp *s, struct client *c, const char *pat
         if (sscanf(p, "%d%n", &fd, &used) != 1 || p[used] != '\0')
                 return false;
         struct served *sv = served_of_fd(s, pid, fd);
-        if (!sv || sv->kind != SERVED_DEVICE)
+        struct ck_device *node = !sv ? NULL : sv->kind == SERVED_DEVICE ? sv->file->device
+                               : sv->kind == SERVED_PATH ? sv->node : NULL;
+        if (!node)
                 return false;
-        *ret_target = g_strconcat("/dev/", ck_device_node(sv->file->device), NULL);
+        *ret_target = g_strconcat("/dev/", ck_device_node(node), NULL);
         return true;
 }
 
@@ -1142,6 +1254,21 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         char path[PATH_MAX];
         g_autofree char *target = NULL;
 
+        struct served *stand_in = NULL;
+        if (read_path(c, path_addr, path) == 0 && !path[0] && (stand_in = served_of_fd(s, c->pid, dirfd)) &&
+            stand_in->kind == SERVED_PATH) {
+                /* readlinkat(fd, "") of an O_PATH link: the link's text */
+                if (stand_in->node)
+                        return reply(c, -ENOENT);
+                char text[PATH_MAX];
+                ssize_t n = readlink(stand_in->real, text, sizeof(text));
+                if (n < 0)
+                        return reply(c, errno == EINVAL ? -ENOENT : -errno);
+                if (size <= 0)
+                        return reply(c, -EINVAL);
+                int r = write_mem(c, buf, text, MIN((size_t)n, (size_t)size));
+                return reply(c, r < 0 ? r : (__s64)MIN((size_t)n, (size_t)size));
+        }
         if (read_path(c, path_addr, path) == 0 && proc_fd_link(s, c, path, &target)) {
                 if (size <= 0)
                         return reply(c, -EINVAL);
@@ -1168,6 +1295,67 @@ static void do_readlink(struct ck_seccomp *s, struct client *c, int dirfd, uint6
         }
         reply(c, r);
         ck_resolved_clear(&res);
+}
+
+/* statfs() of what the program sees at @path (a program path): the host's
+ * file system there, at the nearest ancestor that exists, so that the
+ * overlay's objects are on sysfs under /sys (libudev refuses a syspath
+ * elsewhere) and nodes on /dev's devtmpfs. */
+static int statfs_program(const char *path, struct statfs *ret)
+{
+        g_autofree char *p = g_strdup(path);
+
+        while (statfs(p, ret) < 0) {
+                if (errno != ENOENT || strcmp(p, "/") == 0)
+                        return -errno;
+                char *slash = strrchr(p, '/');
+                slash[slash == p ? 1 : 0] = '\0';
+        }
+        return 0;
+}
+
+static void do_statfs(struct ck_seccomp *s, struct client *c, uint64_t path_addr, uint64_t buf)
+{
+        struct ck_resolved res = { 0 };
+        int r = resolve_call(s, c, AT_FDCWD, path_addr, true, &res);
+
+        if (r <= 0)
+                return r == 0 ? reply_continue(c) : reply(c, r);
+        struct statfs st;
+        r = statfs_program(res.kind == CK_RESOLVED_DEVICE ? "/dev" : res.path, &st);
+        ck_resolved_clear(&res);
+        reply(c, r < 0 ? r : write_mem(c, buf, &st, sizeof(st)));
+}
+
+static void do_fstatfs(struct ck_seccomp *s, struct client *c, int fd, uint64_t buf)
+{
+        struct served *sv = served_of_fd(s, c->pid, fd);
+        g_autofree char *program_path = NULL;
+
+        if (sv && sv->kind == SERVED_DEVICE) {
+                program_path = g_strdup("/dev");
+        } else if (sv && sv->kind == SERVED_PATH && sv->node) {
+                program_path = g_strdup("/dev");
+        } else if (sv && sv->kind == SERVED_PATH) {
+                program_path = g_strdup(sv->real_overlay ? sv->real + strlen(ck_sysfs_root(s->sysfs)) : sv->real);
+        } else if (s->sysfs) {
+                /* a directory of the overlay we gave it */
+                char link[64], target[PATH_MAX];
+                snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->pid, fd);
+                ssize_t n = readlink(link, target, sizeof(target) - 1);
+                const char *root = ck_sysfs_root(s->sysfs);
+                size_t len = strlen(root);
+                if (n > 0) {
+                        target[n] = '\0';
+                        if (strncmp(target, root, len) == 0 && target[len] == '/')
+                                program_path = g_strdup(target + len);
+                }
+        }
+        if (!program_path)
+                return reply_continue(c);
+        struct statfs st;
+        int r = statfs_program(program_path, &st);
+        reply(c, r < 0 ? r : write_mem(c, buf, &st, sizeof(st)));
 }
 
 /* Extended attributes of a path that is ours: none, as on a devtmpfs node
@@ -1375,6 +1563,8 @@ static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const stru
 
         if (!sv || (sv->kind == SERVED_ATTR && !writing))
                 return reply_continue(c);
+        if (sv->kind == SERVED_PATH)
+                return reply(c, -EBADF);      /* an O_PATH descriptor moves no data */
         switch (op) {
         case OP_PREAD:
         case OP_PWRITE:
@@ -1583,6 +1773,10 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
                 return do_readlink(s, &c, AT_FDCWD, a->args[0], a->args[1], (int64_t)a->args[2]);
         case OP_READLINKAT:
                 return do_readlink(s, &c, fd, a->args[1], a->args[2], (int64_t)a->args[3]);
+        case OP_STATFS:
+                return do_statfs(s, &c, a->args[0], a->args[1]);
+        case OP_FSTATFS:
+                return do_fstatfs(s, &c, fd, a->args[1]);
         case OP_GETXATTR:
         case OP_LGETXATTR:
                 return do_xattr(s, &c, a->args[0], op == OP_GETXATTR, false, a->args[1]);
@@ -1596,6 +1790,8 @@ static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
         case OP_IOCTL:
         case OP_FCNTL: {
                 struct served *sv = served_of_fd(s, c.pid, fd);
+                if (sv && sv->kind == SERVED_PATH && op != OP_FCNTL)
+                        return reply(&c, -EBADF);     /* O_PATH: no lseek, no ioctl */
                 if (!sv || sv->kind != SERVED_DEVICE)
                         return reply_continue(&c);
                 if (op == OP_IOCTL)

@@ -16,6 +16,7 @@
  */
 #include "evdev-abi.h"
 #include "evdev-priv.h"
+#include "evdev-udev.h"
 
 #include <cusekit/device.h>
 
@@ -1643,7 +1644,7 @@ static ssize_t modalias_show(struct ck_device *d, char *buf, size_t size)
         return snprintf(buf, size, "%s\n", s->str);
 }
 
-CK_SYSFS_CLASS_PARENT(evdev_sysfs, "input", "virtual/input/input-%s", NULL, 0,
+CK_SYSFS_CLASS_PARENT_UDEV(evdev_sysfs, "input", "virtual/input/input-%s", NULL, 0, evdev_udev_properties,
         CK_SYSFS_RO("device/name", name_show),
         CK_SYSFS_RO("device/phys", phys_show),
         CK_SYSFS_RO("device/uniq", uniq_show),
@@ -1713,6 +1714,7 @@ static const struct ck_device_type ck_device_type_evdev = {
         .write = evdev_write,
         .poll = evdev_poll,
         .sysfs = &evdev_sysfs,
+        .node_dir = "input",
         .ioctl_permission = evdev_ioctl_permission,
         .unknown_ioctl_errno = EINVAL,
 };
