@@ -52,19 +52,21 @@ static bool int_word(const char *text, int *ret)
         return true;
 }
 
-/* bytes of a P: or B: line into @bits (@nbytes long) from byte @at on */
-static bool set_bytes(unsigned long *bits, size_t nbytes, size_t at, char **words, size_t n_words)
+/* bytes of a P: or B: line into @bits (codes 0 to @maxcode) from byte @at on */
+static bool set_bytes(unsigned long *bits, unsigned maxcode, size_t at, char **words, size_t n_words)
 {
-        uint8_t *bytes = (uint8_t *)bits;
-
         for (size_t i = 0; i < n_words; i++) {
                 unsigned long v;
                 if (!hex_word(words[i], 0xff, &v))
                         return false;
-                if (at + i < nbytes)
-                        bytes[at + i] = (uint8_t)v;
-                else if (v)
-                        return false;     /* a bit past the kernel's last code */
+                for (unsigned j = 0; j < 8; j++) {
+                        size_t code = (at + i) * 8 + j;
+                        if (!((v >> j) & 1))
+                                continue;
+                        if (code > maxcode)
+                                return false;     /* a bit past the kernel's last code */
+                        evdev_set_bit(bits, (unsigned)code);
+                }
         }
         return true;
 }
@@ -108,7 +110,7 @@ int evdev_parse_evemu(struct evdev_desc *desc, const char *text, GError **error)
                                         return bad_line(error, n + 1, lines[n], "not a 16-bit hex number");
                         desc->id = (struct input_id){ (__u16)v[0], (__u16)v[1], (__u16)v[2], (__u16)v[3] };
                 } else if (strcmp(tag, "P:") == 0) {
-                        if (!set_bytes(desc->propbit, sizeof(desc->propbit), prop_at, words + 1, n_words - 1))
+                        if (!set_bytes(desc->propbit, INPUT_PROP_MAX, prop_at, words + 1, n_words - 1))
                                 return bad_line(error, n + 1, lines[n], "not hex bytes of known properties");
                         prop_at += n_words - 1;
                 } else if (strcmp(tag, "B:") == 0) {
@@ -124,7 +126,7 @@ int evdev_parse_evemu(struct evdev_desc *desc, const char *text, GError **error)
                                                 return bad_line(error, n + 1, lines[n], "this type has no codes");
                                 continue;
                         }
-                        if (!set_bytes(bits, EVDEV_LONGS(maxcode + 1) * sizeof(long), bits_at[type], words + 2,
+                        if (!set_bytes(bits, maxcode, bits_at[type], words + 2,
                                        n_words - 2))
                                 return bad_line(error, n + 1, lines[n], "not hex bytes of known codes");
                         bits_at[type] += n_words - 2;
