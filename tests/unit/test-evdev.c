@@ -3,6 +3,7 @@
  * kernel's errnos, read/write/poll, per-open rings and SYN_DROPPED, grab,
  * revoke, clocks, masks, copies shorter than the caller's length, evemu
  * descriptions, presets, the `events` state and sysfs. */
+#include "control.h"
 #include "evdev/evdev-abi.h"
 #include "evdev/evdev-model.h"
 #include "loopback.h"
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <string.h>
@@ -742,6 +744,119 @@ static void test_sysfs(void)
         ck_device_free(d);
 }
 
+struct cli_run {
+        char *err;
+        int status;
+        gboolean done;
+};
+
+static void on_cli_done(GObject *source, GAsyncResult *res, gpointer userdata)
+{
+        struct cli_run *run = userdata;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, NULL, &run->err, &error));
+        run->status = g_subprocess_get_exit_status(G_SUBPROCESS(source));
+        run->done = TRUE;
+}
+
+/* `cusekit --socket SOCKET events ARGS...` with @input on its stdin, served by this loop. */
+static int cli_events(const char *socket, const char *input, char **ret_err, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+        struct cli_run run = { 0 };
+
+        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
+        g_ptr_array_add(argv, "--socket");
+        g_ptr_array_add(argv, (char *)socket);
+        g_ptr_array_add(argv, "events");
+        for (const char *const *a = args; *a; a++)
+                g_ptr_array_add(argv, (char *)*a);
+        g_ptr_array_add(argv, NULL);
+        g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
+                                                     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                     &error);
+        g_assert_no_error(error);
+        g_subprocess_communicate_utf8_async(p, input ? input : "", NULL, on_cli_done, &run);
+        while (!run.done)
+                g_main_context_iteration(NULL, TRUE);
+        if (ret_err)
+                *ret_err = run.err;
+        else
+                g_free(run.err);
+        return run.status;
+}
+
+/* A recording as evemu-record writes it: the description, then events. */
+static const char recording[] =
+        "# EVEMU 1.3\n"
+        "N: AT Translated Set 2 keyboard\n"
+        "I: 0011 0001 0001 ab41\n"
+        "B: 00 13 00 12 00 00 00 00 00\n"
+        "################################\n"
+        "#      Waiting for events      #\n"
+        "################################\n"
+        "E: 100.000000 0004 0004 0030	# EV_MSC / MSC_SCAN             30\n"
+        "E: 100.000000 0001 001e 0001	# EV_KEY / KEY_A                1\n"
+        "E: 100.000000 0000 0000 0000	# ------------ SYN_REPORT (0) ---------- +0ms\n"
+        "E: 100.300000 0001 001e 0000	# EV_KEY / KEY_A                0\n"
+        "E: 100.300000 0000 0000 0000	# ------------ SYN_REPORT (0) ---------- +300ms\n";
+
+/* `cusekit events`: evemu-record output and simple lines, timed or not */
+static void test_cli(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_dir_make_tmp("cusekit-evdev-XXXXXX", NULL);
+        g_autofree char *socket = g_build_filename(dir, "control.sock", NULL);
+        g_autofree char *path = g_build_filename(dir, "rec.evemu", NULL);
+        g_autoptr(GPtrArray) devices = g_ptr_array_new();
+        struct ck_device *d = device_new("preset", "keyboard");
+        struct ck_control *control;
+        struct ck_loopback *lb;
+        struct input_event ev[16];
+
+        g_ptr_array_add(devices, d);
+        g_assert_cmpint(ck_control_new(socket, 0600, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
+        g_assert_cmpint(ck_loopback_new(d, O_RDWR | O_NONBLOCK, &lb), ==, 0);
+        g_assert_true(g_file_set_contents(path, recording, -1, NULL));
+
+        /* timed: the second report 300 ms after the first */
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(cli_events(socket, NULL, NULL, (const char *[]){ "event7", path, NULL }), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 290000);
+        g_assert_cmpint(read_events(lb, ev, 16), ==, 5);
+        assert_event(&ev[0], EV_MSC, MSC_SCAN, 30);   /* evemu writes values in decimal */
+        assert_event(&ev[1], EV_KEY, KEY_A, 1);
+        assert_event(&ev[3], EV_KEY, KEY_A, 0);
+        /* the later report carries a later time */
+        g_assert_cmpint(ev[3].input_event_sec * 1000000 + ev[3].input_event_usec - ev[0].input_event_sec * 1000000 -
+                                ev[0].input_event_usec, >=, 250000);
+
+        /* untimed, from stdin, simple lines */
+        g_assert_cmpint(cli_events(socket, "EV_KEY KEY_B 1\nSYN\nKEY_B 0\nSYN\n", NULL,
+                                   (const char *[]){ "event7", "-", "--no-timing", NULL }), ==, 0);
+        g_assert_cmpint(read_events(lb, ev, 16), ==, 4);
+        assert_event(&ev[0], EV_KEY, KEY_B, 1);
+        assert_event(&ev[2], EV_KEY, KEY_B, 0);
+
+        /* a bad line: refused with the file's line number, nothing sent */
+        g_autofree char *err = NULL;
+        g_assert_true(g_file_set_contents(path, "N: x\nKEY_C 1\nSYN\nKEY_C maybe\n", -1, NULL));
+        g_assert_cmpint(cli_events(socket, NULL, &err, (const char *[]){ "event7", path, "--no-timing", NULL }), ==, 1);
+        g_assert_nonnull(strstr(err, "line 4"));
+        g_assert_cmpint(read_events(lb, ev, 16), ==, -EAGAIN);
+        g_autofree char *err2 = NULL;
+        g_assert_cmpint(cli_events(socket, NULL, &err2, (const char *[]){ "event7", "/nonexistent/rec", NULL }), ==, 1);
+        g_assert_nonnull(strstr(err2, "/nonexistent/rec"));
+
+        ck_loopback_free(lb);
+        ck_control_free(control);
+        ck_device_free(d);
+        g_unlink(path);
+        g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -763,5 +878,6 @@ int main(int argc, char **argv)
         g_test_add_func("/evdev/evemu", test_evemu);
         g_test_add_func("/evdev/params", test_params);
         g_test_add_func("/evdev/sysfs", test_sysfs);
+        g_test_add_func("/evdev/cli-events", test_cli);
         return g_test_run();
 }
