@@ -307,6 +307,7 @@ static void test_revoke(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCREVOKE, 1), ==, -EINVAL);
         g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCREVOKE, 0), ==, 0);
         g_assert_cmpint(ioc(fx->lb, EVIOCGVERSION, &fx->mem->i), ==, -ENODEV);
+        g_assert_cmpint(ioc(fx->lb, _IOR('E', 0x05, int), &fx->mem->i), ==, -ENODEV);   /* a number of no row too */
         g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCREVOKE, 0), ==, -ENODEV);
         g_assert_cmpint(read_events(fx->lb, ev, 4), ==, -ENODEV);
         g_assert_cmpint(ck_loopback_write(fx->lb, ev, sizeof(ev[0])), ==, -ENODEV);
