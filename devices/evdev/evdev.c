@@ -11,8 +11,11 @@
  * the grabbing one) into its own ring buffer as evdev_pass_values() does:
  * SYN_DROPPED on overflow, per-open event masks and clock.
  *
- * Not modelled: the input core's software autorepeat (EV_REP keys get no
- * value-2 events from a timer), inhibiting, compat (32-bit) callers.
+ * A device with EV_REP whose description gives no delay and period repeats
+ * held keys in software as the input core does (250 ms, then every 33 ms:
+ * value 2, on the GLib main loop).
+ *
+ * Not modelled: inhibiting, compat (32-bit) callers.
  */
 #include "evdev-abi.h"
 #include "evdev-priv.h"
@@ -72,7 +75,15 @@ struct evdev {
         GPtrArray *clients;
         struct evdev_client *grab;
         guint64 injected;
+        /* input_enable_softrepeat() */
+        bool softrepeat;
+        unsigned repeat_key;
+        guint repeat_timer;
 };
+
+static void input_event(struct evdev *ev, unsigned type, unsigned code, int value);
+static int get_disposition(struct evdev *ev, unsigned type, unsigned code, int *pval);
+static void event_dispose(struct evdev *ev, int disposition, unsigned type, unsigned code, int value);
 
 /* --- the model's accessors (evdev-model.h) --- */
 
@@ -261,6 +272,54 @@ static bool pass_values(struct evdev_client *client, const struct input_value *v
         return wakeup;
 }
 
+static bool is_event_supported_key(const struct evdev *ev, unsigned code)
+{
+        return code <= KEY_MAX && evdev_bit(ev->d.keybit, code);
+}
+
+static void stop_autorepeat(struct evdev *ev)
+{
+        if (ev->repeat_timer)
+                g_source_remove(ev->repeat_timer);
+        ev->repeat_timer = 0;
+}
+
+static gboolean repeat_key(gpointer userdata);
+
+static void arm_autorepeat(struct evdev *ev, int ms)
+{
+        stop_autorepeat(ev);
+        ev->repeat_timer = g_timeout_add((guint)MAX(ms, 1), repeat_key, ev);
+}
+
+static void start_autorepeat(struct evdev *ev, unsigned code)
+{
+        if (ev->softrepeat && ev->d.rep[REP_PERIOD] > 0 && ev->d.rep[REP_DELAY] > 0) {
+                ev->repeat_key = code;
+                arm_autorepeat(ev, ev->d.rep[REP_DELAY]);
+        }
+}
+
+/* input_repeat_key(): the held key again (value 2) and a report, every period */
+static gboolean repeat_key(gpointer userdata)
+{
+        struct evdev *ev = userdata;
+        unsigned code = ev->repeat_key;
+
+        ev->repeat_timer = 0;
+        if (evdev_bit(ev->key, code) && is_event_supported_key(ev, code)) {
+                int value = 2, sync = 1;
+                int disposition = get_disposition(ev, EV_KEY, code, &value);
+                if (disposition != INPUT_IGNORE_EVENT)
+                        event_dispose(ev, disposition, EV_KEY, code, value);
+                disposition = get_disposition(ev, EV_SYN, SYN_REPORT, &sync);
+                event_dispose(ev, disposition, EV_SYN, SYN_REPORT, sync);
+                if (ev->d.rep[REP_PERIOD] > 0 && !ev->repeat_timer)
+                        arm_autorepeat(ev, ev->d.rep[REP_PERIOD]);
+        }
+        return G_SOURCE_REMOVE;
+}
+
 /* input_pass_values() -> evdev_events(): to the grabbing open, or to all */
 static void input_pass_values(struct evdev *ev, const struct input_value *vals, unsigned count)
 {
@@ -276,6 +335,15 @@ static void input_pass_values(struct evdev *ev, const struct input_value *vals, 
         }
         if (wakeup)
                 ck_device_notify(ev->dev);
+        /* autorepeat starts with a press, stops with any release */
+        if (evdev_bit(ev->d.evbit, EV_REP) && evdev_bit(ev->d.evbit, EV_KEY))
+                for (const struct input_value *v = vals; v != vals + count; v++)
+                        if (v->type == EV_KEY && v->value != 2) {
+                                if (v->value)
+                                        start_autorepeat(ev, v->code);
+                                else
+                                        stop_autorepeat(ev);
+                        }
 }
 
 /* --- force feedback: ff-core.c over an ff-memless-like driver --- */
@@ -1445,6 +1513,7 @@ static void register_device(struct evdev *ev)
         if (evdev_bit(d->evbit, EV_REP) && !d->rep[REP_DELAY] && !d->rep[REP_PERIOD]) {
                 d->rep[REP_DELAY] = 250;
                 d->rep[REP_PERIOD] = 33;
+                ev->softrepeat = true;
         }
         ev->has_absinfo = evdev_bit(d->evbit, EV_ABS);
         /* uinput's input_mt_init_slots(): ABS_MT_SLOT's maximum + 1 slots */
@@ -1478,6 +1547,7 @@ static void evdev_fini(struct ck_device *d)
 {
         struct evdev *ev = ck_device_priv(d);
 
+        stop_autorepeat(ev);
         evdev_desc_clear(&ev->d);
         g_clear_pointer(&ev->vals, g_free);
         g_clear_pointer(&ev->effects, g_free);

@@ -433,6 +433,41 @@ static void test_repeat_and_keymap(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ioc(fx->lb, EVIOCSKEYCODE_V2, &m->ke), ==, -EINVAL);
 }
 
+static void spin_main_loop(unsigned ms)
+{
+        gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+        while (g_get_monotonic_time() < end) {
+                while (g_main_context_iteration(NULL, FALSE))
+                        ;
+                g_usleep(1000);
+        }
+}
+
+/* input_repeat_key(): a held key comes again as value 2 with SYN_REPORT 1 until released */
+static void test_autorepeat(struct fixture *fx, gconstpointer data)
+{
+        struct input_event ev[64];
+
+        fx->mem->rep = (struct evdev_rep){ .delay = 40, .period = 20 };
+        g_assert_cmpint(ioc(fx->lb, EVIOCSREP, &fx->mem->rep), ==, 0);
+        inject_ok(fx->dev, "KEY_A 1\nSYN");
+        g_assert_cmpint(read_events(fx->lb, ev, 64), ==, 4);    /* REP_DELAY, REP_PERIOD, KEY_A, SYN */
+        assert_event(&ev[2], EV_KEY, KEY_A, 1);
+        spin_main_loop(200);
+        int n = read_events(fx->lb, ev, 64);
+        g_assert_cmpint(n, >=, 2);
+        g_assert_cmpint(n % 2, ==, 0);
+        for (int i = 0; i < n; i += 2) {
+                assert_event(&ev[i], EV_KEY, KEY_A, 2);
+                assert_event(&ev[i + 1], EV_SYN, SYN_REPORT, 1);
+        }
+        inject_ok(fx->dev, "KEY_A 0\nSYN");
+        g_assert_cmpint(read_events(fx->lb, ev, 64), ==, 2);
+        spin_main_loop(100);
+        g_assert_cmpint(read_events(fx->lb, ev, 64), ==, -EAGAIN);
+}
+
 static void test_key_state(struct fixture *fx, gconstpointer data)
 {
         struct mem *m = fx->mem;
@@ -817,6 +852,8 @@ static void test_cli(void)
         struct ck_loopback *lb;
         struct input_event ev[16];
 
+        /* no autorepeat during the 300 ms KEY_A is held */
+        inject_ok(d, "EV_REP REP_DELAY 10000\nSYN");
         g_ptr_array_add(devices, d);
         g_assert_cmpint(ck_control_new(socket, 0600, (uid_t)-1, devices, NULL, &control, &error), ==, 0);
         g_assert_cmpint(ck_loopback_new(d, O_RDWR | O_NONBLOCK, &lb), ==, 0);
@@ -873,6 +910,7 @@ int main(int argc, char **argv)
         ADD("/evdev/masks", "keyboard", test_masks);
         ADD("/evdev/repeat-and-keymap", "keyboard", test_repeat_and_keymap);
         ADD("/evdev/key-state", "keyboard", test_key_state);
+        ADD("/evdev/autorepeat", "keyboard", test_autorepeat);
         ADD("/evdev/abs-and-slots", "touchpad", test_abs);
         ADD("/evdev/mouse", "mouse", test_no_abs);
         ADD("/evdev/ff", "gamepad", test_ff);
