@@ -827,29 +827,39 @@ static int handle_EVIOCGBIT(struct ck_call *c, char *out)
         return bits_out(c, bits, max, out);
 }
 
-static int handle_EVIOCGABS(struct ck_call *c, struct input_absinfo *out)
+/* EVIOCGABS(abs): min(len, sizeof(struct input_absinfo)) bytes of the axis */
+static int handle_EVIOCGABS(struct ck_call *c, char *out)
 {
         struct evdev *ev = call_evdev(c);
+        size_t len = MIN((size_t)ck_call_count(c), sizeof(struct input_absinfo));
 
         if (!ev->has_absinfo)
                 return -EINVAL;
-        *out = ev->d.absinfo[ck_call_index(c)];
+        memcpy(out, &ev->d.absinfo[ck_call_index(c)], len);
+        ck_call_set_output_len(c, len);
         return 0;
 }
 
-static int validate_EVIOCSABS(struct ck_call *c, const struct ck_untrusted *u, struct input_absinfo *ret)
+static int validate_EVIOCSABS(struct ck_call *c, const struct ck_untrusted *u, char *ret)
 {
-        return ck_untrusted_copy(u, ret, sizeof(*ret));
+        return ck_untrusted_copy(u, ret, ck_call_count(c));
 }
 
-static int handle_EVIOCSABS(struct ck_call *c, const struct input_absinfo *in)
+static int handle_EVIOCSABS(struct ck_call *c, const char *in)
 {
         struct evdev *ev = call_evdev(c);
         unsigned t = ck_call_index(c);
+        struct input_absinfo abs = { 0 };
+        size_t len = MIN((size_t)ck_call_count(c), sizeof(abs));
 
-        if (!ev->has_absinfo || t == ABS_MT_SLOT)
+        if (!ev->has_absinfo)
+                return -EINVAL;
+        memcpy(&abs, in, len);
+        if (len < sizeof(abs))
+                abs.resolution = 0;
+        if (t == ABS_MT_SLOT)
                 return -EINVAL;     /* the number of MT slots is fixed */
-        ev->d.absinfo[t] = *in;
+        ev->d.absinfo[t] = abs;
         return 0;
 }
 
@@ -1740,10 +1750,6 @@ CK_SYSFS_CLASS_PARENT(evdev_sysfs, "input", "virtual/input/input-%s", NULL, 0,
 CK_STRUCT_DESC(input_id_desc, struct input_id,
         CK_FIELD(struct input_id, bustype, HEX), CK_FIELD(struct input_id, vendor, HEX),
         CK_FIELD(struct input_id, product, HEX), CK_FIELD(struct input_id, version, HEX));
-CK_STRUCT_DESC(input_absinfo_desc, struct input_absinfo,
-        CK_FIELD(struct input_absinfo, value, INT), CK_FIELD(struct input_absinfo, minimum, INT),
-        CK_FIELD(struct input_absinfo, maximum, INT), CK_FIELD(struct input_absinfo, fuzz, INT),
-        CK_FIELD(struct input_absinfo, flat, INT), CK_FIELD(struct input_absinfo, resolution, INT));
 CK_STRUCT_DESC(input_mask_desc, struct input_mask,
         CK_FIELD(struct input_mask, type, UINT), CK_FIELD(struct input_mask, codes_size, UINT),
         CK_FIELD(struct input_mask, codes_ptr, PTR));
@@ -1759,7 +1765,7 @@ CK_STRUCT_DESC(ff_effect_desc, struct ff_effect,
         CK_FIELD(struct ff_effect, type, HEX), CK_FIELD(struct ff_effect, id, INT),
         CK_FIELD(struct ff_effect, direction, UINT));
 static const struct ck_struct_desc *const evdev_structs[] = {
-        &input_id_desc, &input_absinfo_desc, &input_mask_desc, &evdev_rep_desc, &evdev_keycode_desc,
+        &input_id_desc, &input_mask_desc, &evdev_rep_desc, &evdev_keycode_desc,
         &input_keymap_entry_desc, &ff_effect_desc, NULL,
 };
 

@@ -514,6 +514,17 @@ static void test_abs(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ioc(fx->lb, EVIOCSABS(ABS_X), &m->abs), ==, 0);
         g_assert_cmpint(evdev_model_absinfo(fx->dev, ABS_X)->fuzz, ==, 8);
         g_assert_cmpint(ioc(fx->lb, EVIOCSABS(ABS_MT_SLOT), &m->abs), ==, -EINVAL);
+        /* any length: min(len, 24) bytes; a shorter set clears the resolution */
+        memset(m->buf, 0x77, sizeof(m->buf));
+        g_assert_cmpint(ioc(fx->lb, _IOC(_IOC_READ, 'E', 0x40 + ABS_Y, 20), m->buf), ==, 0);
+        g_assert_cmpint(((struct input_absinfo *)m->buf)->maximum, ==, 4758);
+        g_assert_cmphex((uint8_t)m->buf[20], ==, 0x77);
+        g_assert_cmpint(ioc(fx->lb, _IOC(_IOC_READ, 'E', 0x40 + ABS_Y, 100), m->buf), ==, 0);
+        g_assert_cmpint(((struct input_absinfo *)m->buf)->resolution, ==, 69);
+        g_assert_cmphex((uint8_t)m->buf[24], ==, 0x77);
+        g_assert_cmpint(ioc(fx->lb, _IOC(_IOC_WRITE, 'E', 0xc0 + ABS_Y, 20), m->buf), ==, 0);
+        g_assert_cmpint(evdev_model_absinfo(fx->dev, ABS_Y)->resolution, ==, 0);
+        g_assert_cmpint(evdev_model_absinfo(fx->dev, ABS_Y)->maximum, ==, 4758);
         /* fuzz: within half of it nothing moves */
         inject_ok(fx->dev, "ABS_X 2000\nSYN\nABS_X 2003\nSYN\nABS_X 2100\nSYN");
         g_assert_cmpint(read_events(fx->lb, ev, 16), ==, 4);
