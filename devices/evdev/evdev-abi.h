@@ -34,8 +34,8 @@ struct evdev_keycode {
         unsigned int scancode;
         unsigned int keycode;
 };
-_Static_assert(sizeof(struct evdev_rep) == sizeof(unsigned int[2]), "unsigned int[2]");
-_Static_assert(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigned int[2]");
+CK__STATIC_ASSERT(sizeof(struct evdev_rep) == sizeof(unsigned int[2]), "unsigned int[2]");
+CK__STATIC_ASSERT(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigned int[2]");
 
 /* EVIOCGABS(abs) and EVIOCSABS(abs) copy min(len, sizeof(struct input_absinfo))
  * whatever length the caller encodes (a 20-byte absinfo from before
@@ -92,9 +92,9 @@ CK_DECLARE_IOCTLS(EVDEV_IOCTLS)
 CK_ASSERT_KERNEL_NUMBERS(EVDEV_FIXED_IOCTLS)
 CK_ASSERT_KERNEL_NUMBERS(EVDEV_LATER_IOCTLS)
 /* the kernel's EVIOCGABS(abs) and EVIOCSABS(abs): one struct input_absinfo, at both ends */
-_Static_assert(CK_REQUEST_AT_N(EVIOCGABS, 0, sizeof(struct input_absinfo)) == EVIOCGABS(0) &&
-               CK_REQUEST_AT_N(EVIOCGABS, ABS_MAX, sizeof(struct input_absinfo)) == EVIOCGABS(ABS_MAX),
-               "EVIOCGABS: not the kernel's numbers");
-_Static_assert(CK_REQUEST_AT_N(EVIOCSABS, 0, sizeof(struct input_absinfo)) == EVIOCSABS(0) &&
-               CK_REQUEST_AT_N(EVIOCSABS, ABS_MAX, sizeof(struct input_absinfo)) == EVIOCSABS(ABS_MAX),
-               "EVIOCSABS: not the kernel's numbers");
+#define EVDEV__ABS_REQ(NAME, index) \
+        CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME + (index), sizeof(struct input_absinfo))
+CK__STATIC_ASSERT(EVDEV__ABS_REQ(EVIOCGABS, 0) == EVIOCGABS(0) && EVDEV__ABS_REQ(EVIOCGABS, ABS_MAX) == EVIOCGABS(ABS_MAX),
+                  "EVIOCGABS: not the kernel's numbers");
+CK__STATIC_ASSERT(EVDEV__ABS_REQ(EVIOCSABS, 0) == EVIOCSABS(0) && EVDEV__ABS_REQ(EVIOCSABS, ABS_MAX) == EVIOCSABS(ABS_MAX),
+                  "EVIOCSABS: not the kernel's numbers");
