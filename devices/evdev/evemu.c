@@ -7,8 +7,9 @@
  *   N: <name>
  *   I: <bustype> <vendor> <product> <version>           (hex)
  *   P: <byte> ... <byte>                               (properties, 8 bytes a line, hex)
- *   B: <type> <byte> ... <byte>                        (type 00: the EV_ bits; a type's
- *                                                       next line continues its bytes)
+ *   B: <type> <byte> ... <byte>                        (a type's codes; its next line
+ *                                                       continues its bytes; a type with
+ *                                                       any code is there)
  *   A: <axis> <min> <max> <fuzz> <flat> [<resolution>] (axis hex, the rest decimal)
  *   L: <led> <state>    S: <switch> <state>            (hex, decimal)
  *
@@ -118,18 +119,25 @@ int evdev_parse_evemu(struct evdev_desc *desc, const char *text, GError **error)
                         unsigned maxcode;
                         if (n_words < 2 || !hex_word(words[1], EV_MAX, &type))
                                 return bad_line(error, n + 1, lines[n], "B: takes an event type and bytes");
+                        /* type 00 lists EV_SYN's codes (SYN_REPORT...), not the types: a
+                         * type is there when any of its codes is; EV_REP's codes are
+                         * REP_DELAY and REP_PERIOD, its rates are not described */
+                        unsigned long scratch[EVDEV_LONGS(KEY_CNT)] = { 0 };
                         unsigned long *bits = evdev_desc_bits(desc, (unsigned)type, &maxcode);
-                        if (!bits) {
-                                /* EV_REP, EV_PWR, ...: no codes; only zeros make sense */
-                                for (size_t i = 2; i < n_words; i++)
-                                        if (!hex_word(words[i], 0xff, &max) || max)
-                                                return bad_line(error, n + 1, lines[n], "this type has no codes");
-                                continue;
+                        if (type == EV_SYN || !bits) {
+                                bits = scratch;
+                                maxcode = type == EV_SYN ? SYN_MAX : type == EV_REP ? REP_MAX
+                                        : type == EV_FF_STATUS ? FF_STATUS_MAX : 0;
                         }
-                        if (!set_bytes(bits, maxcode, bits_at[type], words + 2,
-                                       n_words - 2))
+                        bool any = false;
+                        for (size_t i = 2; i < n_words; i++)
+                                any |= hex_word(words[i], 0xff, &max) && max;
+                        if (!set_bytes(bits, maxcode, bits_at[type], words + 2, n_words - 2) ||
+                            (bits == scratch && type != EV_SYN && type != EV_REP && type != EV_FF_STATUS && any))
                                 return bad_line(error, n + 1, lines[n], "not hex bytes of known codes");
                         bits_at[type] += n_words - 2;
+                        if (any && type != EV_SYN)
+                                evdev_set_bit(desc->evbit, (unsigned)type);
                 } else if (strcmp(tag, "A:") == 0) {
                         unsigned long axis;
                         int v[5] = { 0 };

@@ -638,7 +638,7 @@ static const char evemu_mouse[] =
         "N: Test Mouse   \n"
         "I: 0003 1234 5678 0111\n"
         "P: 00 00 00 00 00 00 00 00\n"
-        "B: 00 1f 00 00 00 00 00 00 00\n"
+        "B: 00 0b 00 00 00 00 00 00 00\n"   /* EV_SYN's codes */
         "B: 01 00 00 00 00 00 00 00 00\n"
         "B: 01 00 00 00 00 00 00 00 00\n"
         "B: 01 00 00 00 00 00 00 00 00\n"
@@ -670,7 +670,10 @@ static void test_evemu(void)
         g_assert_cmpstr(evdev_model_phys(d), ==, "");
         g_assert_cmphex(evdev_model_id(d)->vendor, ==, 0x1234);
         g_assert_cmphex(evdev_model_id(d)->version, ==, 0x0111);
-        g_assert_true(evdev_model_test_bit(d, 0, EV_REL));
+        g_assert_true(evdev_model_test_bit(d, 0, EV_REL));    /* the types of the codes given */
+        g_assert_true(evdev_model_test_bit(d, 0, EV_ABS));
+        g_assert_false(evdev_model_test_bit(d, 0, EV_LED));   /* no code: not there */
+        g_assert_false(evdev_model_test_bit(d, 0, EV_REP));
         g_assert_true(evdev_model_test_bit(d, EV_KEY, BTN_LEFT));
         g_assert_true(evdev_model_test_bit(d, EV_KEY, BTN_MIDDLE));
         g_assert_false(evdev_model_test_bit(d, EV_KEY, BTN_SIDE));
@@ -698,6 +701,8 @@ static void test_evemu(void)
                 { "N: x\nI: 0003 1234 5678 10000\n", "16-bit" },
                 { "N: x\nB: 02 00 00 ff\n", "known codes" },       /* REL_MAX is 0x0f: byte 2 is past it */
                 { "N: x\nB: 20 00\n", "B: takes" },
+                { "N: x\nB: 00 00 00 01\n", "known codes" },         /* EV_SYN's codes end at SYN_MAX */
+                { "N: x\nB: 16 01\n", "known codes" },          /* EV_PWR has none */
                 { "N: x\nA: 00 0 1\n", "A: takes" },
                 { "N: x\nA: 40 0 1 0 0\n", "A: takes" },
                 { "N: x\nZ: 1\n", "not an N:" },
@@ -715,6 +720,39 @@ static void test_evemu(void)
                         g_error("%s: %s (wanted %s)", bad[i].text, e->message, bad[i].want);
         }
         g_unlink(path);
+}
+
+/* What evemu-describe 1.3 printed for a uinput device in the test VM's
+ * kernel (6.1), made by evemu-device from this preset's description. */
+static void test_evemu_real(void)
+{
+        g_autofree char *path = g_test_build_filename(G_TEST_DIST, "evdev-xbox360.evemu", NULL);
+        struct ck_device *d = device_new("evemu", path);
+
+        g_assert_cmpstr(evdev_model_name(d), ==, "Microsoft X-Box 360 pad");
+        g_assert_cmphex(evdev_model_id(d)->product, ==, 0x028e);
+        g_assert_true(evdev_model_test_bit(d, 0, EV_FF));
+        g_assert_true(evdev_model_test_bit(d, EV_FF, FF_RUMBLE));
+        g_assert_true(evdev_model_test_bit(d, EV_FF, FF_GAIN));
+        g_assert_true(evdev_model_test_bit(d, EV_KEY, BTN_MODE));
+        g_assert_false(evdev_model_test_bit(d, 0, EV_REP));
+        g_assert_cmpint(evdev_model_absinfo(d, ABS_RX)->minimum, ==, -32768);
+        g_assert_cmpint(evdev_model_absinfo(d, ABS_RX)->fuzz, ==, 16);
+        g_assert_cmpint(evdev_model_absinfo(d, ABS_RX)->flat, ==, 128);
+        g_assert_cmpint(evdev_model_absinfo(d, ABS_HAT0Y)->maximum, ==, 1);
+        /* the preset it came from answers the same */
+        struct ck_device *preset = device_new("preset", "gamepad");
+        for (unsigned type = 0; type < EV_CNT; type++)
+                for (unsigned code = 0; code < KEY_CNT; code++)
+                        g_assert_true(evdev_model_test_bit(d, type, code) == evdev_model_test_bit(preset, type, code));
+        for (unsigned a = 0; a <= ABS_MAX; a++) {
+                const struct input_absinfo *x = evdev_model_absinfo(d, a), *y = evdev_model_absinfo(preset, a);
+                g_assert_true(!x == !y);
+                if (x)
+                        g_assert_cmpmem(x, sizeof(*x), y, sizeof(*y));
+        }
+        ck_device_free(preset);
+        ck_device_free(d);
 }
 
 static void test_params(void)
@@ -926,6 +964,7 @@ int main(int argc, char **argv)
         ADD("/evdev/mouse", "mouse", test_no_abs);
         ADD("/evdev/ff", "gamepad", test_ff);
         g_test_add_func("/evdev/evemu", test_evemu);
+        g_test_add_func("/evdev/evemu-real", test_evemu_real);
         g_test_add_func("/evdev/params", test_params);
         g_test_add_func("/evdev/sysfs", test_sysfs);
         g_test_add_func("/evdev/cli-events", test_cli);
