@@ -34,10 +34,22 @@ struct evdev_keycode {
         unsigned int scancode;
         unsigned int keycode;
 };
-_Static_assert(sizeof(struct evdev_rep) == sizeof(unsigned int[2]), "unsigned int[2]");
-_Static_assert(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigned int[2]");
+CK__STATIC_ASSERT(sizeof(struct evdev_rep) == sizeof(unsigned int[2]), "unsigned int[2]");
+CK__STATIC_ASSERT(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigned int[2]");
+
+/* EVIOCGABS(abs) and EVIOCSABS(abs) copy min(len, sizeof(struct input_absinfo))
+ * whatever length the caller encodes (a 20-byte absinfo from before
+ * resolution existed too): bytes, the caller's count of them. */
+#define EVDEV_ABS_IOCTLS(IOC, RAW)                                                                                   \
+        IOC(EVIOCGABS,        IOR_AT_N(0x40 + ABS_MAX, EVDEV_MAX_LEN), EVDEV_GROUP, 0x40, OUT, char, FLAT, HONEST)  \
+        IOC(EVIOCSABS,        IOW_AT_N(0xc0 + ABS_MAX, EVDEV_MAX_LEN), EVDEV_GROUP, 0xc0, IN,  char, FLAT, HONEST)
 
 #define EVDEV_IOCTLS(IOC, RAW)                                                                                       \
+        EVDEV_FIXED_IOCTLS(IOC, RAW)                                                                                 \
+        EVDEV_ABS_IOCTLS(IOC, RAW)                                                                                   \
+        EVDEV_LATER_IOCTLS(IOC, RAW)
+
+#define EVDEV_FIXED_IOCTLS(IOC, RAW)                                                                                 \
         IOC(EVIOCGVERSION,    IOR,  EVDEV_GROUP, 0x01, OUT,   int,                  FLAT, HONEST)                    \
         IOC(EVIOCGID,         IOR,  EVDEV_GROUP, 0x02, OUT,   struct input_id,      FLAT, HONEST)                    \
         IOC(EVIOCGREP,        IOR,  EVDEV_GROUP, 0x03, OUT,   struct evdev_rep,     FLAT, HONEST)                    \
@@ -58,9 +70,9 @@ _Static_assert(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigne
         IOC(EVIOCGLED,        IOR_N(EVDEV_MAX_LEN), EVDEV_GROUP, 0x19, OUT, char,  FLAT, HONEST)                    \
         IOC(EVIOCGSND,        IOR_N(EVDEV_MAX_LEN), EVDEV_GROUP, 0x1a, OUT, char,  FLAT, HONEST)                    \
         IOC(EVIOCGSW,         IOR_N(EVDEV_MAX_LEN), EVDEV_GROUP, 0x1b, OUT, char,  FLAT, HONEST)                    \
-        IOC(EVIOCGBIT,        IOR_AT_N(0x20 + EV_MAX, EVDEV_MAX_LEN), EVDEV_GROUP, 0x20, OUT, char, FLAT, HONEST)  \
-        IOC(EVIOCGABS,        IOR_AT(0x40 + ABS_MAX), EVDEV_GROUP, 0x40, OUT, struct input_absinfo, FLAT, HONEST) \
-        IOC(EVIOCSABS,        IOW_AT(0xc0 + ABS_MAX), EVDEV_GROUP, 0xc0, IN,  struct input_absinfo, FLAT, HONEST) \
+        IOC(EVIOCGBIT,        IOR_AT_N(0x20 + EV_MAX, EVDEV_MAX_LEN), EVDEV_GROUP, 0x20, OUT, char, FLAT, HONEST)
+
+#define EVDEV_LATER_IOCTLS(IOC, RAW)                                                                                 \
         IOC(EVIOCSFF,         IOW,  EVDEV_GROUP, 0x80, INOUT, struct ff_effect,     FLAT,                            \
             LIES("encoded _IOW, but the kernel writes the effect's id back"))                                      \
         IOC(EVIOCRMFF,        IOW,  EVDEV_GROUP, 0x81, VALUE, int,                  FLAT,                            \
@@ -77,4 +89,12 @@ _Static_assert(sizeof(struct evdev_keycode) == sizeof(unsigned int[2]), "unsigne
 
 CK_DECLARE_IOCTLS(EVDEV_IOCTLS)
 
-CK_ASSERT_KERNEL_NUMBERS(EVDEV_IOCTLS)
+CK_ASSERT_KERNEL_NUMBERS(EVDEV_FIXED_IOCTLS)
+CK_ASSERT_KERNEL_NUMBERS(EVDEV_LATER_IOCTLS)
+/* the kernel's EVIOCGABS(abs) and EVIOCSABS(abs): one struct input_absinfo, at both ends */
+#define EVDEV__ABS_REQ(NAME, index) \
+        CK__REQ(ck_dir_##NAME, ck_group_##NAME, ck_nr_##NAME + (index), sizeof(struct input_absinfo))
+CK__STATIC_ASSERT(EVDEV__ABS_REQ(EVIOCGABS, 0) == EVIOCGABS(0) && EVDEV__ABS_REQ(EVIOCGABS, ABS_MAX) == EVIOCGABS(ABS_MAX),
+                  "EVIOCGABS: not the kernel's numbers");
+CK__STATIC_ASSERT(EVDEV__ABS_REQ(EVIOCSABS, 0) == EVIOCSABS(0) && EVDEV__ABS_REQ(EVIOCSABS, ABS_MAX) == EVIOCSABS(ABS_MAX),
+                  "EVIOCSABS: not the kernel's numbers");

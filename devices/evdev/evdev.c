@@ -11,8 +11,11 @@
  * the grabbing one) into its own ring buffer as evdev_pass_values() does:
  * SYN_DROPPED on overflow, per-open event masks and clock.
  *
- * Not modelled: the input core's software autorepeat (EV_REP keys get no
- * value-2 events from a timer), inhibiting, compat (32-bit) callers.
+ * A device with EV_REP whose description gives no delay and period repeats
+ * held keys in software as the input core does (250 ms, then every 33 ms:
+ * value 2, on the GLib main loop).
+ *
+ * Not modelled: inhibiting, compat (32-bit) callers.
  */
 #include "evdev-abi.h"
 #include "evdev-priv.h"
@@ -73,7 +76,15 @@ struct evdev {
         GPtrArray *clients;
         struct evdev_client *grab;
         guint64 injected;
+        /* input_enable_softrepeat() */
+        bool softrepeat;
+        unsigned repeat_key;
+        guint repeat_timer;
 };
+
+static void input_event(struct evdev *ev, unsigned type, unsigned code, int value);
+static int get_disposition(struct evdev *ev, unsigned type, unsigned code, int *pval);
+static void event_dispose(struct evdev *ev, int disposition, unsigned type, unsigned code, int value);
 
 /* --- the model's accessors (evdev-model.h) --- */
 
@@ -262,6 +273,54 @@ static bool pass_values(struct evdev_client *client, const struct input_value *v
         return wakeup;
 }
 
+static bool is_event_supported_key(const struct evdev *ev, unsigned code)
+{
+        return code <= KEY_MAX && evdev_bit(ev->d.keybit, code);
+}
+
+static void stop_autorepeat(struct evdev *ev)
+{
+        if (ev->repeat_timer)
+                g_source_remove(ev->repeat_timer);
+        ev->repeat_timer = 0;
+}
+
+static gboolean repeat_key(gpointer userdata);
+
+static void arm_autorepeat(struct evdev *ev, int ms)
+{
+        stop_autorepeat(ev);
+        ev->repeat_timer = g_timeout_add((guint)MAX(ms, 1), repeat_key, ev);
+}
+
+static void start_autorepeat(struct evdev *ev, unsigned code)
+{
+        if (ev->softrepeat && ev->d.rep[REP_PERIOD] > 0 && ev->d.rep[REP_DELAY] > 0) {
+                ev->repeat_key = code;
+                arm_autorepeat(ev, ev->d.rep[REP_DELAY]);
+        }
+}
+
+/* input_repeat_key(): the held key again (value 2) and a report, every period */
+static gboolean repeat_key(gpointer userdata)
+{
+        struct evdev *ev = userdata;
+        unsigned code = ev->repeat_key;
+
+        ev->repeat_timer = 0;
+        if (evdev_bit(ev->key, code) && is_event_supported_key(ev, code)) {
+                int value = 2, sync = 1;
+                int disposition = get_disposition(ev, EV_KEY, code, &value);
+                if (disposition != INPUT_IGNORE_EVENT)
+                        event_dispose(ev, disposition, EV_KEY, code, value);
+                disposition = get_disposition(ev, EV_SYN, SYN_REPORT, &sync);
+                event_dispose(ev, disposition, EV_SYN, SYN_REPORT, sync);
+                if (ev->d.rep[REP_PERIOD] > 0 && !ev->repeat_timer)
+                        arm_autorepeat(ev, ev->d.rep[REP_PERIOD]);
+        }
+        return G_SOURCE_REMOVE;
+}
+
 /* input_pass_values() -> evdev_events(): to the grabbing open, or to all */
 static void input_pass_values(struct evdev *ev, const struct input_value *vals, unsigned count)
 {
@@ -277,6 +336,15 @@ static void input_pass_values(struct evdev *ev, const struct input_value *vals, 
         }
         if (wakeup)
                 ck_device_notify(ev->dev);
+        /* autorepeat starts with a press, stops with any release */
+        if (evdev_bit(ev->d.evbit, EV_REP) && evdev_bit(ev->d.evbit, EV_KEY))
+                for (const struct input_value *v = vals; v != vals + count; v++)
+                        if (v->type == EV_KEY && v->value != 2) {
+                                if (v->value)
+                                        start_autorepeat(ev, v->code);
+                                else
+                                        stop_autorepeat(ev);
+                        }
 }
 
 /* --- force feedback: ff-core.c over an ff-memless-like driver --- */
@@ -760,29 +828,39 @@ static int handle_EVIOCGBIT(struct ck_call *c, char *out)
         return bits_out(c, bits, max, out);
 }
 
-static int handle_EVIOCGABS(struct ck_call *c, struct input_absinfo *out)
+/* EVIOCGABS(abs): min(len, sizeof(struct input_absinfo)) bytes of the axis */
+static int handle_EVIOCGABS(struct ck_call *c, char *out)
 {
         struct evdev *ev = call_evdev(c);
+        size_t len = MIN((size_t)ck_call_count(c), sizeof(struct input_absinfo));
 
         if (!ev->has_absinfo)
                 return -EINVAL;
-        *out = ev->d.absinfo[ck_call_index(c)];
+        memcpy(out, &ev->d.absinfo[ck_call_index(c)], len);
+        ck_call_set_output_len(c, len);
         return 0;
 }
 
-static int validate_EVIOCSABS(struct ck_call *c, const struct ck_untrusted *u, struct input_absinfo *ret)
+static int validate_EVIOCSABS(struct ck_call *c, const struct ck_untrusted *u, char *ret)
 {
-        return ck_untrusted_copy(u, ret, sizeof(*ret));
+        return ck_untrusted_copy(u, ret, ck_call_count(c));
 }
 
-static int handle_EVIOCSABS(struct ck_call *c, const struct input_absinfo *in)
+static int handle_EVIOCSABS(struct ck_call *c, const char *in)
 {
         struct evdev *ev = call_evdev(c);
         unsigned t = ck_call_index(c);
+        struct input_absinfo abs = { 0 };
+        size_t len = MIN((size_t)ck_call_count(c), sizeof(abs));
 
-        if (!ev->has_absinfo || t == ABS_MT_SLOT)
+        if (!ev->has_absinfo)
+                return -EINVAL;
+        memcpy(&abs, in, len);
+        if (len < sizeof(abs))
+                abs.resolution = 0;
+        if (t == ABS_MT_SLOT)
                 return -EINVAL;     /* the number of MT slots is fixed */
-        ev->d.absinfo[t] = *in;
+        ev->d.absinfo[t] = abs;
         return 0;
 }
 
@@ -1446,6 +1524,7 @@ static void register_device(struct evdev *ev)
         if (evdev_bit(d->evbit, EV_REP) && !d->rep[REP_DELAY] && !d->rep[REP_PERIOD]) {
                 d->rep[REP_DELAY] = 250;
                 d->rep[REP_PERIOD] = 33;
+                ev->softrepeat = true;
         }
         ev->has_absinfo = evdev_bit(d->evbit, EV_ABS);
         /* uinput's input_mt_init_slots(): ABS_MT_SLOT's maximum + 1 slots */
@@ -1479,6 +1558,7 @@ static void evdev_fini(struct ck_device *d)
 {
         struct evdev *ev = ck_device_priv(d);
 
+        stop_autorepeat(ev);
         evdev_desc_clear(&ev->d);
         g_clear_pointer(&ev->vals, g_free);
         g_clear_pointer(&ev->effects, g_free);
@@ -1671,10 +1751,6 @@ CK_SYSFS_CLASS_PARENT_UDEV(evdev_sysfs, "input", "virtual/input/input-%s", NULL,
 CK_STRUCT_DESC(input_id_desc, struct input_id,
         CK_FIELD(struct input_id, bustype, HEX), CK_FIELD(struct input_id, vendor, HEX),
         CK_FIELD(struct input_id, product, HEX), CK_FIELD(struct input_id, version, HEX));
-CK_STRUCT_DESC(input_absinfo_desc, struct input_absinfo,
-        CK_FIELD(struct input_absinfo, value, INT), CK_FIELD(struct input_absinfo, minimum, INT),
-        CK_FIELD(struct input_absinfo, maximum, INT), CK_FIELD(struct input_absinfo, fuzz, INT),
-        CK_FIELD(struct input_absinfo, flat, INT), CK_FIELD(struct input_absinfo, resolution, INT));
 CK_STRUCT_DESC(input_mask_desc, struct input_mask,
         CK_FIELD(struct input_mask, type, UINT), CK_FIELD(struct input_mask, codes_size, UINT),
         CK_FIELD(struct input_mask, codes_ptr, PTR));
@@ -1690,7 +1766,7 @@ CK_STRUCT_DESC(ff_effect_desc, struct ff_effect,
         CK_FIELD(struct ff_effect, type, HEX), CK_FIELD(struct ff_effect, id, INT),
         CK_FIELD(struct ff_effect, direction, UINT));
 static const struct ck_struct_desc *const evdev_structs[] = {
-        &input_id_desc, &input_absinfo_desc, &input_mask_desc, &evdev_rep_desc, &evdev_keycode_desc,
+        &input_id_desc, &input_mask_desc, &evdev_rep_desc, &evdev_keycode_desc,
         &input_keymap_entry_desc, &ff_effect_desc, NULL,
 };
 

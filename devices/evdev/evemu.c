@@ -7,8 +7,9 @@
  *   N: <name>
  *   I: <bustype> <vendor> <product> <version>           (hex)
  *   P: <byte> ... <byte>                               (properties, 8 bytes a line, hex)
- *   B: <type> <byte> ... <byte>                        (type 00: the EV_ bits; a type's
- *                                                       next line continues its bytes)
+ *   B: <type> <byte> ... <byte>                        (a type's codes; its next line
+ *                                                       continues its bytes; a type with
+ *                                                       any code is there)
  *   A: <axis> <min> <max> <fuzz> <flat> [<resolution>] (axis hex, the rest decimal)
  *   L: <led> <state>    S: <switch> <state>            (hex, decimal)
  *
@@ -52,19 +53,21 @@ static bool int_word(const char *text, int *ret)
         return true;
 }
 
-/* bytes of a P: or B: line into @bits (@nbytes long) from byte @at on */
-static bool set_bytes(unsigned long *bits, size_t nbytes, size_t at, char **words, size_t n_words)
+/* bytes of a P: or B: line into @bits (codes 0 to @maxcode) from byte @at on */
+static bool set_bytes(unsigned long *bits, unsigned maxcode, size_t at, char **words, size_t n_words)
 {
-        uint8_t *bytes = (uint8_t *)bits;
-
         for (size_t i = 0; i < n_words; i++) {
                 unsigned long v;
                 if (!hex_word(words[i], 0xff, &v))
                         return false;
-                if (at + i < nbytes)
-                        bytes[at + i] = (uint8_t)v;
-                else if (v)
-                        return false;     /* a bit past the kernel's last code */
+                for (unsigned j = 0; j < 8; j++) {
+                        size_t code = (at + i) * 8 + j;
+                        if (!((v >> j) & 1))
+                                continue;
+                        if (code > maxcode)
+                                return false;     /* a bit past the kernel's last code */
+                        evdev_set_bit(bits, (unsigned)code);
+                }
         }
         return true;
 }
@@ -108,7 +111,7 @@ int evdev_parse_evemu(struct evdev_desc *desc, const char *text, GError **error)
                                         return bad_line(error, n + 1, lines[n], "not a 16-bit hex number");
                         desc->id = (struct input_id){ (__u16)v[0], (__u16)v[1], (__u16)v[2], (__u16)v[3] };
                 } else if (strcmp(tag, "P:") == 0) {
-                        if (!set_bytes(desc->propbit, sizeof(desc->propbit), prop_at, words + 1, n_words - 1))
+                        if (!set_bytes(desc->propbit, INPUT_PROP_MAX, prop_at, words + 1, n_words - 1))
                                 return bad_line(error, n + 1, lines[n], "not hex bytes of known properties");
                         prop_at += n_words - 1;
                 } else if (strcmp(tag, "B:") == 0) {
@@ -116,18 +119,25 @@ int evdev_parse_evemu(struct evdev_desc *desc, const char *text, GError **error)
                         unsigned maxcode;
                         if (n_words < 2 || !hex_word(words[1], EV_MAX, &type))
                                 return bad_line(error, n + 1, lines[n], "B: takes an event type and bytes");
+                        /* type 00 lists EV_SYN's codes (SYN_REPORT...), not the types: a
+                         * type is there when any of its codes is; EV_REP's codes are
+                         * REP_DELAY and REP_PERIOD, its rates are not described */
+                        unsigned long scratch[EVDEV_LONGS(KEY_CNT)] = { 0 };
                         unsigned long *bits = evdev_desc_bits(desc, (unsigned)type, &maxcode);
-                        if (!bits) {
-                                /* EV_REP, EV_PWR, ...: no codes; only zeros make sense */
-                                for (size_t i = 2; i < n_words; i++)
-                                        if (!hex_word(words[i], 0xff, &max) || max)
-                                                return bad_line(error, n + 1, lines[n], "this type has no codes");
-                                continue;
+                        if (type == EV_SYN || !bits) {
+                                bits = scratch;
+                                maxcode = type == EV_SYN ? SYN_MAX : type == EV_REP ? REP_MAX
+                                        : type == EV_FF_STATUS ? FF_STATUS_MAX : 0;
                         }
-                        if (!set_bytes(bits, EVDEV_LONGS(maxcode + 1) * sizeof(long), bits_at[type], words + 2,
-                                       n_words - 2))
+                        bool any = false;
+                        for (size_t i = 2; i < n_words; i++)
+                                any |= hex_word(words[i], 0xff, &max) && max;
+                        if (!set_bytes(bits, maxcode, bits_at[type], words + 2, n_words - 2) ||
+                            (bits == scratch && type != EV_SYN && type != EV_REP && type != EV_FF_STATUS && any))
                                 return bad_line(error, n + 1, lines[n], "not hex bytes of known codes");
                         bits_at[type] += n_words - 2;
+                        if (any && type != EV_SYN)
+                                evdev_set_bit(desc->evbit, (unsigned)type);
                 } else if (strcmp(tag, "A:") == 0) {
                         unsigned long axis;
                         int v[5] = { 0 };

@@ -446,8 +446,9 @@ struct ck_device_type {
 
         /* The driver's checks that come before it copies anything of an ioctl
          * (rtc_dev_ioctl()'s capability switch): run once per ioctl, before
-         * the argument is fetched; 0 or a negative errno.  @cmd is the
-         * caller's request, @arg its raw argument.  NULL: none. */
+         * the argument is fetched, for numbers of no row too (before their
+         * ENOTTY); 0 or a negative errno.  @cmd is the caller's request,
+         * @arg its raw argument.  NULL: none. */
         int (*ioctl_permission)(struct ck_call *c, unsigned int cmd, uint64_t arg);
         /* The driver has fasync (FIOASYNC and O_ASYNC work: SIGIO when it
          * becomes readable, where the transport can deliver it). */

@@ -143,7 +143,7 @@ static const struct expected expected_gpio_handle[] = {
 
 /* evdev: <linux/input.h> clashes with the kernel's termios above, so its
  * macros are written out by hand (struct sizes on x86_64: input_id 8,
- * input_keymap_entry 40, input_absinfo 24, ff_effect 48, input_mask 16);
+ * input_keymap_entry 40, ff_effect 48, input_mask 16);
  * sized rows at index 0 and length 0.  devices/evdev checks the real
  * macros at compile time. */
 static const struct expected expected_evdev[] = {
@@ -156,7 +156,7 @@ static const struct expected expected_evdev[] = {
         { "EVIOCGMTSLOTS", _IOC(_IOC_READ, 'E', 0x0a, 0) }, { "EVIOCGKEY", _IOC(_IOC_READ, 'E', 0x18, 0) },
         { "EVIOCGLED", _IOC(_IOC_READ, 'E', 0x19, 0) }, { "EVIOCGSND", _IOC(_IOC_READ, 'E', 0x1a, 0) },
         { "EVIOCGSW", _IOC(_IOC_READ, 'E', 0x1b, 0) }, { "EVIOCGBIT", _IOC(_IOC_READ, 'E', 0x20, 0) },
-        { "EVIOCGABS", _IOC(_IOC_READ, 'E', 0x40, 24) }, { "EVIOCSABS", _IOC(_IOC_WRITE, 'E', 0xc0, 24) },
+        { "EVIOCGABS", _IOC(_IOC_READ, 'E', 0x40, 0) }, { "EVIOCSABS", _IOC(_IOC_WRITE, 'E', 0xc0, 0) },
         { "EVIOCSFF", _IOC(_IOC_WRITE, 'E', 0x80, 48) }, { "EVIOCRMFF", _IOW('E', 0x81, int) },
         { "EVIOCGEFFECTS", _IOR('E', 0x84, int) }, { "EVIOCGRAB", _IOW('E', 0x90, int) },
         { "EVIOCREVOKE", _IOW('E', 0x91, int) }, { "EVIOCGMASK", _IOC(_IOC_READ, 'E', 0x92, 16) },
