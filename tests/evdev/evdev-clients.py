@@ -6,8 +6,9 @@ CUSE nodes): evtest's device dump and events, evemu-describe reproducing
 the evemu description the device was made from, python3-evdev
 (capabilities, absinfo, read_loop, grab), libinput debug-events (key
 presses, pointer motion) and what udev knows of the nodes.  Events are
-injected through the device's `events` state (`cusekit set NAME events
-TEXT`) once the client is listening.
+injected once the client is listening: with `cusekit events NAME -` for
+evtest and libinput, through the device's `events` state (`cusekit set
+NAME events TEXT`) for python3-evdev.
 
   evdev-clients.py KEYBOARD MOUSE DESCRIBED DESCRIPTION_FILE
 
@@ -40,9 +41,10 @@ def check(name, ok, *detail):
 
 
 def inject(name, lines):
-    """The device's `events` state, set through the control interface:
-    simple event lines, as the driver would report them."""
-    p = subprocess.run(CK + ['set', name, 'events', '\n'.join(lines)], text=True, capture_output=True, timeout=20)
+    """`cusekit events NAME -`: simple event lines on its stdin, as the
+    driver would report them."""
+    p = subprocess.run(CK + ['events', name, '-'], input=''.join(l + '\n' for l in lines), text=True,
+                       capture_output=True, timeout=20)
     return p.returncode == 0, p.stdout + p.stderr
 
 
@@ -190,7 +192,7 @@ out = ev.stop()
 diff = differences(want, parse_evtest(out))
 check('evtest: the device dump (name, id, types, codes, absinfo, properties) is the evemu description',
       ready and not diff, *diff, out)
-check('evtest: events injected through the events state arrive, in order, with SYN_REPORT',
+check('evtest: events injected with cusekit events arrive, in order, with SYN_REPORT',
       ok and seen and re.search(r'code 0 \(ABS_X\), value 500\n.*code 1 \(ABS_Y\), value 300\n.*code 330 \(BTN_TOUCH\), '
                                 r'value 1\n.*SYN_REPORT', out), why, out)
 p = subprocess.run(['evtest', '--query', node(DESCRIBED), 'EV_KEY', 'BTN_TOUCH'], capture_output=True, text=True)
