@@ -17,7 +17,9 @@
  * with that error, far/received holds what the port sent.  far=unix:PATH
  * adds a Unix stream socket at PATH: one connection at a time, whose bytes
  * arrive at the port and which gets what the port sends (a far end that
- * does not read loses bytes, as on a line without flow control).
+ * does not read loses bytes, as on a line without flow control).  The
+ * device stream "far" (the control interface's OpenStream, which
+ * `cusekit serial NAME` uses) is such a connection without a path.
  *
  * The line discipline does what n_tty.c does for the flags serial programs
  * use: non-canonical reads with VMIN/VTIME, O_NONBLOCK and poll; ICANON
@@ -1311,6 +1313,19 @@ static void tty_release(struct ck_file *f)
 
 /* --- the control interface: the far end and what the port shows --- */
 
+/* What the far end is when it is not for the control interface to play. */
+static int no_far_end(struct tty_port *p, GError **error)
+{
+        if (!p->peer && !p->loopback)
+                return 0;
+        if (p->peer)
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is the peer %s (peer=): it cannot be driven",
+                            p->peer->name);
+        else
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is a loopback plug (loopback=1): it cannot be driven");
+        return -EBUSY;
+}
+
 static GVariant *lines_get(struct ck_device *d, void *userdata)
 {
         struct tty_port *p = ck_device_priv(d);
@@ -1323,10 +1338,10 @@ static int lines_set(struct ck_device *d, void *userdata, GVariant *value, GErro
         struct tty_port *p = ck_device_priv(d);
         unsigned bit = GPOINTER_TO_UINT(userdata);
 
-        if (p->peer || p->loopback) {
-                g_set_error(error, CK_ERROR, EBUSY, "the input lines follow the %s", p->peer ? "peer" : "loopback");
-                return -EBUSY;
-        }
+        int r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
         p->far_lines = g_variant_get_boolean(value) ? p->far_lines | bit : p->far_lines & ~bit;
         lines_changed(p);
         return 0;
@@ -1337,13 +1352,6 @@ static GVariant *empty_bytes(void)
         return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, NULL, 0, 1);
 }
 
-static int no_far_end(struct tty_port *p, GError **error)
-{
-        if (!p->peer && !p->loopback)
-                return 0;
-        g_set_error(error, CK_ERROR, EBUSY, "the far end is the %s", p->peer ? "peer" : "loopback");
-        return -EBUSY;
-}
 
 static GVariant *send_get(struct ck_device *d, void *userdata)
 {
@@ -1528,6 +1536,14 @@ static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data)
         return G_SOURCE_CONTINUE;
 }
 
+/* @fd (non-blocking) becomes the far end: what it sends arrives at the
+ * port, what the port sends goes to it. */
+static void far_attach(struct tty_port *p, int fd)
+{
+        p->far_fd = fd;
+        p->far_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+}
+
 /* One far end at a time: a second connection is closed at once. */
 static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
 {
@@ -1540,9 +1556,41 @@ static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
                 close(c);
                 return G_SOURCE_CONTINUE;
         }
-        p->far_fd = c;
-        p->far_source = g_unix_fd_add(c, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+        far_attach(p, c);
         return G_SOURCE_CONTINUE;
+}
+
+/* The device stream "far" (OpenStream, `cusekit serial`): one end of a
+ * socketpair served exactly as a far=unix connection, the other end the
+ * caller's.  Taken while a far end is connected either way. */
+static int far_stream_open(struct ck_device *d, void *userdata, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        int sv[2];
+
+        int r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
+        if (p->far_fd >= 0) {
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is already attached (one at a time: another "
+                            "cusekit serial or a far=unix connection)");
+                return -EBUSY;
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "socketpair: %s", g_strerror(e));
+                return -e;
+        }
+        if (!g_unix_set_fd_nonblocking(sv[0], TRUE, NULL)) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                g_set_error(error, CK_ERROR, e, "O_NONBLOCK: %s", g_strerror(e));
+                return -e;
+        }
+        far_attach(p, sv[0]);
+        return sv[1];
 }
 
 static int far_listen(struct tty_port *p, const char *spec, GError **error)
@@ -1692,6 +1740,9 @@ static int tty_init(struct ck_device *d, GHashTable *params, GError **error)
         p->received = g_byte_array_new();
         p->lines_in = input_lines(p);
         add_states(d);
+        ck_device_add_stream(d, &(struct ck_stream){
+                .name = "far", .summary = "the far end: bytes both ways, as a far=unix connection",
+                .open = far_stream_open });
         if (far && (r = far_listen(p, far, error)) < 0) {
                 tty_fini(d);
                 return r;

@@ -132,6 +132,24 @@ void ck_device_add_state(struct ck_device *d, const struct ck_state_var *var);
 /* Persistent state changed by the device itself (e.g. RTC_SET_TIME). */
 void ck_device_state_changed(struct ck_device *d);
 
+/* --- device streams: a connection to the device the control interface hands out ---
+ *
+ * A device may offer named byte streams (tty's "far": the far end of the
+ * line) that a control client opens with OpenStream(device, name) and gets
+ * as a descriptor; what flows on it is the family's business. */
+struct ck_stream {
+        const char *name;             /* stable: "far" */
+        const char *summary;
+        /* A new descriptor for the caller, which the control layer passes on
+         * and closes (the device keeps the other end: a socketpair, say), or
+         * a negative errno with @error saying why (-EBUSY: taken). */
+        int (*open)(struct ck_device *d, void *userdata, GError **error);
+        void *userdata;
+};
+
+/* Called from init; @stream is copied. */
+void ck_device_add_stream(struct ck_device *d, const struct ck_stream *stream);
+
 /* --- field metadata: how traces and the control interface show arguments --- */
 enum ck_field_kind {
         CK_FIELD_UINT,
