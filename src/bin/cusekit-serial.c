@@ -104,7 +104,7 @@ static bool check_device(const struct serial *s)
                 if (strcmp(name, s->device) != 0)
                         continue;
                 if (strcmp(type, "tty") != 0) {
-                        fail("%s is a %s device, not a serial port (a tty device)", s->device, type);
+                        fail("%s is not a serial port: its type is %s, not tty", s->device, type);
                         return false;
                 }
                 return true;

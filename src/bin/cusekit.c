@@ -524,7 +524,7 @@ static const struct command commands[] = {
           .max_args = 3, .options = fault_options, .run = cmd_fault },
         { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
           .run = cmd_trace },
-        { .name = "serial", .args = "DEVICE [options]",
+        { .name = "serial", .args = "DEVICE",
           .summary = "be a serial port's far end: a terminal or pipe, its lines, breaks, errors",
           .description = cusekit_serial_description, .min_args = 1, .max_args = 1,
           .options = cusekit_serial_options, .run = cmd_serial },
