@@ -165,4 +165,75 @@ assert s.cts and s.ri
 s.write(b"near")
 assert bytes(json.loads(cusekit("--json", "get", "ttyCK3", "far/received"))["far/received"]) == b"near"
 '
+	# cusekit serial on a port whose far end is the control interface (its socket from CUSEKIT_CONTROL)
+	serial="$build/src/bin/cusekit serial"
+	stty -F /dev/ttyCK3 raw -echo 2>/dev/null
+	/usr/bin/python3 -c '
+import serial
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=10)
+got = s.read(6)
+s.write(b"program says " + got)
+' >"$TMPDIR/serial-reader.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	out=$(echo hello | $serial ttyCK3 2>&1); rc=$?
+	wait "$rpid"; prc=$?
+	if [ $rc -eq 0 ] && [ $prc -eq 0 ] && [ "$out" = "program says hello" ]; then
+		pass "echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed"
+	else
+		fail "echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed" "exit $rc, printed '$out'" \
+			"reader: exit $prc, $(cat "$TMPDIR/serial-reader.out")"
+	fi
+	SERIAL=$build/src/bin/cusekit py "cusekit serial --cts/--dsr/--ri/--break are what TIOCMGET and read() see; --show" '
+import os, serial, subprocess
+def cusekit(*args):
+    return subprocess.run([os.environ["SERIAL"], "serial", "ttyCK3"] + list(args),
+                          check=True, capture_output=True, text=True).stdout
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=1)
+cusekit("--cts=0", "--dsr=0", "--ri=0")
+assert not s.cts and not s.dsr and not s.ri
+cusekit("--cts=1")
+assert s.cts and not s.dsr
+cusekit("--dsr=1", "--ri=1", "--break")
+assert s.cts and s.dsr and s.ri
+assert s.read(1) == b"\x00"      # the break, as n_tty delivers it
+shown = cusekit("--show")
+assert "inputs    CTS=1 DSR=1 DCD=0 RI=1" in shown and " brk=1 " in shown, shown
+'
+	# picocom on ttyCK0 (its terminal a pty), python3-serial on the other end of the null modem
+	py "picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS" '
+import os, pty, select, serial, subprocess, termios, time
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=5)
+master, slave = pty.openpty()
+pc = subprocess.Popen(["picocom", "-q", "-b", "115200", "/dev/ttyCK0"], stdin=slave, stdout=slave, stderr=slave,
+                      start_new_session=True)
+shown = b""
+def drain(until, want=None):
+    global shown
+    while time.monotonic() < until and not (want and want(shown)):
+        if select.select([master], [], [], 0.1)[0]:
+            shown += os.read(master, 4096)
+def wait_for(cond, what):
+    deadline = time.monotonic() + 20
+    while not cond():
+        assert time.monotonic() < deadline, what + "; picocom showed " + repr(shown)
+        drain(time.monotonic() + 0.1)
+wait_for(lambda: not termios.tcgetattr(slave)[3] & termios.ICANON, "picocom never set up its terminal")
+wait_for(lambda: b.dsr and b.cts, "picocom never raised DTR and RTS")
+os.write(master, b"typed")
+assert b.read(5) == b"typed"
+b.write(b"shown")
+drain(time.monotonic() + 10, lambda s: b"shown" in s)
+assert b"shown" in shown, shown
+os.write(master, b"\x01\x14")      # C-a C-t: DTR down, the other end DSR
+wait_for(lambda: not b.dsr, "DSR did not follow C-a C-t")
+assert b.cts
+os.write(master, b"\x01\x07")      # C-a C-g: RTS down, the other end CTS
+wait_for(lambda: not b.cts, "CTS did not follow C-a C-g")
+os.write(master, b"\x01\x14")
+wait_for(lambda: b.dsr, "DSR did not come back after a second C-a C-t")
+os.write(master, b"\x01\x18")      # C-a C-x: exit
+drain(time.monotonic() + 1)
+assert pc.wait(timeout=20) == 0
+'
 fi
