@@ -275,6 +275,50 @@ else
 	fail "tty: TIOCSTI needs CAP_SYS_ADMIN (EPERM once the caller drops it), as on a tty that is not the caller's terminal" "$out"
 fi
 
+# cusekit serial: a pipe on ttyCK3's far end (the stream passed over the control socket)
+stty -F /dev/ttyCK3 raw -echo 2>/dev/null
+python3 -c '
+import serial
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=10)
+got = s.read(6)
+s.write(b"program says " + got)
+' >"$tmp/serial-reader.out" 2>&1 &
+rpid=$!
+sleep 1
+out=$(echo hello | tty_cli serial ttyCK3 2>&1); rc=$?
+wait "$rpid"; prc=$?
+if [ $rc -eq 0 ] && [ $prc -eq 0 ] && [ "$out" = "program says hello" ]; then
+	pass "tty: echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed"
+else
+	fail "tty: echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed" "exit $rc, printed '$out'" \
+		"reader: exit $prc, $(cat "$tmp/serial-reader.out")"
+fi
+out=$(python3 - "$build/src/bin/cusekit" <<'PY' 2>&1
+import serial, subprocess, sys
+def serial_cli(*args):
+    return subprocess.run([sys.argv[1], "-M", "113", "serial"] + list(args), capture_output=True, text=True)
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=1)
+assert serial_cli("ttyCK3", "--cts=0", "--ri=0").returncode == 0
+assert not s.cts and not s.ri
+assert serial_cli("ttyCK3", "--cts=1", "--dsr=1").returncode == 0
+assert s.cts and s.dsr and not s.ri
+r = serial_cli("ttyCK0", "--cts=1")
+assert r.returncode == 1 and "the far end is the peer ttyCK1 (peer=): it cannot be driven" in r.stderr, r
+print("ok")
+PY
+); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = ok ]; then
+	pass "tty: cusekit serial --cts/--dsr are what TIOCMGET sees; a peer= port cannot be driven"
+else
+	fail "tty: cusekit serial --cts/--dsr are what TIOCMGET sees; a peer= port cannot be driven" "exit $rc" "$out"
+fi
+out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../../run-families/picocom-pair.py" /dev/ttyCK0 /dev/ttyCK1 2>&1)
+if [ "$out" = ok ]; then
+	pass "tty: picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS"
+else
+	fail "tty: picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS" "$out"
+fi
+
 p=$(cat "$tmp/tty.pid" 2>/dev/null)
 kill -TERM "$p" 2>/dev/null
 if wait_gone "$p" && [ ! -e /dev/ttyCK0 ]; then
