@@ -200,6 +200,34 @@ assert s.read(1) == b"\x00"      # the break, as n_tty delivers it
 shown = cusekit("--show")
 assert "inputs    CTS=1 DSR=1 DCD=0 RI=1" in shown and " brk=1 " in shown, shown
 '
+	SERIAL=$build/src/bin/cusekit py "cusekit serial on a terminal: raw while it runs, C-a C-\\ a break, C-a C-a a C-a, C-a C-x quits, the terminal restored" '
+import os, pty, select, serial, subprocess, termios, time
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=5)
+master, slave = pty.openpty()
+before = termios.tcgetattr(slave)
+cli = subprocess.Popen([os.environ["SERIAL"], "serial", "ttyCK3"], stdin=slave, stdout=slave, stderr=slave,
+                       start_new_session=True)
+try:
+    deadline = time.monotonic() + 20
+    while termios.tcgetattr(slave)[3] & termios.ICANON:
+        assert time.monotonic() < deadline, "cusekit serial never put its terminal in raw mode"
+        time.sleep(0.05)
+    os.write(master, b"ab\x01\x1c\x01\x01c")
+    assert s.read(5) == b"ab\x00\x01c"
+    s.write(b"to the terminal")
+    shown = b""
+    deadline = time.monotonic() + 10
+    while b"to the terminal" not in shown and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.1)[0]:
+            shown += os.read(master, 4096)
+    assert b"C-a C-x quits" in shown and b"to the terminal" in shown, shown
+    os.write(master, b"\x01\x18")
+    assert cli.wait(timeout=10) == 0
+    assert termios.tcgetattr(slave) == before
+finally:
+    if cli.poll() is None:
+        cli.kill()
+'
 	# picocom on ttyCK0 (its terminal a pty), python3-serial on the other end of the null modem
 	out=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/picocom-pair.py" /dev/ttyCK0 /dev/ttyCK1 2>&1)
 	if [ "$out" = ok ]; then
