@@ -55,7 +55,7 @@ const char cusekit_serial_description[] =
         "has ended and the port has been quiet for 0.5 s, or at --timeout.\n"
         "With --cts, --dsr, --dcd, --ri, --break, --frame-error, --parity-error or\n"
         "--show it does those, in that order, and ends.  BYTE: 0 to 255, or 0xHH.\n"
-        "NAME is a tty device whose far end is neither peer= nor loopback=1; one far\n"
+        "DEVICE is a tty device whose far end is neither peer= nor loopback=1; one far\n"
         "end at a time (a far=unix connection is one).\n"
         "\n"
         "  echo hello | cusekit serial ttyCK3\n"
@@ -162,7 +162,7 @@ static int act(const struct serial *s)
                 { "cts", "far/cts", opt_cts }, { "dsr", "far/dsr", opt_dsr },
                 { "dcd", "far/dcd", opt_dcd }, { "ri", "far/ri", opt_ri },
         };
-        gboolean level[G_N_ELEMENTS(lines)];
+        gboolean level[G_N_ELEMENTS(lines)] = { 0 };
         guint8 frame = 0, parity = 0;
 
         for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
@@ -295,7 +295,7 @@ static int stream(const struct serial *s)
                 return EXIT_FAILURE;
 
         bool terminal = isatty(STDIN_FILENO);
-        struct termios saved;
+        struct termios saved = { 0 };
         if (terminal) {
                 struct termios raw;
                 if (tcgetattr(STDIN_FILENO, &saved) < 0) {

@@ -540,6 +540,34 @@ static void test_permitted_as_kernel(void)
         g_free(run.out);
         g_free(run.err);
 
+        /* OpenStream is checked like every method: a node nobody may use is no device to it */
+        g_autofree char *address = g_strdup_printf("unix:path=%s", socket);
+        g_autofree char *gdbus = g_find_program_in_path("gdbus");
+        g_assert_nonnull(gdbus);
+        static const struct { const char *leaf, *says; } streams[] = {
+                { "grp", "org.cusekit.Error.ENOENT" },      /* reached: atom has no stream */
+                { "closed", "org.cusekit.Error.ENODEV" },   /* not reached */
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(streams); i++) {
+                g_autofree char *name = g_strdup_printf("%s/%s", base, streams[i].leaf);
+                const char *call[] = { "setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=disk", gdbus,
+                                       "call", "--address", address, "--dest", "org.cusekit.Daemon",
+                                       "--object-path", "/org/cusekit/Daemon", "--method",
+                                       "org.cusekit.Daemon1.OpenStream", name, "far", NULL };
+                struct cli_run srun = { 0 };
+                g_autoptr(GSubprocess) sp = g_subprocess_newv(call, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+                g_assert_no_error(error);
+                g_subprocess_communicate_utf8_async(sp, NULL, NULL, on_done, &srun);
+                while (!srun.done)
+                        g_main_context_iteration(NULL, TRUE);
+                if (!strstr(srun.err, streams[i].says))
+                        g_error("OpenStream %s as nobody+disk: want %s; out '%s', err '%s'", streams[i].leaf,
+                                streams[i].says, srun.out, srun.err);
+                g_free(srun.out);
+                g_free(srun.err);
+        }
+
         ck_control_free(control);
         g_autofree char *rm = g_strdup_printf("rm -rf '%s' '%s'", nodes, dir);
         g_assert_cmpint(system(rm), ==, 0);
