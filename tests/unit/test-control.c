@@ -366,6 +366,88 @@ static void test_stock_gdbus(struct fixture *fx, gconstpointer data)
         g_free(run.err);
 }
 
+/* A tty device on the fixture's control socket, opened raw through loopback. */
+struct port {
+        struct ck_device *dev;
+        struct ck_loopback *lb;
+        struct termios *t;
+};
+
+static void port_add(struct fixture *fx, struct port *p, const char *name, const char *peer)
+{
+        g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GError) error = NULL;
+
+        if (peer)
+                g_hash_table_insert(params, "peer", (char *)peer);
+        g_assert_cmpint(ck_device_new("tty", name, params, &p->dev, &error), ==, 0);
+        g_ptr_array_add(fx->devices, p->dev);
+        g_assert_cmpint(ck_loopback_new(p->dev, O_NONBLOCK, &p->lb), ==, 0);
+        p->t = g_new0(struct termios, 1);
+        ck_loopback_expose(p->lb, p->t, sizeof(*p->t));
+        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCGETS, (uintptr_t)p->t), ==, 0);
+        p->t->c_iflag = 0;
+        p->t->c_oflag = 0;
+        p->t->c_lflag = 0;
+        p->t->c_cc[VMIN] = 1;
+        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCSETS, (uintptr_t)p->t), ==, 0);
+}
+
+static void port_remove(struct fixture *fx, struct port *p)
+{
+        g_ptr_array_remove(fx->devices, p->dev);
+        ck_loopback_free(p->lb);
+        ck_device_free(p->dev);
+        g_free(p->t);
+}
+
+/* What the port reads, collected while the loop serves a command; it
+ * answers @reply once @expect has arrived. */
+struct port_reader {
+        struct ck_loopback *lb;
+        GString *got;
+        const char *expect, *reply;
+        gboolean replied;
+};
+
+static gboolean port_read_some(gpointer userdata)
+{
+        struct port_reader *r = userdata;
+        char buf[256];
+        ssize_t n;
+
+        while ((n = ck_loopback_read(r->lb, buf, sizeof(buf))) > 0)
+                g_string_append_len(r->got, buf, n);
+        if (r->reply && !r->replied && strstr(r->got->str, r->expect)) {
+                g_assert_cmpint(ck_loopback_write(r->lb, r->reply, strlen(r->reply)), ==, (ssize_t)strlen(r->reply));
+                r->replied = TRUE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+static GSubprocess *cli_spawn(struct fixture *fx, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+
+        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
+        g_ptr_array_add(argv, "--socket");
+        g_ptr_array_add(argv, fx->socket);
+        for (; *args; args++)
+                g_ptr_array_add(argv, (char *)*args);
+        g_ptr_array_add(argv, NULL);
+        GSubprocess *p = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+        g_assert_no_error(error);
+        return p;
+}
+
+static void serve_until_done(struct cli_run *run)
+{
+        while (!run->done)
+                g_main_context_iteration(NULL, TRUE);
+}
+
 /* The same interface on a message bus, under a well-known name. */
 static void test_bus(struct fixture *fx, gconstpointer data)
 {
@@ -394,6 +476,25 @@ static void test_bus(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(cli(fx, &value, NULL, "--bus", "session", "--bus-name", "org.cusekit.Test", "get", "atom0",
                             NULL), ==, 0);
         g_assert_nonnull(strstr(value, "value = true"));
+        /* a device stream's descriptor crosses the bus too */
+        struct port p;
+        struct cli_run run = { 0 };
+        port_add(fx, &p, "ttyCK3", NULL);
+        struct port_reader reader = { .lb = p.lb, .got = g_string_new(NULL) };
+        guint poller = g_timeout_add(10, port_read_some, &reader);
+        g_autoptr(GSubprocess) serial = cli_spawn(fx, (const char *[]){ "--bus", "session", "--bus-name",
+                                                                         "org.cusekit.Test", "serial", "ttyCK3", NULL });
+        g_subprocess_communicate_utf8_async(serial, "over the bus", NULL, on_done, &run);
+        serve_until_done(&run);
+        g_source_remove(poller);
+        port_read_some(&reader);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpint(run.status, ==, 0);
+        g_assert_cmpstr(reader.got->str, ==, "over the bus");
+        g_free(run.out);
+        g_free(run.err);
+        g_string_free(reader.got, TRUE);
+        port_remove(fx, &p);
         g_assert_cmpint(cli(fx, NULL, &err, "--bus", "session", "list", NULL), ==, 1);
         g_assert_nonnull(strstr(err, "nobody owns org.cusekit.Daemon"));
         g_test_dbus_down(bus);
@@ -613,88 +714,6 @@ static void test_second_daemon_refused(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(ck_control_new(fx->socket, 0600, (uid_t)-1, fx->devices, NULL, &other, &error), ==,
                         -EADDRINUSE);
         g_assert_nonnull(strstr(error->message, "in use by another cusekitd"));
-}
-
-/* A tty device on the fixture's control socket, opened raw through loopback. */
-struct port {
-        struct ck_device *dev;
-        struct ck_loopback *lb;
-        struct termios *t;
-};
-
-static void port_add(struct fixture *fx, struct port *p, const char *name, const char *peer)
-{
-        g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
-        g_autoptr(GError) error = NULL;
-
-        if (peer)
-                g_hash_table_insert(params, "peer", (char *)peer);
-        g_assert_cmpint(ck_device_new("tty", name, params, &p->dev, &error), ==, 0);
-        g_ptr_array_add(fx->devices, p->dev);
-        g_assert_cmpint(ck_loopback_new(p->dev, O_NONBLOCK, &p->lb), ==, 0);
-        p->t = g_new0(struct termios, 1);
-        ck_loopback_expose(p->lb, p->t, sizeof(*p->t));
-        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCGETS, (uintptr_t)p->t), ==, 0);
-        p->t->c_iflag = 0;
-        p->t->c_oflag = 0;
-        p->t->c_lflag = 0;
-        p->t->c_cc[VMIN] = 1;
-        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCSETS, (uintptr_t)p->t), ==, 0);
-}
-
-static void port_remove(struct fixture *fx, struct port *p)
-{
-        g_ptr_array_remove(fx->devices, p->dev);
-        ck_loopback_free(p->lb);
-        ck_device_free(p->dev);
-        g_free(p->t);
-}
-
-/* What the port reads, collected while the loop serves a command; it
- * answers @reply once @expect has arrived. */
-struct port_reader {
-        struct ck_loopback *lb;
-        GString *got;
-        const char *expect, *reply;
-        gboolean replied;
-};
-
-static gboolean port_read_some(gpointer userdata)
-{
-        struct port_reader *r = userdata;
-        char buf[256];
-        ssize_t n;
-
-        while ((n = ck_loopback_read(r->lb, buf, sizeof(buf))) > 0)
-                g_string_append_len(r->got, buf, n);
-        if (r->reply && !r->replied && strstr(r->got->str, r->expect)) {
-                g_assert_cmpint(ck_loopback_write(r->lb, r->reply, strlen(r->reply)), ==, (ssize_t)strlen(r->reply));
-                r->replied = TRUE;
-        }
-        return G_SOURCE_CONTINUE;
-}
-
-static GSubprocess *cli_spawn(struct fixture *fx, const char *const *args)
-{
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        g_autoptr(GError) error = NULL;
-
-        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
-        g_ptr_array_add(argv, "--socket");
-        g_ptr_array_add(argv, fx->socket);
-        for (; *args; args++)
-                g_ptr_array_add(argv, (char *)*args);
-        g_ptr_array_add(argv, NULL);
-        GSubprocess *p = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-        g_assert_no_error(error);
-        return p;
-}
-
-static void serve_until_done(struct cli_run *run)
-{
-        while (!run->done)
-                g_main_context_iteration(NULL, TRUE);
 }
 
 /* cusekit serial with a pipe: stdin reaches the port, what the port sends is
