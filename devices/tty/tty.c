@@ -1337,7 +1337,6 @@ static int lines_set(struct ck_device *d, void *userdata, GVariant *value, GErro
 {
         struct tty_port *p = ck_device_priv(d);
         unsigned bit = GPOINTER_TO_UINT(userdata);
-
         int r = no_far_end(p, error);
 
         if (r < 0)
@@ -1351,7 +1350,6 @@ static GVariant *empty_bytes(void)
 {
         return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, NULL, 0, 1);
 }
-
 
 static GVariant *send_get(struct ck_device *d, void *userdata)
 {
@@ -1566,9 +1564,7 @@ static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
 static int far_stream_open(struct ck_device *d, void *userdata, GError **error)
 {
         struct tty_port *p = ck_device_priv(d);
-        int sv[2];
-
-        int r = no_far_end(p, error);
+        int sv[2], r = no_far_end(p, error);
 
         if (r < 0)
                 return r;
