@@ -41,7 +41,9 @@ struct ck_call {
         size_t in_offset;                /* where the next nested input starts */
         size_t out_offset;               /* where the next nested output goes */
         bool plan_broken;
-        bool family_bug;                 /* the family broke the rules: EIO, never an abort */
+        bool family_bug;
+        bool out_len_set;                /* ck_call_set_output_len(): copy back out_len bytes */
+        size_t out_len;                 /* the family broke the rules: EIO, never an abort */
         unsigned n_new_in, n_new_out;
         struct ck_region *new_in, *new_out;
         unsigned room;                   /* size of the four arrays below */
@@ -255,6 +257,17 @@ unsigned ck_call_index(struct ck_call *c)
         return c->io->nr_span ? _IOC_NR(c->rq->cmd) - _IOC_NR(c->io->request) : 0;
 }
 
+int ck_call_set_output_len(struct ck_call *c, size_t len)
+{
+        bool flows_out = c->io->flow == CK_FLOW_OUT || c->io->flow == CK_FLOW_INOUT;
+
+        if (!flows_out || c->n_outputs || len > c->io->arg_size)
+                return family_bug(c, "ck_call_set_output_len() past the first-stage argument");
+        c->out_len_set = true;
+        c->out_len = len;
+        return 0;
+}
+
 /* --- replies --- */
 
 void ck_ioctl_reply_init(struct ck_ioctl_reply *rep)
@@ -385,8 +398,17 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
 {
         const struct ck_type_index *index = f->index;
 
-        if (!io)
+        if (!io) {
+                /* the driver's checks come before its switch finds nothing (a
+                 * revoked evdev open answers ENODEV to any number) */
+                if (index->type->ioctl_permission) {
+                        struct ck_call pc = { .file = f, .rq = rq, .rep = rep };
+                        int r = index->type->ioctl_permission(&pc, rq->cmd, rq->arg);
+                        if (r < 0)
+                                return reply_error(rep, r);
+                }
                 return reply_error(rep, index->type->unknown_ioctl_errno ? -index->type->unknown_ioctl_errno : -ENOTTY);
+        }
         if (!rq->unrestricted && index->unrestricted)
                 return reply_error(rep, -EIO);   /* the transport chose the wrong mode */
 
@@ -509,8 +531,9 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
         rep->result = result;
         if (flows_out)
                 memcpy(rep->data, rep->arg, io->arg_size);
-        /* Never more than the caller's request lets the kernel copy back. */
-        rep->size = MIN(out_total, rq->out_size);
+        /* Never more than the caller's request lets the kernel copy back;
+         * a handler that copied less leaves the rest of the client's buffer alone. */
+        rep->size = MIN(c.out_len_set ? c.out_len : out_total, rq->out_size);
 }
 
 static guint64 now_ns(void)

@@ -84,6 +84,12 @@ unsigned ck_call_count(struct ck_call *c);
 /* A row whose nr is the caller's (IOR_AT(LAST) ...): the caller's nr minus
  * the row's NR (0 for any other row). */
 unsigned ck_call_index(struct ck_call *c);
+/* A handler of a FLOW OUT or INOUT row without nested outputs copied only
+ * the first @len bytes of its argument (evdev's str_to_user(): a name
+ * shorter than the caller's buffer): the client's bytes past them stay as
+ * they were.  Default: the whole argument.  @len past the argument, or on
+ * another row, is a bug of the family (EIO). */
+int ck_call_set_output_len(struct ck_call *c, size_t len);
 
 /* A new open file of the call's device, served by @type (one of the device
  * type's .file_types: its own ioctls, read, poll and zeroed file state),
@@ -431,8 +437,9 @@ struct ck_device_type {
 
         /* The driver's checks that come before it copies anything of an ioctl
          * (rtc_dev_ioctl()'s capability switch): run once per ioctl, before
-         * the argument is fetched; 0 or a negative errno.  @cmd is the
-         * caller's request, @arg its raw argument.  NULL: none. */
+         * the argument is fetched, for numbers of no row too (before their
+         * ENOTTY); 0 or a negative errno.  @cmd is the caller's request,
+         * @arg its raw argument.  NULL: none. */
         int (*ioctl_permission)(struct ck_call *c, unsigned int cmd, uint64_t arg);
         /* The driver has fasync (FIOASYNC and O_ASYNC work: SIGIO when it
          * becomes readable, where the transport can deliver it). */

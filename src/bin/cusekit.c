@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <locale.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -500,6 +501,109 @@ static int cmd_serial(int argc, char **argv)
 
 /* One row per command.  A command in a file of its own declares its
  * run function (and options) in a header and adds its row here. */
+/* --- events: evemu-record output or simple lines, sent to a device's `events` state --- */
+
+static gboolean events_no_timing;
+static const GOptionEntry events_options[] = {
+        { "no-timing", 0, 0, G_OPTION_ARG_NONE, &events_no_timing,
+          "send everything at once instead of keeping the recording's timing", NULL },
+        { 0 },
+};
+
+/* Not an event: a description line of evemu-record's header (N:, I:, B: ...). */
+static gboolean events_header_line(const char *line)
+{
+        static const char *const tags[] = { "N:", "I:", "P:", "B:", "A:", "L:", "S:" };
+
+        while (*line == ' ' || *line == '\t')
+                line++;
+        for (size_t i = 0; i < G_N_ELEMENTS(tags); i++)
+                if (g_str_has_prefix(line, tags[i]))
+                        return TRUE;
+        return FALSE;
+}
+
+/* A line that ends a report: "E: T 0000 0000 V", "SYN", "SYN_REPORT", "EV_SYN SYN_REPORT V". */
+static gboolean events_report_line(const char *line, double *ret_time)
+{
+        g_autofree char *copy = g_strdup(line);
+        char *hash = strchr(copy, '#');
+        if (hash)
+                *hash = '\0';
+        g_auto(GStrv) words = g_strsplit_set(g_strstrip(copy), " \t", -1);
+        guint n = g_strv_length(words);
+
+        if (n >= 5 && strcmp(words[0], "E:") == 0) {
+                *ret_time = g_ascii_strtod(words[1], NULL);
+                return strtoul(words[2], NULL, 16) == 0 && strtoul(words[3], NULL, 16) == 0;
+        }
+        return (n == 1 && (!strcmp(words[0], "SYN") || !strcmp(words[0], "SYN_REPORT"))) ||
+               (n >= 2 && !strcmp(words[0], "EV_SYN") && !strcmp(words[1], "SYN_REPORT"));
+}
+
+static gboolean events_send(const char *device, const char *text)
+{
+        g_autoptr(GVariant) r = call("SetState", g_variant_new("(ssv)", device, "events", g_variant_new_string(text)),
+                                     "()");
+        return r != NULL;
+}
+
+/* cusekit events DEVICE [FILE|-]: one SetState per report, at the recording's
+ * times (from its first event), unless --no-timing. */
+static int cmd_events(int argc, char **argv)
+{
+        const char *device = argv[1], *path = argc > 2 ? argv[2] : "-";
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = NULL;
+
+        if (strcmp(path, "-") == 0) {
+                g_autoptr(GInputStream) in = g_unix_input_stream_new(STDIN_FILENO, FALSE);
+                g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+                if (g_output_stream_splice(out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+                        return fail("events: standard input: %s", error->message);
+                g_autoptr(GBytes) bytes = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
+                text = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+        } else if (!g_file_get_contents(path, &text, NULL, &error)) {
+                return fail("events: %s", error->message);
+        }
+        g_autofree char *type = state_type(device, "events");
+        if (!type)
+                return EXIT_FAILURE;
+
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        /* the header's lines become blank: the device's line numbers stay the file's */
+        for (char **l = lines; *l; l++)
+                if (events_header_line(*l))
+                        **l = '\0';
+        if (events_no_timing) {
+                g_autofree char *all = g_strjoinv("\n", lines);
+                return events_send(device, all) ? EXIT_SUCCESS : EXIT_FAILURE;
+        }
+
+        gint64 start_us = g_get_monotonic_time();
+        double first = -1;
+        g_autoptr(GString) report = g_string_new(NULL);
+        for (char **l = lines; *l; l++) {
+                double t = -1;
+                gboolean ends = events_report_line(*l, &t);
+                g_string_append_printf(report, "%s\n", *l);
+                if (!ends && l[1])
+                        continue;
+                if (t >= 0) {
+                        if (first < 0)
+                                first = t;
+                        gint64 due_us = start_us + (gint64)((t - first) * 1e6);
+                        gint64 now_us = g_get_monotonic_time();
+                        if (due_us > now_us)
+                                g_usleep((gulong)(due_us - now_us));
+                }
+                if (!events_send(device, report->str))
+                        return EXIT_FAILURE;
+                g_string_truncate(report, 0);
+        }
+        return EXIT_SUCCESS;
+}
+
 struct command {
         const char *name;
         const char *args;              /* its arguments, for usage and --help */
@@ -519,6 +623,9 @@ static const struct command commands[] = {
           .run = cmd_get },
         { .name = "set", .args = "DEVICE NAME VALUE", .summary = "set device state", .min_args = 3,
           .max_args = 3, .run = cmd_set },
+        { .name = "events", .args = "DEVICE [FILE|-]",
+          .summary = "send input events (evemu-record output, or lines like 'EV_KEY KEY_A 1' and 'SYN')",
+          .min_args = 1, .max_args = 2, .options = events_options, .run = cmd_events },
         { .name = "fault", .args = "add DEVICE OPERATION [options] | list DEVICE | clear DEVICE [ID]",
           .summary = "inject faults (OPERATION: open, read, write, ioctl or ioctl:NAME)", .min_args = 2,
           .max_args = 3, .options = fault_options, .run = cmd_fault },

@@ -191,7 +191,8 @@ static void op_ioctl(struct fuzz *fz, struct ck_loopback *lb)
         /* unknown numbers get ENOTTY, or the errno the type says its driver answers */
         const struct ck_device_type *type = ck_loopback_file(lb)->index->type;
         int unknown = type->unknown_ioctl_errno ? -type->unknown_ioctl_errno : -ENOTTY;
-        if (!io && r != unknown && r != -EFAULT) {
+        /* ... unless the driver's checks before its switch refused first (a revoked evdev open) */
+        if (!io && r != unknown && r != -EFAULT && !(type->ioctl_permission && r < 0)) {
                 fprintf(stderr, "ioctl 0x%x is in no table but gave %d\n", cmd, r);
                 abort();
         }
@@ -258,7 +259,9 @@ static void op_read(struct fuzz *fz, struct ck_loopback *lb)
 
 static void op_write(struct fuzz *fz, struct ck_loopback *lb)
 {
-        size_t size = take_u8(&fz->in) % 8;
+        /* mostly a few bytes; 240 and up: 1 to 16 whole input_events (evdev) */
+        uint8_t how = take_u8(&fz->in);
+        size_t size = how < 240 ? how % 8u : (size_t)(how - 239) * 24;
         g_autofree uint8_t *buf = g_malloc(MAX(size, 1));
 
         for (size_t i = 0; i < size; i++)
@@ -267,6 +270,41 @@ static void op_write(struct fuzz *fz, struct ck_loopback *lb)
         check_errno("write", r);
         if (r > (ssize_t)size)
                 abort();
+}
+
+/* A state variable of string type set from the input (evdev's `events`):
+ * the control interface's path into a device, with any text. */
+static void op_state(struct fuzz *fz)
+{
+        GArray *state = fz->dev->state;
+        g_autoptr(GPtrArray) strings = g_ptr_array_new();
+
+        for (guint i = 0; state && i < state->len; i++) {
+                const struct ck_state_var *v = &g_array_index(state, struct ck_state_var, i);
+                if (v->set && strcmp(v->type, "s") == 0)
+                        g_ptr_array_add(strings, (gpointer)v);
+        }
+        if (!strings->len)
+                return;
+        const struct ck_state_var *v = g_ptr_array_index(strings, take_u8(&fz->in) % strings->len);
+        size_t len = take_u8(&fz->in);
+        g_autofree char *text = g_malloc(len + 1);
+        for (size_t i = 0; i < len; i++)
+                text[i] = (char)(take_u8(&fz->in) ?: ' ');
+        text[len] = '\0';
+        if (!g_utf8_validate(text, (gssize)len, NULL))
+                return;   /* D-Bus carries only UTF-8 */
+        g_autoptr(GVariant) value = g_variant_ref_sink(g_variant_new_string(text));
+        g_autoptr(GError) error = NULL;
+        int r = v->set(fz->dev, v->userdata, value, &error);
+        if (r > 0 || (r < 0) != (error != NULL)) {
+                fprintf(stderr, "state %s: %d without (or with) an error\n", v->name, r);
+                abort();
+        }
+        /* what the setter did: reads and pollers see it */
+        for (int i = 0; i < 2; i++)
+                if (fz->lb[i])
+                        ck_loopback_poll(fz->lb[i]);
 }
 
 static struct ck_loopback *lb_open(struct fuzz *fz, int flags)
@@ -281,6 +319,16 @@ static struct ck_loopback *lb_open(struct fuzz *fz, int flags)
         return lb;
 }
 
+/* Values no 3 random bytes spell: evdev's presets. */
+static const char *known_value(const char *key, uint8_t pick)
+{
+        static const char *const presets[] = { "keyboard", "mouse", "touchpad", "gamepad" };
+
+        if (strcmp(key, "preset") == 0 && pick >= 0x80)
+                return presets[pick % G_N_ELEMENTS(presets)];
+        return NULL;
+}
+
 /* Params from the type's own keys, with values from the input. */
 static GHashTable *make_params(struct fuzz *fz, const struct ck_device_type *type)
 {
@@ -292,7 +340,9 @@ static GHashTable *make_params(struct fuzz *fz, const struct ck_device_type *typ
                 char value[4] = { 0 };
                 for (size_t i = 0; i < sizeof(value) - 1; i++)
                         value[i] = (char)take_u8(&fz->in);
-                g_hash_table_insert(params, (gpointer)*key, g_strdup(value));
+                /* a key whose values are words: one of them, or the bytes */
+                const char *word = known_value(*key, (uint8_t)value[0]);
+                g_hash_table_insert(params, (gpointer)*key, g_strdup(word ? word : value));
         }
         return params;
 }
@@ -359,7 +409,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         }
                         break;
                 case 8:
-                        arena_mutate(&fz);
+                        if (op & 0x80)
+                                op_state(&fz);
+                        else
+                                arena_mutate(&fz);
                         break;
                 case 9:
                         fz.race = !fz.race;

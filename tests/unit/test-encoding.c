@@ -141,6 +141,28 @@ static const struct expected expected_gpio_handle[] = {
         { "GPIOHANDLE_SET_CONFIG_IOCTL", GPIOHANDLE_SET_CONFIG_IOCTL },
 };
 
+/* evdev: <linux/input.h> clashes with the kernel's termios above, so its
+ * macros are written out by hand (struct sizes on x86_64: input_id 8,
+ * input_keymap_entry 40, ff_effect 48, input_mask 16);
+ * sized rows at index 0 and length 0.  devices/evdev checks the real
+ * macros at compile time. */
+static const struct expected expected_evdev[] = {
+        { "EVIOCGVERSION", _IOR('E', 0x01, int) }, { "EVIOCGID", _IOC(_IOC_READ, 'E', 0x02, 8) },
+        { "EVIOCGREP", _IOR('E', 0x03, unsigned int[2]) }, { "EVIOCSREP", _IOW('E', 0x03, unsigned int[2]) },
+        { "EVIOCGKEYCODE", _IOR('E', 0x04, unsigned int[2]) }, { "EVIOCGKEYCODE_V2", _IOC(_IOC_READ, 'E', 0x04, 40) },
+        { "EVIOCSKEYCODE", _IOW('E', 0x04, unsigned int[2]) }, { "EVIOCSKEYCODE_V2", _IOC(_IOC_WRITE, 'E', 0x04, 40) },
+        { "EVIOCGNAME", _IOC(_IOC_READ, 'E', 0x06, 0) }, { "EVIOCGPHYS", _IOC(_IOC_READ, 'E', 0x07, 0) },
+        { "EVIOCGUNIQ", _IOC(_IOC_READ, 'E', 0x08, 0) }, { "EVIOCGPROP", _IOC(_IOC_READ, 'E', 0x09, 0) },
+        { "EVIOCGMTSLOTS", _IOC(_IOC_READ, 'E', 0x0a, 0) }, { "EVIOCGKEY", _IOC(_IOC_READ, 'E', 0x18, 0) },
+        { "EVIOCGLED", _IOC(_IOC_READ, 'E', 0x19, 0) }, { "EVIOCGSND", _IOC(_IOC_READ, 'E', 0x1a, 0) },
+        { "EVIOCGSW", _IOC(_IOC_READ, 'E', 0x1b, 0) }, { "EVIOCGBIT", _IOC(_IOC_READ, 'E', 0x20, 0) },
+        { "EVIOCGABS", _IOC(_IOC_READ, 'E', 0x40, 0) }, { "EVIOCSABS", _IOC(_IOC_WRITE, 'E', 0xc0, 0) },
+        { "EVIOCSFF", _IOC(_IOC_WRITE, 'E', 0x80, 48) }, { "EVIOCRMFF", _IOW('E', 0x81, int) },
+        { "EVIOCGEFFECTS", _IOR('E', 0x84, int) }, { "EVIOCGRAB", _IOW('E', 0x90, int) },
+        { "EVIOCREVOKE", _IOW('E', 0x91, int) }, { "EVIOCGMASK", _IOC(_IOC_READ, 'E', 0x92, 16) },
+        { "EVIOCSMASK", _IOC(_IOC_WRITE, 'E', 0x93, 16) }, { "EVIOCSCLOCKID", _IOW('E', 0xa0, int) },
+};
+
 /* the kernel's lineevent_ioctl() answers GPIOHANDLE_GET_LINE_VALUES_IOCTL */
 static const struct expected expected_gpio_event[] = {
         { "GPIOEVENT_GET_LINE_VALUES_IOCTL", GPIOHANDLE_GET_LINE_VALUES_IOCTL },
@@ -163,6 +185,7 @@ static const struct {
         { "gpio-linehandle", expected_gpio_handle, G_N_ELEMENTS(expected_gpio_handle) },   /* file types */
         { "gpio-event", expected_gpio_event, G_N_ELEMENTS(expected_gpio_event) },
         { "gpio-line", expected_gpio_line, G_N_ELEMENTS(expected_gpio_line) },
+        { "evdev", expected_evdev, G_N_ELEMENTS(expected_evdev) },
 };
 
 /* One table (a device type's, or a file type's) against the kernel's macros. */

@@ -45,6 +45,7 @@ static int handle_EVIOCGNAME(struct ck_call *c, char *out)
         unsigned n = MIN(ck_call_count(c), (unsigned)sizeof(T_NAME));
 
         memcpy(out, T_NAME, n);
+        ck_call_set_output_len(c, n);
         return (int)n;
 }
 
@@ -153,8 +154,12 @@ static void test_numbers(void)
 
 static void test_name(struct fixture *fx, gconstpointer data)
 {
+        memset(fx->mem->name, 'x', sizeof(fx->mem->name));
         g_assert_cmpint(lb_ioctl(fx, EVIOCGNAME(sizeof(fx->mem->name)), fx->mem->name), ==, sizeof(T_NAME));
         g_assert_cmpstr(fx->mem->name, ==, T_NAME);
+        /* the handler copied its length only (ck_call_set_output_len()): the rest is the client's */
+        for (size_t i = sizeof(T_NAME); i < sizeof(fx->mem->name); i++)
+                g_assert_cmpint(fx->mem->name[i], ==, 'x');
         /* a short buffer gets what fits, no more */
         memset(fx->mem->name, 'x', sizeof(fx->mem->name));
         g_assert_cmpint(lb_ioctl(fx, EVIOCGNAME(4), fx->mem->name), ==, 4);
