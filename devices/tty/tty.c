@@ -1504,9 +1504,10 @@ static int tty_open(struct ck_file *f)
         return 0;
 }
 
-/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes, and
- * output flow control still holds back goes too (uart_shutdown() frees the
- * transmit buffer once closing_wait is over; nothing waits here). */
+/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes.
+ * What was written still leaves (the kernel's close waits for it, up to
+ * closing_wait; here the transmitter goes on after the close), unless
+ * hardware flow control holds it back: uart_shutdown() frees that. */
 static void tty_release(struct ck_file *f)
 {
         struct tty_port *p = ck_device_priv(ck_file_device(f));
@@ -1516,7 +1517,10 @@ static void tty_release(struct ck_file *f)
         p->exclusive = false;
         p->stopped = false;
         flush_input(p);
-        g_byte_array_set_size(p->tx, 0);
+        if (tx_blocked(p))
+                g_byte_array_set_size(p->tx, 0);
+        else
+                flush_tx(p);
         if (p->termios.c_cflag & HUPCL)
                 set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
 }
