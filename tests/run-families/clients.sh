@@ -142,6 +142,34 @@ assert icount[6] - frame == 3, list(icount)
 assert b.read(3) != b"abc"
 b.baudrate = 115200                   # the pair agrees again for the clients below
 '
+	py "TIOCMIWAIT and signals: a handler ends the wait (EINTR), under SA_RESTART it goes on" '
+import fcntl, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200)
+b = serial.Serial("/dev/ttyCK1", 115200)
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+t = time.monotonic()
+try:
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+except Alarm:
+    pass
+else:
+    raise AssertionError("TIOCMIWAIT returned without a change")
+assert 0.25 < time.monotonic() - t < 3
+hits = []
+signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
+signal.siginterrupt(signal.SIGALRM, False)   # SA_RESTART: the kernel restarts the call
+signal.setitimer(signal.ITIMER_REAL, 0.2)
+threading.Timer(0.6, lambda: setattr(a, "rts", False)).start()
+t = time.monotonic()
+fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+assert hits and time.monotonic() - t >= 0.5, (hits, time.monotonic() - t)
+a.rts = True
+'
 	py "python3-serial against the loopback adapter" '
 import serial
 s = serial.Serial("/dev/ttyCK2", 9600, timeout=1)
