@@ -253,6 +253,7 @@ struct ck_seccomp {
         GHashTable *served;       /* "dev:ino" -> struct served * */
         GQueue parked;            /* struct parked * */
         bool retrying, retry_again;   /* in retry_parked() */
+        guint retry_source;       /* parked writes and ioctls, tried from the loop */
         guint sweep;
         struct seccomp_notif_sizes sizes;
         struct seccomp_notif *req;
@@ -1311,31 +1312,49 @@ static int try_parked(struct ck_seccomp *s, struct parked *p)
         return 0;
 }
 
-/* A call served here may notify again (a read makes room for a parked
- * write): a nested call only asks for another pass, over every device's
- * parked calls, so that the list is never changed under the loop. */
-static void retry_parked(struct ck_seccomp *s, struct ck_device *d)
+static gboolean retry_later(gpointer userdata);
+
+/* Parked reads are tried again at once; writes and ioctls from the loop,
+ * as the notify may come from inside a handler or a read whose buffers
+ * (s->buf, s->reply) they would reuse.  A call served here may notify
+ * again: a nested call only asks for another pass, over every device, so
+ * that the list is never changed under the loop. */
+static void retry_parked(struct ck_seccomp *s, struct ck_device *d, bool reads)
 {
         if (s->retrying) {
                 s->retry_again = true;
                 return;
         }
         s->retrying = true;
-        bool all = false;
+        bool all = d == NULL;
         do {
                 s->retry_again = false;
                 for (GList *l = s->parked.head; l;) {
                         struct parked *p = l->data;
                         GList *next = l->next;
-                        if ((all || p->sv->file->device == d) && (!notif_valid(s, p->id) || try_parked(s, p) == 0)) {
+                        if (reads != (p->kind == PARK_READ)) {
+                                if (reads && !s->retry_source && (all || p->sv->file->device == d))
+                                        s->retry_source = g_idle_add_full(G_PRIORITY_HIGH, retry_later, s, NULL);
+                        } else if ((all || p->sv->file->device == d) &&
+                                   (!notif_valid(s, p->id) || try_parked(s, p) == 0)) {
                                 g_queue_delete_link(&s->parked, l);
                                 parked_free(p);
                         }
                         l = next;
                 }
                 all = true;
+                reads = true;   /* another pass, asked for meanwhile */
         } while (s->retry_again);
         s->retrying = false;
+}
+
+static gboolean retry_later(gpointer userdata)
+{
+        struct ck_seccomp *s = userdata;
+
+        s->retry_source = 0;
+        retry_parked(s, NULL, false);
+        return G_SOURCE_REMOVE;
 }
 
 static gboolean sweep_parked(gpointer userdata)
@@ -1736,7 +1755,7 @@ static void device_notify(struct ck_device *d, void *userdata)
 {
         struct ck_seccomp *s = userdata;
 
-        retry_parked(s, d);
+        retry_parked(s, d, true);
         struct node *n = node_of(s, d);
         node_refresh(n);
         for (guint i = 0; i < n->opens->len; i++)
@@ -1889,6 +1908,8 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 g_source_remove(s->inotify_watch);
         if (s->sweep)
                 g_source_remove(s->sweep);
+        if (s->retry_source)
+                g_source_remove(s->retry_source);
         while (!g_queue_is_empty(&s->parked))
                 parked_free(g_queue_pop_head(&s->parked));
         if (s->served) {
