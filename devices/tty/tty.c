@@ -31,11 +31,33 @@
  * TIOCSTI and TIOCSLCKTRMIOS ask the caller's capabilities, as the kernel
  * does for a tty that is not the caller's controlling terminal.
  *
- * Not modelled: transmission time (bytes reach the far end at once, so
- * tcdrain() never waits), mismatched baud or framing between the two ends,
- * TIOCMIWAIT (the transports cannot park an ioctl), and CAP_SYS_ADMIN at
- * open: after TIOCEXCL every second open gets EBUSY, root's too (the open
- * hook does not know the opener).
+ * Time on the line: the transmitter sends one character per character
+ * time (start bit, CSIZE data bits, PARENB's parity bit, CSTOPB's stop
+ * bits at the port's rate: BOTHER, spd_ flags and custom divisor
+ * included), from a GLib timer that wakes at most once a millisecond and
+ * sends what is due.  So TIOCOUTQ counts what has not left, write() stops
+ * at the serial core's 4096-byte buffer (EAGAIN: the transport parks a
+ * blocking writer, which then gets a short count), and the calls that wait
+ * until the output has left (tcdrain = TCSBRK with 1, TCSETSW/TCSETSF and
+ * the termio and termios2 forms, TCSBRK/TCSBRKP/TIOCSBRK before a break,
+ * TIOCSETD) wait through ck_call_wait(), as does TIOCMIWAIT for a change
+ * of the lines it asks for (uart_wait_modem_status()).  Every far end
+ * (peer, loopback plug, control interface, far=unix) gets a byte when it
+ * has left; bytes from the control interface or the socket arrive at once.
+ * A last close lets what was written drain (the kernel's close waits for
+ * it) unless hardware flow control holds it, which drops it.
+ *
+ * Two ends that disagree (peer=): a byte sent with rates more than 5 %
+ * apart, other data bits or other stop bits arrives as a framing error
+ * whose value is the byte inverted; with other parity settings (on or
+ * off, odd or even, mark/space) as a parity error; either way counted in
+ * TIOCGICOUNT and delivered as INPCK, IGNPAR and PARMRK say.  Only the
+ * receiver's data bits arrive (CS7 both ends: the eighth bit never travels).
+ *
+ * Not modelled: a break's duration (TCSBRK sends it and returns at once),
+ * the 16550's FIFO (TIOCOUTQ counts every byte not yet on the line), and
+ * CAP_SYS_ADMIN at open: after TIOCEXCL every second open gets EBUSY,
+ * root's too (the open hook does not know the opener).
  */
 #include "tty-abi.h"
 
