@@ -394,11 +394,26 @@ static int serve_ioctl(fuse_req_t req, struct ck_file *f, const struct ck_ioctl_
         return 0;
 }
 
+/* A call the fast path found waiting, handed to libfuse with what its
+ * first attempt keeps: libfuse serves the same request next, at once. */
+static struct {
+        bool valid;
+        unsigned int cmd;
+        uint64_t arg;
+        pid_t tid;
+        struct ck_wait wait;
+} fast_handoff;
+
 static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
                        const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
         struct ck_file *f = file_of(fi);
         struct ck_wait wait = { 0 };
+
+        if (fast_handoff.valid && fast_handoff.cmd == (unsigned int)cmd &&
+            fast_handoff.arg == (uint64_t)(uintptr_t)arg && fast_handoff.tid == fuse_req_ctx(req)->pid)
+                wait = fast_handoff.wait;
+        fast_handoff.valid = false;
         const struct ck_ioctl_request rq = {
                 .cmd = (unsigned int)cmd,
                 .arg = (uint64_t)(uintptr_t)arg,
@@ -487,9 +502,15 @@ static gboolean fast_ioctl(struct ck_cuse_node *n, const struct fuse_buf *buf, s
         ck_pipeline_ioctl((struct ck_file *)(uintptr_t)arg->fh, &rq, rep);
         g_assert(rep->delay_ms == 0);   /* no faults, no delay */
         /* a call that waits needs a fuse_req to park: libfuse serves it
-         * afresh (a waiting handler has changed nothing) */
-        if (rep->kind == CK_REPLY_WAIT)
+         * next, going on from this attempt's wait state */
+        if (rep->kind == CK_REPLY_WAIT) {
+                fast_handoff.valid = true;
+                fast_handoff.cmd = rq.cmd;
+                fast_handoff.arg = rq.arg;
+                fast_handoff.tid = rq.tid;
+                fast_handoff.wait = wait;
                 return FALSE;
+        }
 
         struct fuse_out_header oh = { .unique = ih->unique };
         struct fuse_ioctl_out io = { 0 };
@@ -539,6 +560,7 @@ static void node_receive(struct ck_cuse_node *n)
         if (fast_ioctl(n, &shared_buf, (size_t)r))
                 return;
         fuse_session_process_buf(n->se, &shared_buf);
+        fast_handoff.valid = false;   /* libfuse may have answered it itself */
 }
 
 /* All channels sit in one epoll set behind one GLib fd watch: a main-loop

@@ -54,7 +54,10 @@
  * TIOCGICOUNT and delivered as INPCK, IGNPAR and PARMRK say.  Only the
  * receiver's data bits arrive (CS7 both ends: the eighth bit never travels).
  *
- * Not modelled: a break's duration (TCSBRK sends it and returns at once),
+ * A break (TCSBRK with 0, TCSBRKP) reaches the far end as it begins; the
+ * call returns when it is over (250 ms, or TCSBRKP's tenths of a second).
+ *
+ * Not modelled: the line held low while a break lasts (bytes may go meanwhile),
  * the 16550's FIFO (TIOCOUTQ counts every byte not yet on the line), and
  * CAP_SYS_ADMIN at open: after TIOCEXCL every second open gets EBUSY,
  * root's too (the open hook does not know the opener).
@@ -111,6 +114,8 @@ struct tty_port {
         bool throttled;               /* the input buffer nearly full: RTS down / VSTOP sent */
         gint64 last_rx_us;            /* VMIN > 0 && VTIME > 0: the inter-byte timer */
         guint vtime_source;
+        guint wake_source;            /* a waiting call's deadline (a break's end) ... */
+        gint64 wake_due_us;           /* ... the earliest one */
 
         GByteArray *tx;               /* written, not yet on the line (the serial core's buffer) */
         guint tx_source;              /* the transmitter: when the next byte has left */
@@ -1277,6 +1282,56 @@ static void send_break(struct tty_port *p)
                 receive(far, 0, RX_BREAK);
 }
 
+static gboolean wake_expired(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->wake_source = 0;
+        ck_device_notify(p->dev);   /* the waiting calls look again; those not done re-arm */
+        return G_SOURCE_REMOVE;
+}
+
+/* The device notifies at @due_us (or sooner, for an earlier deadline). */
+static void wake_at(struct tty_port *p, gint64 due_us)
+{
+        if (p->wake_source && p->wake_due_us <= due_us)
+                return;
+        if (p->wake_source)
+                g_source_remove(p->wake_source);
+        gint64 ms = (due_us - g_get_monotonic_time() + 999) / 1000;
+        p->wake_due_us = due_us;
+        p->wake_source = g_timeout_add_full(G_PRIORITY_HIGH, (guint)MAX(ms, 1), wake_expired, p, NULL);
+}
+
+/* send_break(): once the output has left, a break of @ms; the call returns
+ * when it is over (a signal ends it early).  The far end gets the break as
+ * it begins. */
+struct break_wait {
+        bool sent;
+        gint64 until_us;
+};
+
+static int timed_break(struct ck_call *c, unsigned ms)
+{
+        struct tty_port *p = port_of(c);
+        struct break_wait *w = ck_call_wait_state(c, sizeof(*w));
+        gint64 now = g_get_monotonic_time();
+
+        if (!w)
+                return -EIO;
+        if (!w->sent) {
+                int r = wait_until_sent(c);
+                if (r < 0)
+                        return r;
+                send_break(p);
+                *w = (struct break_wait){ .sent = true, .until_us = now + (gint64)ms * 1000 };
+        }
+        if (now >= w->until_us)
+                return 0;
+        wake_at(p, w->until_us);
+        return ck_call_wait(c);
+}
+
 static int validate_TCSBRK(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
         *ret = (unsigned long)ck_untrusted_value(u);
@@ -1284,17 +1339,13 @@ static int validate_TCSBRK(struct ck_call *c, const struct ck_untrusted *u, unsi
 }
 
 /* tty_ioctl(): every break call but TIOCCBRK first waits until the output
- * has left; TCSBRK with 0 then sends a break (of 250 ms, not waited for
- * here), otherwise it is tcdrain(). */
+ * has left; TCSBRK with 0 then sends a break of 250 ms, otherwise it is
+ * tcdrain(). */
 static int handle_TCSBRK(struct ck_call *c, unsigned long value)
 {
-        int r = wait_until_sent(c);
-
-        if (r < 0)
-                return r;
         if (value == 0)
-                send_break(port_of(c));
-        return 0;
+                return timed_break(c, 250);
+        return wait_until_sent(c);
 }
 
 static int validate_TCSBRKP(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
@@ -1303,14 +1354,10 @@ static int validate_TCSBRKP(struct ck_call *c, const struct ck_untrusted *u, uns
         return 0;
 }
 
+/* tcsendbreak(): tenths of a second, 0 for 250 ms (as TCSBRK's) */
 static int handle_TCSBRKP(struct ck_call *c, unsigned long value)
 {
-        int r = wait_until_sent(c);
-
-        if (r < 0)
-                return r;
-        send_break(port_of(c));   /* of value * 100 ms (0: 250 ms) */
-        return 0;
+        return timed_break(c, value ? (unsigned)MIN(value, 100000ul) * 100 : 250);
 }
 
 static int handle_TIOCSBRK(struct ck_call *c)
@@ -1944,6 +1991,8 @@ static void tty_fini(struct ck_device *d)
         if (p->vtime_source)
                 g_source_remove(p->vtime_source);
         tx_stop(p);
+        if (p->wake_source)
+                g_source_remove(p->wake_source);
         far_close(p);
         if (p->peer)
                 p->peer->peer = NULL;

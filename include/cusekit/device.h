@@ -75,8 +75,9 @@ void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
  * call, whatever O_NONBLOCK says (the handler decides that, as the kernel's
  * do), and serves it again with the same argument after each
  * ck_device_notify() of the device, until the handler answers; a signal
- * ends the wait (EINTR, or a restarted call).  A handler that waits has
- * changed nothing but its wait state. */
+ * ends the wait (EINTR, or a restarted call).  What a handler did before
+ * it waits (a break sent, then timed) it records in its wait state, which
+ * the next attempt sees. */
 int ck_call_wait(struct ck_call *c);
 /* @size bytes (at most 64) the call keeps across its waits, zeroed on its
  * first attempt: the baseline a retry compares with.  NULL for more (a bug

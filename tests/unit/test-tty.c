@@ -155,6 +155,20 @@ static struct serial_icounter_struct *icount(struct end *e)
         return &e->mem->ic;
 }
 
+/* The counters through another open (another thread): a call of @e's own
+ * would end the call @e waits in. */
+static int brk_count(struct end *e)
+{
+        struct ck_loopback *other = NULL;
+        struct serial_icounter_struct ic = { 0 };
+
+        g_assert_cmpint(ck_loopback_new(e->dev, 0, &other), ==, 0);
+        ck_loopback_expose(other, &ic, sizeof(ic));
+        g_assert_cmpint(ck_loopback_ioctl(other, TIOCGICOUNT, (uint64_t)(uintptr_t)&ic), ==, 0);
+        ck_loopback_free(other);
+        return ic.brk;
+}
+
 /* Runs the main loop (the transmitters' timers) until every open port's
  * transmitter is idle: all sent, or held by flow control. */
 static void settle(void)
@@ -635,11 +649,23 @@ static void test_loopback_adapter(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(mset(a, TIOCMBIC, TIOCM_DTR), ==, 0);
         g_assert_cmphex(mget(a), ==, TIOCM_RTS | TIOCM_CTS);
         g_assert_cmpint(icount(a)->rng, ==, 1);
-        /* a break sent comes back */
-        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, 0);
-        g_assert_cmpint(icount(a)->brk, ==, 1);
+        /* a break sent comes back at once; the call returns after its 250 ms */
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, -EAGAIN);
+        g_assert_cmpint(brk_count(a), ==, 1);
+        g_assert_cmpint(io_wait(a, TCSBRK, 0), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 240000);
+        g_assert_cmpint(icount(a)->brk, ==, 1);                /* one break, not one per look */
+        /* TCSBRKP: tenths of a second */
+        start = g_get_monotonic_time();
+        g_assert_cmpint(io_wait(a, TCSBRKP, 1), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 90000);
+        g_assert_cmpint(icount(a)->brk, ==, 2);
+        g_assert_cmpint(io(a, TIOCSBRK, NULL), ==, 0);         /* on until TIOCCBRK: no wait */
+        g_assert_cmpint(io(a, TIOCCBRK, NULL), ==, 0);
+        g_assert_cmpint(icount(a)->brk, ==, 3);
         g_assert_cmpint(value_io(a, TCSBRK, 1), ==, 0);      /* tcdrain() */
-        g_assert_cmpint(icount(a)->brk, ==, 1);
+        g_assert_cmpint(icount(a)->brk, ==, 3);
 }
 
 static gboolean ticks(gpointer data)
@@ -833,9 +859,11 @@ static void test_transmission_time(struct fixture *fx, gconstpointer data)
         set_frame(a, 115200, CS8);
         set_frame(b, 115200, CS8);
         g_assert_cmpint(ck_loopback_write(a->lb, "ab", 2), ==, 2);
+        start = g_get_monotonic_time();
         g_assert_cmpint(value_io(a, TCSBRK, 0), ==, -EAGAIN);
-        g_assert_cmpint(icount(b)->brk, ==, 0);
+        g_assert_cmpint(icount(b)->brk, ==, 0);                /* b's own open: a's call goes on */
         g_assert_cmpint(io_wait(a, TCSBRK, 0), ==, 0);
+        g_assert_cmpfloat(seconds_since(start), >=, 0.24);
         g_assert_cmpint(icount(b)->brk, ==, 1);
         g_assert_cmpint(ck_loopback_read(b->lb, got, 4096), ==, 3);
         g_assert_cmpmem(got, 3, "ab\0", 3);
