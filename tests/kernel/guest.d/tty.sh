@@ -113,7 +113,7 @@ a.send_break(0.25)
 assert b.read(1) == b"\x00"
 '
 
-tty_py "tty: python3-serial across the pair: TIOCMIWAIT in a thread woken by CTS, a signal ends it (EINTR), flush() takes the transmission time, out_waiting drops, mismatched baud gives framing errors" '
+tty_py "tty: python3-serial across the pair: TIOCMIWAIT in a thread woken by CTS, a signal ends it (EINTR), flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" '
 import array, fcntl, serial, signal, termios, threading, time
 a = serial.Serial("/dev/ttyCK0", 115200, timeout=1)
 b = serial.Serial("/dev/ttyCK1", 115200, timeout=1)
@@ -157,6 +157,16 @@ took = time.monotonic() - t
 assert a.out_waiting == 0
 assert took >= 0.7, took
 assert b.read(100) == b"x" * 100
+a.baudrate = b.baudrate = 460800
+got = []
+reader = threading.Thread(target=lambda: got.append(b.read(20000)))
+reader.start()
+t = time.monotonic()
+a.write(b"y" * 20000)                 # 0.43 s; the serial core holds 4096: write() waits for room
+took = time.monotonic() - t
+reader.join(5)
+assert took >= 0.3, took
+assert got == [b"y" * 20000], len(got[0]) if got else None
 a.baudrate = 115200
 b.baudrate = 9600
 icount = array.array("i", [0] * 20)   # cts dsr rng dcd rx tx frame overrun parity brk buf_overrun ...
