@@ -97,6 +97,89 @@ buf = array.array("I", [0] * 11)
 fcntl.ioctl(a.fd, 0x802C542A, buf)
 assert buf[10] == 250000, list(buf)
 '
+	py "python3-serial across the pair: TIOCMIWAIT woken by CTS in a thread, flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" '
+import array, fcntl, serial, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200, timeout=1)
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=1)
+woken = []
+def wait():
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+    woken.append(time.monotonic())
+th = threading.Thread(target=wait)
+th.start()
+time.sleep(0.3)
+assert not woken, "TIOCMIWAIT returned before any change"
+a.dtr = False                         # DSR and CD: not asked for
+time.sleep(0.2)
+assert not woken, "TIOCMIWAIT woken by DSR"
+t = time.monotonic()
+a.rts = False                         # b: CTS
+th.join(5)
+assert woken and woken[0] - t < 2, woken
+a.rts = a.dtr = True
+a.baudrate = b.baudrate = 1200
+t = time.monotonic()
+a.write(b"x" * 100)                   # 100 bytes at 1200 8N1: 0.83 s
+q1 = a.out_waiting
+time.sleep(0.3)
+q2 = a.out_waiting
+assert 0 < q2 < q1 <= 100, (q1, q2)
+a.flush()
+took = time.monotonic() - t
+assert a.out_waiting == 0
+assert took >= 0.7, took
+assert b.read(100) == b"x" * 100
+a.baudrate = b.baudrate = 460800
+got = []
+reader = threading.Thread(target=lambda: got.append(b.read(20000)))
+reader.start()
+t = time.monotonic()
+a.write(b"y" * 20000)                 # 0.43 s; the serial core holds 4096: write() waits for room
+took = time.monotonic() - t
+reader.join(5)
+assert took >= 0.3, took
+assert got == [b"y" * 20000], len(got[0]) if got else None
+a.baudrate = 115200
+b.baudrate = 9600
+icount = array.array("i", [0] * 20)   # cts dsr rng dcd rx tx frame overrun parity brk buf_overrun ...
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+frame = icount[6]
+a.write(b"abc")
+a.flush()
+time.sleep(0.1)
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+assert icount[6] - frame == 3, list(icount)
+assert b.read(3) != b"abc"
+b.baudrate = 115200                   # the pair agrees again for the clients below
+'
+	py "TIOCMIWAIT and signals: a handler ends the wait (EINTR), under SA_RESTART it goes on" '
+import fcntl, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200)
+b = serial.Serial("/dev/ttyCK1", 115200)
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+t = time.monotonic()
+try:
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+except Alarm:
+    pass
+else:
+    raise AssertionError("TIOCMIWAIT returned without a change")
+assert 0.25 < time.monotonic() - t < 3
+hits = []
+signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
+signal.siginterrupt(signal.SIGALRM, False)   # SA_RESTART: the kernel restarts the call
+signal.setitimer(signal.ITIMER_REAL, 0.2)
+threading.Timer(0.6, lambda: setattr(a, "rts", False)).start()
+t = time.monotonic()
+fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+assert hits and time.monotonic() - t >= 0.5, (hits, time.monotonic() - t)
+a.rts = True
+'
 	py "python3-serial against the loopback adapter" '
 import serial
 s = serial.Serial("/dev/ttyCK2", 9600, timeout=1)
@@ -107,10 +190,10 @@ s.dtr = False
 assert not s.ri and s.cts
 '
 	rm -f "$TMPDIR/socat.out"
-	timeout 10 socat -u OPEN:/dev/ttyCK1,rawer "OPEN:$TMPDIR/socat.out,creat,trunc" 2>/dev/null &
+	timeout 10 socat -u OPEN:/dev/ttyCK1,rawer,b115200 "OPEN:$TMPDIR/socat.out,creat,trunc" 2>/dev/null &
 	spid=$!
 	sleep 1
-	printf 'through socat\n' | socat -u STDIN OPEN:/dev/ttyCK0,rawer
+	printf 'through socat\n' | socat -u STDIN OPEN:/dev/ttyCK0,rawer,b115200
 	sleep 1
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 	if [ "$(cat "$TMPDIR/socat.out" 2>/dev/null)" = "through socat" ]; then
@@ -163,6 +246,7 @@ cusekit("set", "ttyCK3", "far/cts", "true")
 cusekit("set", "ttyCK3", "far/ri", "1")
 assert s.cts and s.ri
 s.write(b"near")
+s.flush()                             # tcdrain(): on the line, so at the far end
 assert bytes(json.loads(cusekit("--json", "get", "ttyCK3", "far/received"))["far/received"]) == b"near"
 '
 	# cusekit serial on a port whose far end is the control interface (its socket from CUSEKIT_CONTROL)
