@@ -133,7 +133,8 @@ static int index_table(const struct ck_device_type *type, const char *where, con
                                 index->arg_descs[i] = *sd;
                 index->unrestricted |= ioctl_needs_unrestricted(io);
         }
-        qsort(index->by_request, index->n, sizeof(*index->by_request), compare_request);
+        if (index->n)         /* a type without ioctls has no array (qsort() wants one) */
+                qsort(index->by_request, index->n, sizeof(*index->by_request), compare_request);
         for (size_t i = 1; i < index->n; i++)
                 if (index->by_request[i]->request == index->by_request[i - 1]->request)
                         return fail(error, EINVAL,
