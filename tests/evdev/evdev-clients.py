@@ -10,10 +10,11 @@ injected once the client is listening: with `cusekit events NAME -` for
 evtest and libinput, through the device's `events` state (`cusekit set
 NAME events TEXT`) for python3-evdev.
 
-  evdev-clients.py KEYBOARD MOUSE DESCRIBED DESCRIPTION_FILE
+  evdev-clients.py KEYBOARD MOUSE DESCRIBED DESCRIPTION_FILE [OTHER...]
 
 KEYBOARD, MOUSE and DESCRIBED are device names (nodes /dev/input/NAME) of
-preset=keyboard, preset=mouse and evemu=DESCRIPTION_FILE; env CK is the
+preset=keyboard, preset=mouse and evemu=DESCRIPTION_FILE; OTHER devices
+only go through the udev comparison (cusekit run only); env CK is the
 cusekit command line (split like a shell), e.g. "cusekit -M 240".  Prints
 TAP.  With CI=true a missing client fails instead of skipping."""
 import os
@@ -27,6 +28,7 @@ import sys
 import time
 
 KEYBOARD, MOUSE, DESCRIBED, DESCRIPTION = sys.argv[1:5]
+EXTRA = sys.argv[5:]
 CK = shlex.split(os.environ.get('CK', 'cusekit'))
 PYTHON = '/usr/bin/python3'
 results = []
@@ -283,7 +285,7 @@ check('udev: the described device is a touchpad of the size its axes give (ID_IN
 # makes (capabilities/, id/, properties): there udev's own input_id builtin
 # can classify them, and must agree with the database entries served.
 # (Under CUSE the kernel's device is a cuse one: nothing to compare with.)
-for name in (KEYBOARD, MOUSE, DESCRIBED) if os.path.isdir('/sys/class/input/' + KEYBOARD) else ():
+for name in [KEYBOARD, MOUSE, DESCRIBED] + EXTRA if os.path.isdir('/sys/class/input/' + KEYBOARD) else ():
     p = subprocess.run(['udevadm', 'test-builtin', 'input_id', '/sys/class/input/' + name], capture_output=True,
                        text=True)
     builtin = sorted(l for l in p.stdout.splitlines() if l.startswith('ID_INPUT'))

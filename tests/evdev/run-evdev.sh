@@ -7,5 +7,6 @@ set -u
 cli=${1:?usage: run-evdev.sh CUSEKIT_CLI}
 dir=$(cd "$(dirname "$0")" && pwd)
 exec "$cli" run --device evdev:event7,preset=keyboard --device evdev:event8,preset=mouse \
-	--device "evdev:event9,evemu=$dir/clickpad.evemu" -- \
-	env CK="$cli" /usr/bin/python3 "$dir/evdev-clients.py" event7 event8 event9 "$dir/clickpad.evemu"
+	--device "evdev:event9,evemu=$dir/clickpad.evemu" --device evdev:event10,preset=touchpad \
+	--device evdev:event11,preset=gamepad -- \
+	env CK="$cli" /usr/bin/python3 "$dir/evdev-clients.py" event7 event8 event9 "$dir/clickpad.evemu" event10 event11
