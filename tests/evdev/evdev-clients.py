@@ -170,7 +170,8 @@ def differences(want, got):
     return out
 
 
-tools = {'evtest': 'evtest', 'evemu-describe': 'evemu-tools', 'libinput': 'libinput-tools', 'stdbuf': 'coreutils'}
+tools = {'evtest': 'evtest', 'evemu-describe': 'evemu-tools', 'libinput': 'libinput-tools', 'stdbuf': 'coreutils',
+         'udevadm': 'udev'}
 missing = [pkg for tool, pkg in tools.items() if not shutil.which(tool)]
 if subprocess.run([PYTHON, '-c', 'import evdev'], capture_output=True).returncode != 0:
     missing.append('python3-evdev')
@@ -185,7 +186,14 @@ if missing:
 with open(DESCRIPTION) as f:
     want = parse_evemu(f.read())
 
-# --- evtest: the dump, then injected events ---
+# --- evtest: its scan of /dev/input, the dump, then injected events ---
+p = subprocess.run(['evtest'], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+listed = re.findall(r'^(/dev/input/event\d+):\t(.*)$', p.stderr, re.M)
+check('evtest: its scan of /dev/input/event* lists the devices with their names',
+      all((node(n), nm) in listed for n, nm in ((DESCRIBED, want['name']),)) and
+      {node(KEYBOARD), node(MOUSE)} <= {l[0] for l in listed}, listed, p.stderr)
+
+
 ev = Listener(['evtest', node(DESCRIBED)])
 ready = ev.wait(r'^Testing \.\.\.')
 ok, why = inject(DESCRIBED, ['EV_ABS ABS_X 500', 'EV_ABS ABS_Y 300', 'EV_KEY BTN_TOUCH 1', 'SYN'])
