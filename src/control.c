@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -33,6 +34,10 @@ static const char introspection_xml[] =
         "  <method name='GetTrace'><arg type='u' name='max' direction='in'/>"
         "   <arg type='a" CK_TRACE_EVENT_TYPE "' name='events' direction='out'/></method>"
         "  <method name='FollowTrace'/>"
+        "  <method name='ListStreams'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='a(ss)' name='streams' direction='out'/></method>"
+        "  <method name='OpenStream'><arg type='s' name='device' direction='in'/>"
+        "   <arg type='s' name='name' direction='in'/><arg type='h' name='stream' direction='out'/></method>"
         "  <signal name='Request'><arg type='" CK_TRACE_EVENT_TYPE "' name='event'/></signal>"
         " </interface>"
         "</node>";
@@ -422,6 +427,29 @@ static void set_state(GDBusMethodInvocation *inv, struct ck_device *d, const cha
         g_dbus_method_invocation_return_value(inv, NULL);
 }
 
+/* A descriptor of the device's stream @name (tty's "far"), passed to the
+ * caller: the connection must carry descriptors (Unix fd passing, which a
+ * peer on our socket and a bus both negotiate). */
+static void open_stream(GDBusMethodInvocation *inv, struct ck_device *d, const char *name)
+{
+        GDBusConnection *conn = g_dbus_method_invocation_get_connection(inv);
+        const struct ck_stream *s = NULL;
+        g_autoptr(GError) error = NULL;
+
+        for (guint i = 0; d->streams && i < d->streams->len && !s; i++)
+                if (strcmp(g_array_index(d->streams, struct ck_stream, i).name, name) == 0)
+                        s = &g_array_index(d->streams, struct ck_stream, i);
+        if (!s)
+                return return_errno(inv, ENOENT, "%s has no stream '%s'", d->name, name);
+        if (!(g_dbus_connection_get_capabilities(conn) & G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING))
+                return return_errno(inv, EOPNOTSUPP, "this connection cannot carry descriptors (no Unix fd passing)");
+        int fd = s->open(d, s->userdata, &error);
+        if (fd < 0)
+                return return_errno(inv, -fd, "%s: %s", d->name, error ? error->message : g_strerror(-fd));
+        g_autoptr(GUnixFDList) fds = g_unix_fd_list_new_from_array(&fd, 1);   /* takes it */
+        g_dbus_method_invocation_return_value_with_unix_fd_list(inv, g_variant_new("(h)", 0), fds);
+}
+
 static void on_follower_vanished(GDBusConnection *conn, const char *name, gpointer userdata)
 {
         struct ck_control *c = userdata;
@@ -522,6 +550,18 @@ static void dispatch(struct ck_control *c, GDBusMethodInvocation *inv, const str
                 guint id;
                 g_variant_get(params, "(&su)", NULL, &id);
                 g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", ck_device_clear_faults(d, id)));
+        } else if (strcmp(method, "ListStreams") == 0) {
+                GVariantBuilder b;
+                g_variant_builder_init(&b, G_VARIANT_TYPE("a(ss)"));
+                for (guint i = 0; d->streams && i < d->streams->len; i++) {
+                        const struct ck_stream *s = &g_array_index(d->streams, struct ck_stream, i);
+                        g_variant_builder_add(&b, "(ss)", s->name, s->summary ? s->summary : "");
+                }
+                g_dbus_method_invocation_return_value(inv, g_variant_new("(a(ss))", &b));
+        } else if (strcmp(method, "OpenStream") == 0) {
+                const char *name;
+                g_variant_get(params, "(&s&s)", NULL, &name);
+                open_stream(inv, d, name);
         } else if ((strcmp(method, "GetTrace") == 0 || strcmp(method, "FollowTrace") == 0) && !c->trace) {
                 return_errno(inv, ENODATA, "the trace is off (cusekitd --trace-size 0)");
         } else if (strcmp(method, "GetTrace") == 0) {

@@ -22,15 +22,22 @@ struct ck_cuse_node {
         gboolean dead;
         gboolean notifying;          /* in node_notify(): a nested notify only asks again */
         gboolean notify_again;
-        GQueue waiting_reads;        /* struct waiting_read *, oldest first */
+        guint ioctl_retry;           /* parked ioctls, tried from the loop */
+        GQueue waiting;              /* struct waiter *, oldest first */
         GHashTable *pollers;         /* struct ck_file * -> struct fuse_pollhandle * */
 };
 
-struct waiting_read {
+/* A request parked until the device notifies: a read with nothing to
+ * read, a write with no room, an ioctl whose handler waits. */
+struct waiter {
         struct ck_cuse_node *node;
         fuse_req_t req;
+        enum { WAIT_READ, WAIT_WRITE, WAIT_IOCTL } kind;
         struct ck_file *file;
-        size_t size;
+        size_t size;                 /* READ */
+        GBytes *data;                /* WRITE: the bytes; IOCTL: what the kernel copied in */
+        struct ck_ioctl_request rq;  /* IOCTL: served again as it came (.in is data's) */
+        struct ck_wait wait;
         GList *link;
 };
 
@@ -121,19 +128,66 @@ static int try_read(fuse_req_t req, struct ck_file *f, size_t size)
         return 0;
 }
 
-static void waiting_read_free(struct waiting_read *w)
+static void waiter_free(struct waiter *w)
 {
-        g_queue_delete_link(&w->node->waiting_reads, w->link);
+        g_queue_delete_link(&w->node->waiting, w->link);
+        if (w->data)
+                g_bytes_unref(w->data);
         g_free(w);
 }
 
-/* A signal for a blocked reader: the kernel asks to end the request. */
+static struct waiter *waiter_new(struct ck_cuse_node *n, fuse_req_t req, int kind, struct ck_file *f);
+static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock);
+static int serve_ioctl(fuse_req_t req, struct ck_file *f, const struct ck_ioctl_request *rq);
+
+/* 0: answered; -EAGAIN: still waiting. */
+static int waiter_try(struct waiter *w)
+{
+        gsize size = 0;
+        const void *data = w->data ? g_bytes_get_data(w->data, &size) : NULL;
+
+        switch (w->kind) {
+        case WAIT_READ: return try_read(w->req, w->file, w->size);
+        case WAIT_WRITE: return try_write(w->req, w->file, data, size, false);
+        case WAIT_IOCTL: return serve_ioctl(w->req, w->file, &w->rq);
+        }
+        return 0;
+}
+
+/* A signal for a blocked caller: the kernel asks to end the request
+ * (FUSE cannot restart a call: EINTR even under SA_RESTART). */
 static void on_interrupt(fuse_req_t req, void *data)
 {
-        struct waiting_read *w = data;
+        struct waiter *w = data;
 
         fuse_reply_err(req, EINTR);
-        waiting_read_free(w);
+        waiter_free(w);
+}
+
+static void node_notify(struct ck_device *d, void *userdata);
+
+static gboolean retry_ioctls(gpointer userdata)
+{
+        struct ck_cuse_node *n = userdata;
+
+        n->ioctl_retry = 0;
+        n->notifying = TRUE;   /* what they notify waits for the pass below */
+        n->notify_again = FALSE;
+        for (GList *l = n->waiting.head; l;) {
+                struct waiter *w = l->data;
+                l = l->next;
+                if (w->kind != WAIT_IOCTL)
+                        continue;
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                if (waiter_try(w) == 0)
+                        waiter_free(w);
+                else
+                        fuse_req_interrupt_func(w->req, on_interrupt, w);
+        }
+        n->notifying = FALSE;
+        if (n->notify_again)
+                node_notify(n->device, n);
+        return G_SOURCE_REMOVE;
 }
 
 static void node_notify(struct ck_device *d, void *userdata)
@@ -151,12 +205,19 @@ static void node_notify(struct ck_device *d, void *userdata)
         n->notifying = TRUE;
         do {
                 n->notify_again = FALSE;
-                for (GList *l = n->waiting_reads.head; l;) {
-                        struct waiting_read *w = l->data;
+                for (GList *l = n->waiting.head; l;) {
+                        struct waiter *w = l->data;
                         l = l->next;
+                        if (w->kind == WAIT_IOCTL) {
+                                /* not from here: the notify may come from a handler
+                                 * whose reply (shared_reply) is being built */
+                                if (!n->ioctl_retry)
+                                        n->ioctl_retry = g_idle_add_full(G_PRIORITY_HIGH, retry_ioctls, n, NULL);
+                                continue;
+                        }
                         fuse_req_interrupt_func(w->req, NULL, NULL);
-                        if (try_read(w->req, w->file, w->size) == 0)
-                                waiting_read_free(w);
+                        if (waiter_try(w) == 0)
+                                waiter_free(w);
                         else
                                 fuse_req_interrupt_func(w->req, on_interrupt, w);
                 }
@@ -207,13 +268,13 @@ static void cuse_release(fuse_req_t req, struct fuse_file_info *fi)
         struct ck_cuse_node *n = node_of(req);
         struct ck_file *f = file_of(fi);
 
-        for (GList *l = n->waiting_reads.head; l;) {
-                struct waiting_read *w = l->data;
+        for (GList *l = n->waiting.head; l;) {
+                struct waiter *w = l->data;
                 l = l->next;
                 if (w->file == f) {
                         fuse_req_interrupt_func(w->req, NULL, NULL);
                         fuse_reply_err(w->req, EBADF);
-                        waiting_read_free(w);
+                        waiter_free(w);
                 }
         }
         g_hash_table_remove(n->pollers, f);
@@ -232,20 +293,30 @@ static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_i
                 fuse_reply_err(req, EAGAIN);
                 return;
         }
-        /* Park it; the device's next notify retries it.  The loop goes on
-         * serving other opens and devices meanwhile. */
-        struct waiting_read *w = g_new0(struct waiting_read, 1);
-        *w = (struct waiting_read){ .node = n, .req = req, .file = f, .size = size };
-        g_queue_push_tail(&n->waiting_reads, w);
-        w->link = n->waiting_reads.tail;
-        fuse_req_interrupt_func(req, on_interrupt, w);
+        waiter_new(n, req, WAIT_READ, f)->size = size;
 }
 
-static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+/* Parks @req; the device's next notify retries it.  The loop goes on
+ * serving other opens and devices meanwhile. */
+static struct waiter *waiter_new(struct ck_cuse_node *n, fuse_req_t req, int kind, struct ck_file *f)
+{
+        struct waiter *w = g_new0(struct waiter, 1);
+
+        *w = (struct waiter){ .node = n, .req = req, .kind = kind, .file = f };
+        g_queue_push_tail(&n->waiting, w);
+        w->link = n->waiting.tail;
+        fuse_req_interrupt_func(req, on_interrupt, w);
+        return w;
+}
+
+/* -EAGAIN: no room, and the writer blocks; otherwise replied (or scheduled to be). */
+static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock)
 {
         guint delay_ms;
-        ssize_t r = ck_pipeline_write(file_of(fi), fuse_req_ctx(req)->pid, buf, size, false, &delay_ms);
+        ssize_t r = ck_pipeline_write(f, fuse_req_ctx(req)->pid, buf, size, false, &delay_ms);
 
+        if (r == -EAGAIN && !delay_ms && !nonblock)
+                return -EAGAIN;
         if (delay_ms) {
                 struct deferred *d = deferred_new(req, r < 0 ? DEFER_ERR : DEFER_WRITE, 0);
                 d->result = (int)(r < 0 ? -r : r);
@@ -254,6 +325,17 @@ static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, 
                 fuse_reply_err(req, (int)-r);
         else
                 fuse_reply_write(req, (size_t)r);
+        return 0;
+}
+
+static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct ck_file *f = file_of(fi);
+
+        if (try_write(req, f, buf, size, (fi->flags & O_NONBLOCK) != 0) == 0)
+                return;
+        /* no room (a serial port's full buffer): a blocking writer waits */
+        waiter_new(node_of(req), req, WAIT_WRITE, f)->data = g_bytes_new(buf, size);
 }
 
 static void cuse_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
@@ -266,21 +348,15 @@ static void cuse_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pol
         fuse_reply_poll(req, ck_pipeline_poll(f));
 }
 
-static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
-                       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+/* -EAGAIN: the call waits (its handler said ck_call_wait()); otherwise
+ * replied (or scheduled to be). */
+static int serve_ioctl(fuse_req_t req, struct ck_file *f, const struct ck_ioctl_request *rq)
 {
         struct ck_ioctl_reply *rep = shared_reply;
-        const struct ck_ioctl_request rq = {
-                .cmd = (unsigned int)cmd,
-                .arg = (uint64_t)(uintptr_t)arg,
-                .tid = fuse_req_ctx(req)->pid,
-                .unrestricted = (flags & FUSE_IOCTL_UNRESTRICTED) != 0,
-                .in = in_buf,
-                .in_size = in_bufsz,
-                .out_size = out_bufsz,
-        };
 
-        ck_pipeline_ioctl(file_of(fi), &rq, rep);
+        ck_pipeline_ioctl(f, rq, rep);
+        if (rep->kind == CK_REPLY_WAIT)
+                return -EAGAIN;
         if (rep->delay_ms) {
                 unsigned n_iov = rep->kind == CK_REPLY_RETRY ? rep->n_in + rep->n_out : 0;
                 struct deferred *d = deferred_new(req, rep->kind == CK_REPLY_ERROR ? DEFER_ERR
@@ -295,7 +371,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info
                 if (rep->kind == CK_REPLY_DATA)
                         d->data = g_bytes_new(rep->data, rep->size);
                 deferred_schedule(d, rep->delay_ms);
-                return;
+                return 0;
         }
         switch (rep->kind) {
         case CK_REPLY_ERROR:
@@ -312,7 +388,53 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info
         case CK_REPLY_DATA:
                 fuse_reply_ioctl(req, rep->result, rep->size ? rep->data : NULL, rep->size);
                 break;
+        case CK_REPLY_WAIT:
+                break;
         }
+        return 0;
+}
+
+/* A call the fast path found waiting, handed to libfuse with what its
+ * first attempt keeps: libfuse serves the same request next, at once. */
+static struct {
+        bool valid;
+        unsigned int cmd;
+        uint64_t arg;
+        pid_t tid;
+        struct ck_wait wait;
+} fast_handoff;
+
+static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
+                       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+        struct ck_file *f = file_of(fi);
+        struct ck_wait wait = { 0 };
+
+        if (fast_handoff.valid && fast_handoff.cmd == (unsigned int)cmd &&
+            fast_handoff.arg == (uint64_t)(uintptr_t)arg && fast_handoff.tid == fuse_req_ctx(req)->pid)
+                wait = fast_handoff.wait;
+        fast_handoff.valid = false;
+        const struct ck_ioctl_request rq = {
+                .cmd = (unsigned int)cmd,
+                .arg = (uint64_t)(uintptr_t)arg,
+                .tid = fuse_req_ctx(req)->pid,
+                .unrestricted = (flags & FUSE_IOCTL_UNRESTRICTED) != 0,
+                .in = in_buf,
+                .in_size = in_bufsz,
+                .out_size = out_bufsz,
+                .wait = &wait,
+        };
+
+        if (serve_ioctl(req, f, &rq) == 0)
+                return;
+        /* The handler waits (TIOCMIWAIT, tcdrain): parked with the kernel's
+         * last round as it came, served again on the device's notify. */
+        struct waiter *w = waiter_new(node_of(req), req, WAIT_IOCTL, f);
+        w->data = g_bytes_new(in_buf, in_bufsz);
+        w->wait = wait;
+        w->rq = rq;
+        w->rq.in = g_bytes_get_data(w->data, NULL);
+        w->rq.wait = &w->wait;
 }
 
 static const struct cuse_lowlevel_ops ops = {
@@ -366,6 +488,7 @@ static gboolean fast_ioctl(struct ck_cuse_node *n, const struct fuse_buf *buf, s
                 return FALSE;
 
         struct ck_ioctl_reply *rep = shared_reply;
+        struct ck_wait wait = { 0 };
         const struct ck_ioctl_request rq = {
                 .cmd = arg->cmd,
                 .arg = arg->arg,
@@ -374,9 +497,20 @@ static gboolean fast_ioctl(struct ck_cuse_node *n, const struct fuse_buf *buf, s
                 .in = arg->in_size ? (const void *)(arg + 1) : NULL,
                 .in_size = arg->in_size,
                 .out_size = arg->out_size,
+                .wait = &wait,
         };
         ck_pipeline_ioctl((struct ck_file *)(uintptr_t)arg->fh, &rq, rep);
         g_assert(rep->delay_ms == 0);   /* no faults, no delay */
+        /* a call that waits needs a fuse_req to park: libfuse serves it
+         * next, going on from this attempt's wait state */
+        if (rep->kind == CK_REPLY_WAIT) {
+                fast_handoff.valid = true;
+                fast_handoff.cmd = rq.cmd;
+                fast_handoff.arg = rq.arg;
+                fast_handoff.tid = rq.tid;
+                fast_handoff.wait = wait;
+                return FALSE;
+        }
 
         struct fuse_out_header oh = { .unique = ih->unique };
         struct fuse_ioctl_out io = { 0 };
@@ -402,6 +536,8 @@ static gboolean fast_ioctl(struct ck_cuse_node *n, const struct fuse_buf *buf, s
                 if (rep->size)
                         iov[count++] = (struct iovec){ rep->data, rep->size };
                 break;
+        case CK_REPLY_WAIT:
+                break;
         }
         for (int i = 0; i < count; i++)
                 oh.len += (uint32_t)iov[i].iov_len;
@@ -424,6 +560,7 @@ static void node_receive(struct ck_cuse_node *n)
         if (fast_ioctl(n, &shared_buf, (size_t)r))
                 return;
         fuse_session_process_buf(n->se, &shared_buf);
+        fast_handoff.valid = false;   /* libfuse may have answered it itself */
 }
 
 /* All channels sit in one epoll set behind one GLib fd watch: a main-loop
@@ -559,11 +696,13 @@ void ck_cuse_node_free(struct ck_cuse_node *n)
         if (!n)
                 return;
         node_detach(n);
-        while (!g_queue_is_empty(&n->waiting_reads)) {
-                struct waiting_read *w = g_queue_peek_head(&n->waiting_reads);
+        if (n->ioctl_retry)
+                g_source_remove(n->ioctl_retry);
+        while (!g_queue_is_empty(&n->waiting)) {
+                struct waiter *w = g_queue_peek_head(&n->waiting);
                 fuse_req_interrupt_func(w->req, NULL, NULL);
                 fuse_reply_err(w->req, ENODEV);
-                waiting_read_free(w);
+                waiter_free(w);
         }
         if (n->pollers)
                 g_hash_table_destroy(n->pollers);

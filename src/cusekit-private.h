@@ -52,6 +52,7 @@ struct ck_device {
         ck_notify_fn notify;
         void *notify_data;
         GArray *state;               /* struct ck_state_var; NULL: none */
+        GArray *streams;             /* struct ck_stream; NULL: none */
         GPtrArray *faults;           /* struct ck_fault; NULL: never had any */
         struct ck_trace *trace;      /* NULL: not traced */
         ck_notify_fn state_changed;  /* set by the control layer */

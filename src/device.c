@@ -70,6 +70,8 @@ void ck_device_free(struct ck_device *d)
                 d->index->type->fini(d);
         if (d->state)
                 g_array_unref(d->state);
+        if (d->streams)
+                g_array_unref(d->streams);
         if (d->faults)
                 g_ptr_array_unref(d->faults);
         g_free(d->priv);
@@ -116,6 +118,13 @@ void ck_device_add_state(struct ck_device *d, const struct ck_state_var *var)
         if (!d->state)
                 d->state = g_array_new(FALSE, FALSE, sizeof(struct ck_state_var));
         g_array_append_val(d->state, *var);
+}
+
+void ck_device_add_stream(struct ck_device *d, const struct ck_stream *stream)
+{
+        if (!d->streams)
+                d->streams = g_array_new(FALSE, FALSE, sizeof(struct ck_stream));
+        g_array_append_val(d->streams, *stream);
 }
 
 void ck_device_state_changed(struct ck_device *d)

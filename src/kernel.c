@@ -116,10 +116,15 @@ int ck_kernel_ioctl(struct ck_file *f, const struct ck_kernel_call *call, const 
                         .in_size = in_size,
                         .out_size = out_size,
                         .files = mem->install != NULL,
+                        .wait = call->wait,
                 };
                 ck_pipeline_ioctl(f, &rq, rep);
                 delay_ms += rep->delay_ms;
 
+                if (rep->kind == CK_REPLY_WAIT) {
+                        r = -EAGAIN;
+                        break;
+                }
                 if (rep->kind == CK_REPLY_ERROR) {
                         r = rep->result;
                         break;

@@ -34,6 +34,11 @@ struct ck_kernel_call {
         /* FALSE: copy as restricted CUSE does, by _IOC_DIR/_IOC_SIZE, in one
          * round; TRUE: only what the pipeline asks for, in rounds. */
         bool unrestricted;
+        /* The call's wait state when the transport can park it; then a
+         * waiting handler ends the call with -EAGAIN and rep->kind
+         * CK_REPLY_WAIT: the transport parks it and calls again with the
+         * same @wait (the rounds start over, as memory is read afresh). */
+        struct ck_wait *wait;
 };
 
 /* The ioctl's result or -errno, as the client would see it.  @rep is the

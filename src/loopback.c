@@ -22,6 +22,11 @@ struct ck_loopback {
         struct ck_ioctl_reply rep;
         GHashTable *created;      /* descriptor number -> struct ck_file *: files its ioctls made */
         int next_fd;
+        /* the ioctl that waits (ck_call_wait()), until it answers or is cancelled */
+        bool waiting;
+        unsigned int wait_cmd;
+        uint64_t wait_arg;
+        struct ck_wait wait;
 };
 
 /* Numbers the loopback gives the files ioctls create: out of the way of real ones. */
@@ -169,11 +174,23 @@ static int mem_install(void *userdata, struct ck_file *f, int flags)
 
 int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
 {
-        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = lb->tid, .unrestricted = lb->unrestricted };
+        /* a thread has one call at a time: another one ends the wait of the last */
+        if (!lb->waiting || lb->wait_cmd != cmd || lb->wait_arg != arg)
+                lb->wait = (struct ck_wait){ 0 };
+        lb->waiting = false;
+
+        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = lb->tid, .unrestricted = lb->unrestricted,
+                                             .wait = &lb->wait };
         const struct ck_client_memory mem = { .read = mem_read, .write = mem_write, .install = mem_install,
                                               .round = mem_round, .userdata = lb };
         guint delay_ms;
         int r = ck_kernel_ioctl(lb->file, &call, &mem, &lb->rep, &lb->rounds, &delay_ms);
+
+        if (r == -EAGAIN && lb->rep.kind == CK_REPLY_WAIT) {
+                lb->waiting = true;
+                lb->wait_cmd = cmd;
+                lb->wait_arg = arg;
+        }
 
         if (delay_ms)      /* g_usleep(0) is still a nanosleep() syscall */
                 g_usleep(delay_ms * 1000ul);
@@ -198,6 +215,16 @@ ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
         if (delay_ms)
                 g_usleep(delay_ms * 1000ul);
         return r;
+}
+
+bool ck_loopback_waiting(const struct ck_loopback *lb)
+{
+        return lb->waiting;
+}
+
+void ck_loopback_cancel(struct ck_loopback *lb)
+{
+        lb->waiting = false;
 }
 
 unsigned ck_loopback_poll(struct ck_loopback *lb)

@@ -28,8 +28,14 @@ void ck_loopback_set_unrestricted(struct ck_loopback *lb, bool unrestricted);
 void ck_loopback_set_tid(struct ck_loopback *lb, pid_t tid);
 void ck_loopback_set_round_hook(struct ck_loopback *lb, ck_loopback_round_fn fn, void *userdata);
 
-/* The ioctl's result or -errno, as the client would see it. */
+/* The ioctl's result or -errno, as the client would see it.  A call that
+ * waits (ck_call_wait(): TIOCMIWAIT, tcdrain) returns -EAGAIN and stays
+ * parked: the same @cmd and @arg again go on with it (its wait state kept),
+ * any other call or ck_loopback_cancel() (a signal) ends it. */
 int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg);
+/* The last ioctl waits. */
+bool ck_loopback_waiting(const struct ck_loopback *lb);
+void ck_loopback_cancel(struct ck_loopback *lb);
 /* Rounds the last ioctl took (1 = no retry). */
 unsigned ck_loopback_rounds(const struct ck_loopback *lb);
 ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size);

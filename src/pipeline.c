@@ -41,9 +41,11 @@ struct ck_call {
         size_t in_offset;                /* where the next nested input starts */
         size_t out_offset;               /* where the next nested output goes */
         bool plan_broken;
-        bool family_bug;
+        bool family_bug;                 /* the family broke the rules: EIO, never an abort */
         bool out_len_set;                /* ck_call_set_output_len(): copy back out_len bytes */
-        size_t out_len;                 /* the family broke the rules: EIO, never an abort */
+        size_t out_len;
+        bool waits;                      /* the handler said ck_call_wait() */
+        _Alignas(max_align_t) uint8_t wait_scratch[CK_WAIT_STATE_SIZE];   /* rq->wait == NULL */
         unsigned n_new_in, n_new_out;
         struct ck_region *new_in, *new_out;
         unsigned room;                   /* size of the four arrays below */
@@ -200,6 +202,21 @@ void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len)
         }
         *ret_len = c->outputs[index].len;
         return c->rep->data + c->outputs[index].offset;
+}
+
+int ck_call_wait(struct ck_call *c)
+{
+        c->waits = true;
+        return -EAGAIN;
+}
+
+void *ck_call_wait_state(struct ck_call *c, size_t size)
+{
+        if (size > CK_WAIT_STATE_SIZE) {
+                family_bug(c, "ck_call_wait_state() of more than 64 bytes");
+                return NULL;
+        }
+        return c->rq->wait ? c->rq->wait->state : c->wait_scratch;
 }
 
 struct ck_file *ck_call_file(struct ck_call *c)
@@ -501,13 +518,17 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 ev->in_size = io->arg_size;
                 memcpy(ev->in, rep->arg, MIN(io->arg_size, CK_TRACE_BYTES));
         }
+        /* a plan fully used is dropped once the call is over: a call that
+         * waits is served again from the same last round (CUSE) */
+        bool drop_plan = c.plan != NULL;
         if (c.plan) {
                 bool all_used = c.next_in == c.plan->n_in - c.stage0_in &&
                                 c.next_out == c.plan->n_out - c.stage0_out;
-                inflight_drop(f, rq);
                 c.plan = NULL;
-                if (!all_used)
+                if (!all_used) {
+                        inflight_drop(f, rq);
                         return reply_error(rep, -EINVAL);
+                }
         }
 
         /* Outputs: the first-stage argument, then nested regions, as declared.
@@ -520,10 +541,19 @@ static void serve_ioctl(struct ck_file *f, const struct ck_ioctl *io, const stru
                 memset(rep->data + stage0_out, 0, out_total - stage0_out);
 
         int result = io->handle(&c, rep->arg);
+        if (c.waits && result == -EAGAIN && !c.family_bug && rep->new_file)
+                family_bug(&c, "ck_call_new_file() in a call that waits");
         if ((c.family_bug || result < 0) && rep->new_file)
                 ck_file_close(g_steal_pointer(&rep->new_file));
+        if (drop_plan && (c.family_bug || !c.waits || result != -EAGAIN))
+                inflight_drop(f, rq);
         if (c.family_bug)
                 return reply_error(rep, -EIO);
+        if (c.waits && result == -EAGAIN && rq->wait) {
+                rep->kind = CK_REPLY_WAIT;
+                rep->size = 0;
+                return;
+        }
         if (result < 0)
                 return reply_error(rep, result);
 
@@ -611,12 +641,13 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         const struct ck_ioctl *row = ck_type_index_lookup(f->index, rq->cmd);
         const struct ck_ioctl *io = row;   /* as served: this call's size */
         bool first_round = !rq->unrestricted || (rq->in_size == 0 && rq->out_size == 0);
+        bool retried = rq->wait && rq->wait->attempts > 0;   /* faults hit a call once */
         int error = 0;
         struct ck_ioctl sized;
 
         rep->delay_ms = 0;
         rep->new_file = NULL;
-        if (first_round)
+        if (first_round && !retried)
                 error = fault_check(d, CK_OP_IOCTL, io ? io->name : NULL, &rep->delay_ms, NULL);
         if (io && io->count_max && !error) {
                 int r = sized_view(io, rq->cmd, &sized);
@@ -627,8 +658,12 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
         }
         if (G_LIKELY(!d->trace)) {
                 if (error)
-                        return reply_error(rep, error);
-                return serve_ioctl(f, io, rq, rep, NULL);
+                        reply_error(rep, error);
+                else
+                        serve_ioctl(f, io, rq, rep, NULL);
+                if (rq->wait && rep->kind != CK_REPLY_RETRY)
+                        rq->wait->attempts++;
+                return;
         }
 
         guint64 start = now_ns();
@@ -644,8 +679,10 @@ void ck_pipeline_ioctl(struct ck_file *f, const struct ck_ioctl_request *rq, str
                 reply_error(rep, error);
         else
                 serve_ioctl(f, io, rq, rep, &ev);
-        if (rep->kind == CK_REPLY_RETRY)
-                return;
+        if (rq->wait && rep->kind != CK_REPLY_RETRY)
+                rq->wait->attempts++;
+        if (rep->kind == CK_REPLY_RETRY || rep->kind == CK_REPLY_WAIT)
+                return;   /* traced once, when answered */
         ev.error = rep->kind == CK_REPLY_ERROR ? rep->result : 0;
         ev.result = rep->kind == CK_REPLY_DATA ? rep->result : -1;
         bool flows_out = io && (io->flow == CK_FLOW_OUT || io->flow == CK_FLOW_INOUT);

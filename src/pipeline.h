@@ -18,12 +18,26 @@ struct ck_ioctl_request {
         size_t in_size;
         size_t out_size;       /* what the kernel will copy back at most */
         bool files;            /* the transport can put new descriptors into the client */
+        /* The transport can park the call when its handler waits
+         * (ck_call_wait()): what the call keeps across its attempts, kept
+         * with the parked call and zeroed before the first.  NULL: it cannot
+         * (a waiting handler's call then fails with EAGAIN). */
+        struct ck_wait *wait;
+};
+
+/* What a call that waits keeps between its attempts. */
+#define CK_WAIT_STATE_SIZE 64
+struct ck_wait {
+        unsigned attempts;     /* served so far (the pipeline counts) */
+        _Alignas(max_align_t) uint8_t state[CK_WAIT_STATE_SIZE];
 };
 
 enum ck_reply_kind {
         CK_REPLY_ERROR,        /* result is -errno */
         CK_REPLY_RETRY,        /* fetch regions[0..n_in) in, declare [n_in..n_in+n_out) out */
         CK_REPLY_DATA,         /* result, and data[0..size) scattered over the out regions */
+        CK_REPLY_WAIT,         /* not yet: park the call, serve the same request with the same
+                                  rq->wait again after the device's next notify */
 };
 
 /* Reused from call to call so that a flat ioctl allocates nothing. */

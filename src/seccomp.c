@@ -207,12 +207,24 @@ struct served {
         struct ck_sysfs_attr *attr;  /* ATTR */
 };
 
+/* A call that waits for its device: a read with nothing to read, a write
+ * with no room, an ioctl whose handler waits (ck_call_wait()). */
+enum park_kind {
+        PARK_READ,
+        PARK_WRITE,
+        PARK_IOCTL,
+};
+
 struct parked {
+        enum park_kind kind;
         struct served *sv;
         __u64 id;
         pid_t pid;
-        GArray *iov;              /* struct ck_region: where the data goes */
+        GArray *iov;              /* READ/WRITE, struct ck_region: where the data is */
         size_t size;
+        unsigned int cmd;         /* IOCTL */
+        uint64_t arg;
+        struct ck_wait wait;      /* IOCTL: what the call keeps across its attempts */
 };
 
 struct node {
@@ -240,6 +252,8 @@ struct ck_seccomp {
         guint inotify_watch;
         GHashTable *served;       /* "dev:ino" -> struct served * */
         GQueue parked;            /* struct parked * */
+        bool retrying, retry_again;   /* in retry_parked() */
+        guint retry_source;       /* parked writes and ioctls, tried from the loop */
         guint sweep;
         struct seccomp_notif_sizes sizes;
         struct seccomp_notif *req;
@@ -519,7 +533,8 @@ static void node_refresh(struct node *n)
 
 static void parked_free(struct parked *p)
 {
-        g_array_unref(p->iov);
+        if (p->iov)
+                g_array_unref(p->iov);
         g_free(p);
 }
 
@@ -1246,14 +1261,27 @@ static int try_read(struct ck_seccomp *s, struct client *c, struct served *sv, G
 
 static gboolean sweep_parked(gpointer userdata);
 
-static void park(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+/* Parked: the device's next notify tries again; a signal ends the wait in
+ * the kernel (EINTR, or a restarted call under SA_RESTART), which the
+ * sweep and the thread's next call notice. */
+static struct parked *park(struct ck_seccomp *s, enum park_kind kind, struct client *c, struct served *sv)
 {
-        struct parked *p = g_new(struct parked, 1);
+        struct parked *p = g_new0(struct parked, 1);
 
-        *p = (struct parked){ .sv = sv, .id = c->id, .pid = c->pid, .iov = g_array_ref(iov), .size = size };
+        *p = (struct parked){ .kind = kind, .sv = sv, .id = c->id, .pid = c->pid };
         g_queue_push_tail(&s->parked, p);
         if (!s->sweep)
                 s->sweep = g_timeout_add(SWEEP_MS, sweep_parked, s);
+        return p;
+}
+
+static void park_io(struct ck_seccomp *s, enum park_kind kind, struct client *c, struct served *sv, GArray *iov,
+                    size_t size)
+{
+        struct parked *p = park(s, kind, c, sv);
+
+        p->iov = g_array_ref(iov);
+        p->size = size;
 }
 
 static void do_read(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
@@ -1264,25 +1292,69 @@ static void do_read(struct ck_seccomp *s, struct client *c, struct served *sv, G
                 return;
         if (sv->file->flags & O_NONBLOCK)
                 return reply(c, -EAGAIN);
-        /* Parked: the device's next notify tries again; a signal ends the
-         * wait in the kernel (EINTR, or a restarted call under SA_RESTART). */
-        park(s, c, sv, iov, size);
+        park_io(s, PARK_READ, c, sv, iov, size);
 }
 
-static void retry_parked(struct ck_seccomp *s, struct ck_device *d)
+static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size);
+static int try_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg,
+                     struct ck_wait *wait);
+
+/* 0: answered; -EAGAIN: still waiting. */
+static int try_parked(struct ck_seccomp *s, struct parked *p)
 {
-        for (GList *l = s->parked.head; l;) {
-                struct parked *p = l->data;
-                GList *next = l->next;
-                if (p->sv->file->device == d) {
-                        struct client c = { .s = s, .id = p->id, .pid = p->pid };
-                        if (!notif_valid(s, p->id) || try_read(s, &c, p->sv, p->iov, p->size) == 0) {
+        struct client c = { .s = s, .id = p->id, .pid = p->pid };
+
+        switch (p->kind) {
+        case PARK_READ: return try_read(s, &c, p->sv, p->iov, p->size);
+        case PARK_WRITE: return try_write(s, &c, p->sv, p->iov, p->size);
+        case PARK_IOCTL: return try_ioctl(s, &c, p->sv, p->cmd, p->arg, &p->wait);
+        }
+        return 0;
+}
+
+static gboolean retry_later(gpointer userdata);
+
+/* Parked reads are tried again at once; writes and ioctls from the loop,
+ * as the notify may come from inside a handler or a read whose buffers
+ * (s->buf, s->reply) they would reuse.  A call served here may notify
+ * again: a nested call only asks for another pass, over every device, so
+ * that the list is never changed under the loop. */
+static void retry_parked(struct ck_seccomp *s, struct ck_device *d, bool reads)
+{
+        if (s->retrying) {
+                s->retry_again = true;
+                return;
+        }
+        s->retrying = true;
+        bool all = d == NULL;
+        do {
+                s->retry_again = false;
+                for (GList *l = s->parked.head; l;) {
+                        struct parked *p = l->data;
+                        GList *next = l->next;
+                        if (reads != (p->kind == PARK_READ)) {
+                                if (reads && !s->retry_source && (all || p->sv->file->device == d))
+                                        s->retry_source = g_idle_add_full(G_PRIORITY_HIGH, retry_later, s, NULL);
+                        } else if ((all || p->sv->file->device == d) &&
+                                   (!notif_valid(s, p->id) || try_parked(s, p) == 0)) {
                                 g_queue_delete_link(&s->parked, l);
                                 parked_free(p);
                         }
+                        l = next;
                 }
-                l = next;
-        }
+                all = true;
+                reads = true;   /* another pass, asked for meanwhile */
+        } while (s->retry_again);
+        s->retrying = false;
+}
+
+static gboolean retry_later(gpointer userdata)
+{
+        struct ck_seccomp *s = userdata;
+
+        s->retry_source = 0;
+        retry_parked(s, NULL, false);
+        return G_SOURCE_REMOVE;
 }
 
 static gboolean sweep_parked(gpointer userdata)
@@ -1319,11 +1391,10 @@ static void drop_parked_of(struct ck_seccomp *s, pid_t pid)
         }
 }
 
-static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+/* 0: answered; -EAGAIN: no room yet, and the writer blocks. */
+static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
 {
         size = MIN(size, MAX_IO);
-        if (sv->kind == SERVED_DEVICE && (sv->file->flags & O_ACCMODE) == O_RDONLY)
-                return reply(c, -EBADF);
         g_byte_array_set_size(s->buf, (guint)MAX(size, 1));
         /* gather only @size bytes: the regions may hold more */
         g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(struct ck_region));
@@ -1353,19 +1424,36 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 }
         prefix_done:
                 if (!notif_valid(s, c->id))
-                        return;
+                        return 0;
                 size = got;
                 faulted = true;
                 r = 0;
         }
-        if (r < 0)
-                return reply(c, r);
-        if (sv->kind == SERVED_ATTR)
-                return reply(c, ck_sysfs_attr_store(sv->attr, s->buf->data, size));
+        if (r < 0) {
+                reply(c, r);
+                return 0;
+        }
+        if (sv->kind == SERVED_ATTR) {
+                reply(c, ck_sysfs_attr_store(sv->attr, s->buf->data, size));
+                return 0;
+        }
         guint delay_ms = 0;
         ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, faulted, &delay_ms);
+        if (w == -EAGAIN && !delay_ms && !(sv->file->flags & O_NONBLOCK))
+                return -EAGAIN;
         node_refresh(node_of(s, sv->file->device));
         reply_after(c, w, delay_ms);
+        return 0;
+}
+
+static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+{
+        if (sv->kind == SERVED_DEVICE && (sv->file->flags & O_ACCMODE) == O_RDONLY)
+                return reply(c, -EBADF);
+        /* no room (a serial port's full buffer): a blocking writer waits,
+         * and reads its buffer afresh when it goes on */
+        if (try_write(s, c, sv, iov, size) < 0)
+                park_io(s, PARK_WRITE, c, sv, iov, size);
 }
 
 static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const struct seccomp_data *data)
@@ -1486,15 +1574,35 @@ static void do_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 break;
         }
 
-        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true };
+        struct ck_wait wait = { 0 };
+        if (try_ioctl(s, c, sv, cmd, arg, &wait) < 0) {
+                /* its handler waits (TIOCMIWAIT, tcdrain): parked with what it keeps */
+                struct parked *p = park(s, PARK_IOCTL, c, sv);
+                p->cmd = cmd;
+                p->arg = arg;
+                p->wait = wait;
+        }
+}
+
+/* 0: answered; -EAGAIN: the call waits.  Each attempt reads the caller's
+ * memory afresh, rounds and all, as a restarted call would. */
+static int try_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg,
+                     struct ck_wait *wait)
+{
+        struct ck_file *f = sv->file;
+        const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = c->pid, .unrestricted = true,
+                                             .wait = wait };
         const struct ck_client_memory mem = { .read = client_read, .write = client_write, .install = install_file,
                                               .userdata = c };
         guint delay_ms = 0;
         int r = ck_kernel_ioctl(f, &call, &mem, &s->reply, NULL, &delay_ms);
         node_refresh(node_of(s, f->device));
+        if (r == -EAGAIN && s->reply.kind == CK_REPLY_WAIT)
+                return -EAGAIN;
         if (r == -ENOENT && !notif_valid(s, c->id))
-                return;                      /* the caller is gone */
+                return 0;                    /* the caller is gone */
         reply_after(c, r, delay_ms);
+        return 0;
 }
 
 /* fs/fcntl.c: SETFL_MASK */
@@ -1647,7 +1755,7 @@ static void device_notify(struct ck_device *d, void *userdata)
 {
         struct ck_seccomp *s = userdata;
 
-        retry_parked(s, d);
+        retry_parked(s, d, true);
         struct node *n = node_of(s, d);
         node_refresh(n);
         for (guint i = 0; i < n->opens->len; i++)
@@ -1800,6 +1908,8 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 g_source_remove(s->inotify_watch);
         if (s->sweep)
                 g_source_remove(s->sweep);
+        if (s->retry_source)
+                g_source_remove(s->retry_source);
         while (!g_queue_is_empty(&s->parked))
                 parked_free(g_queue_pop_head(&s->parked));
         if (s->served) {

@@ -105,6 +105,11 @@ int ck_test_ioctl_value(struct ck_test *t, unsigned long request, unsigned long 
         return ck_loopback_ioctl(t->lb, (unsigned int)request, value);
 }
 
+void ck_test_cancel(struct ck_test *t)
+{
+        ck_loopback_cancel(t->lb);
+}
+
 unsigned ck_test_rounds(const struct ck_test *t)
 {
         return ck_loopback_rounds(t->lb);

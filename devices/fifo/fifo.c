@@ -3,7 +3,8 @@
  * fifo: a ring of size= bytes (default 64 KiB) that every open shares.
  *
  * write() queues what fits and returns that count; with no room at all it
- * fails with EAGAIN (the transport has no way to park a write).  read()
+ * returns -EAGAIN: the transport parks a blocking writer until a read
+ * makes room (EAGAIN under O_NONBLOCK), as a pipe's.  read()
  * takes up to what is asked; on an empty fifo it returns -EAGAIN, so the
  * transport parks the read until a write (or answers EAGAIN under
  * O_NONBLOCK).  There is no end of file: like a serial line, the fifo

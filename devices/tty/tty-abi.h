@@ -53,6 +53,7 @@
         RAW(TIOCGLCKTRMIOS, 0x5456, OUT, struct termios,              FLAT, HONEST)                  \
         RAW(TIOCSLCKTRMIOS, 0x5457, IN,  struct termios,              FLAT, HONEST)                  \
         RAW(TIOCSERGETLSR, 0x5459, OUT, unsigned int,                 FLAT, HONEST)                  \
+        RAW(TIOCMIWAIT,  0x545C, VALUE, unsigned long,                FLAT, HONEST)                  \
         RAW(TIOCGICOUNT, 0x545D, OUT,   struct serial_icounter_struct, FLAT, HONEST)                 \
         IOC(TIOCGEXCL,   IOR, 'T', 0x40, OUT, int,                    FLAT, HONEST)
 

@@ -17,7 +17,9 @@
  * with that error, far/received holds what the port sent.  far=unix:PATH
  * adds a Unix stream socket at PATH: one connection at a time, whose bytes
  * arrive at the port and which gets what the port sends (a far end that
- * does not read loses bytes, as on a line without flow control).
+ * does not read loses bytes, as on a line without flow control).  The
+ * device stream "far" (the control interface's OpenStream, which
+ * `cusekit serial NAME` uses) is such a connection without a path.
  *
  * The line discipline does what n_tty.c does for the flags serial programs
  * use: non-canonical reads with VMIN/VTIME, O_NONBLOCK and poll; ICANON
@@ -31,11 +33,36 @@
  * TIOCSTI and TIOCSLCKTRMIOS ask the caller's capabilities, as the kernel
  * does for a tty that is not the caller's controlling terminal.
  *
- * Not modelled: transmission time (bytes reach the far end at once, so
- * tcdrain() never waits), mismatched baud or framing between the two ends,
- * TIOCMIWAIT (the transports cannot park an ioctl), and CAP_SYS_ADMIN at
- * open: after TIOCEXCL every second open gets EBUSY, root's too (the open
- * hook does not know the opener).
+ * Time on the line: the transmitter sends one character per character
+ * time (start bit, CSIZE data bits, PARENB's parity bit, CSTOPB's stop
+ * bits at the port's rate: BOTHER, spd_ flags and custom divisor
+ * included), from a GLib timer that wakes at most once a millisecond and
+ * sends what is due.  So TIOCOUTQ counts what has not left, write() stops
+ * at the serial core's 4096-byte buffer (EAGAIN: the transport parks a
+ * blocking writer, which then gets a short count), and the calls that wait
+ * until the output has left (tcdrain = TCSBRK with 1, TCSETSW/TCSETSF and
+ * the termio and termios2 forms, TCSBRK/TCSBRKP/TIOCSBRK before a break,
+ * TIOCSETD) wait through ck_call_wait(), as does TIOCMIWAIT for a change
+ * of the lines it asks for (uart_wait_modem_status()).  Every far end
+ * (peer, loopback plug, control interface, far=unix) gets a byte when it
+ * has left; bytes from the control interface or the socket arrive at once.
+ * A last close lets what was written drain (the kernel's close waits for
+ * it) unless hardware flow control holds it, which drops it.
+ *
+ * Two ends that disagree (peer=): a byte sent with rates more than 5 %
+ * apart, other data bits or other stop bits arrives as a framing error
+ * whose value is the byte inverted; with other parity settings (on or
+ * off, odd or even, mark/space) as a parity error; either way counted in
+ * TIOCGICOUNT and delivered as INPCK, IGNPAR and PARMRK say.  Only the
+ * receiver's data bits arrive (CS7 both ends: the eighth bit never travels).
+ *
+ * A break (TCSBRK with 0, TCSBRKP) reaches the far end as it begins; the
+ * call returns when it is over (250 ms, or TCSBRKP's tenths of a second).
+ *
+ * Not modelled: the line held low while a break lasts (bytes may go meanwhile),
+ * the 16550's FIFO (TIOCOUTQ counts every byte not yet on the line), and
+ * CAP_SYS_ADMIN at open: after TIOCEXCL every second open gets EBUSY,
+ * root's too (the open hook does not know the opener).
  */
 #include "tty-abi.h"
 
@@ -89,10 +116,14 @@ struct tty_port {
         bool throttled;               /* the input buffer nearly full: RTS down / VSTOP sent */
         gint64 last_rx_us;            /* VMIN > 0 && VTIME > 0: the inter-byte timer */
         guint vtime_source;
+        guint wake_source;            /* a waiting call's deadline (a break's end) ... */
+        gint64 wake_due_us;           /* ... the earliest one */
 
-        GByteArray *tx;               /* written, not yet sent (flow control) */
-        bool flushing;                /* in flush_tx(): a byte sent now comes back later */
-        guint flush_source;
+        GByteArray *tx;               /* written, not yet on the line (the serial core's buffer) */
+        guint tx_source;              /* the transmitter: when the next byte has left */
+        bool transmitting;            /* in tx_tick(): bytes sent make more to send, for later */
+        gint64 tx_anchor_us;          /* when the transmitter last started ... */
+        guint64 tx_sent;              /* ... and the bytes it sent since */
         GByteArray *received;         /* what the far end got, when the control interface is it */
 
         /* far=unix:PATH */
@@ -260,6 +291,7 @@ static unsigned input_lines(const struct tty_port *p)
 }
 
 static void flush_tx(struct tty_port *p);
+static gboolean tx_tick(gpointer userdata);
 
 /* The input lines may have moved: count the changes as the UART's delta
  * bits do (RI on its trailing edge), and restart output CTS held back. */
@@ -477,8 +509,9 @@ static void receive_char(struct tty_port *p, uint8_t c)
 }
 
 /* A byte as the UART hands it over, with its error flag (the serial core
- * drops the flag of an error INPCK does not ask about). */
-static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
+ * drops the flag of an error INPCK does not ask about); readers are told
+ * by receive(), once for a batch. */
+static void receive_one(struct tty_port *p, uint8_t c, enum rx_flag flag)
 {
         const struct termios2 *t = &p->termios;
 
@@ -533,19 +566,99 @@ static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
         if (p->termios.c_cc[VMIN] && p->termios.c_cc[VTIME])
                 p->last_rx_us = g_get_monotonic_time();
         check_throttle(p);
+}
+
+static void receive(struct tty_port *p, uint8_t c, enum rx_flag flag)
+{
+        receive_one(p, c, flag);
         ck_device_notify(p->dev);
 }
 
 /* --- transmitting --- */
 
+/* The line's frame, as the UART sends and expects it. */
+struct frame {
+        speed_t baud;
+        unsigned data_bits;           /* 5..8 */
+        unsigned parity;              /* 0, or PARENB with PARODD/CMSPAR as set */
+        unsigned stop_bits;           /* 1 or 2 */
+};
+
+/* The rate the UART runs at: the termios speed, B38400 as setserial's
+ * spd_ flags make it (spd_cust: baud_base / custom_divisor), 9600 for B0. */
+static speed_t line_baud(const struct tty_port *p)
+{
+        speed_t baud = termios_baud_rate(&p->termios);
+
+        if (baud == 38400) {
+                switch (p->serial.flags & ASYNC_SPD_MASK) {
+                case ASYNC_SPD_HI: return 57600;
+                case ASYNC_SPD_VHI: return 115200;
+                case ASYNC_SPD_SHI: return 230400;
+                case ASYNC_SPD_WARP: return 460800;
+                case ASYNC_SPD_CUST:
+                        if (p->serial.custom_divisor > 0)
+                                return (speed_t)p->serial.baud_base / (speed_t)p->serial.custom_divisor;
+                        break;
+                default: break;
+                }
+        }
+        return baud ? baud : 9600;
+}
+
+static struct frame line_frame(const struct tty_port *p)
+{
+        tcflag_t cf = p->termios.c_cflag;
+
+        return (struct frame){
+                .baud = line_baud(p),
+                .data_bits = 5 + (unsigned)((cf & CSIZE) >> 4),
+                .parity = (cf & PARENB) ? cf & (PARENB | PARODD | CMSPAR) : 0,
+                .stop_bits = (cf & CSTOPB) ? 2 : 1,
+        };
+}
+
+/* A character on the line: start bit, data bits, parity bit, stop bits. */
+static unsigned frame_bits(const struct frame *f)
+{
+        return 1 + f->data_bits + (f->parity ? 1 : 0) + f->stop_bits;
+}
+
+/* What the far port's UART makes of a byte sent with @tx's frame.  A UART
+ * samples each bit in the middle of its time and tolerates a few percent
+ * of clock error; the rule here: rates more than 5 % apart (or different
+ * data or stop bits) garble every byte into a framing error, whose value
+ * is the byte inverted; different parity settings make a parity error.
+ * Either way only the receiver's data bits arrive. */
+static enum rx_flag frame_receive(const struct frame *tx, const struct frame *rx, uint8_t *c)
+{
+        uint8_t mask = (uint8_t)((1u << rx->data_bits) - 1);
+        speed_t lo = MIN(tx->baud, rx->baud), hi = MAX(tx->baud, rx->baud);
+
+        *c &= (uint8_t)((1u << tx->data_bits) - 1);
+        if ((guint64)(hi - lo) * 100 > (guint64)hi * 5 || tx->data_bits != rx->data_bits ||
+            tx->stop_bits != rx->stop_bits) {
+                *c = (uint8_t)~*c & mask;
+                return RX_FRAME;
+        }
+        *c &= mask;
+        return tx->parity != rx->parity ? RX_PARITY : RX_NORMAL;
+}
+
+/* Bytes that have left the port's transmitter (or jump the queue: XON/XOFF). */
 static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n)
 {
         struct tty_port *far = far_port(p);
 
         p->icount.tx += (int)n;
         if (far) {
-                for (size_t i = 0; i < n; i++)
-                        receive(far, bytes[i], RX_NORMAL);
+                struct frame tx = line_frame(p), rx = line_frame(far);
+                for (size_t i = 0; i < n; i++) {
+                        uint8_t c = bytes[i];
+                        enum rx_flag flag = frame_receive(&tx, &rx, &c);
+                        receive_one(far, c, flag);
+                }
+                ck_device_notify(far->dev);
                 return;
         }
         if (p->far_fd >= 0)
@@ -560,36 +673,96 @@ static bool tx_blocked(const struct tty_port *p)
         return p->stopped || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
 }
 
-static void flush_tx(struct tty_port *p);
+/* Microseconds from the anchor until @count characters have left. */
+static gint64 tx_time_us(const struct tty_port *p, guint64 count)
+{
+        struct frame f = line_frame(p);
 
-static gboolean flush_later(gpointer userdata)
+        return (gint64)((count * frame_bits(&f) * G_USEC_PER_SEC + f.baud - 1) / f.baud);
+}
+
+static void tx_schedule(struct tty_port *p)
+{
+        gint64 due = p->tx_anchor_us + tx_time_us(p, p->tx_sent + 1);
+        gint64 ms = (due - g_get_monotonic_time() + 999) / 1000;
+
+        /* at most one wakeup a millisecond: at 4 Mbaud a tick sends 400 bytes */
+        p->tx_source = g_timeout_add_full(G_PRIORITY_HIGH, (guint)MAX(ms, 1), tx_tick, p, NULL);
+}
+
+/* The transmitter: what has had its time on the line reaches the far end,
+ * byte by byte as flow control lets it (a byte received may stop us). */
+static gboolean tx_tick(gpointer userdata)
 {
         struct tty_port *p = userdata;
+        struct frame f = line_frame(p);
+        gint64 elapsed = g_get_monotonic_time() - p->tx_anchor_us;
+        guint64 due = (guint64)MAX(elapsed, 0) * f.baud / ((guint64)frame_bits(&f) * G_USEC_PER_SEC);
+        size_t n = 0;
 
-        p->flush_source = 0;
-        flush_tx(p);
+        p->tx_source = 0;
+        p->transmitting = true;
+        struct tty_port *far = far_port(p);
+        if (far) {
+                /* one byte at a time: what it does at the far end (throttle:
+                 * RTS down) may stop us before the next */
+                struct frame rx = line_frame(far);
+                while (n < p->tx->len && p->tx_sent < due && !tx_blocked(p)) {
+                        uint8_t c = p->tx->data[n];
+                        p->tx_sent++;
+                        p->icount.tx++;
+                        n++;
+                        enum rx_flag flag = frame_receive(&f, &rx, &c);
+                        receive_one(far, c, flag);
+                }
+                /* an echo over a loopback plug was appended meanwhile: the front goes */
+                g_byte_array_remove_range(p->tx, 0, (guint)n);
+                if (n)
+                        ck_device_notify(far->dev);
+        } else if (!tx_blocked(p)) {
+                n = (size_t)MIN(due - MIN(due, p->tx_sent), (guint64)p->tx->len);
+                if (n) {
+                        g_autoptr(GByteArray) out = g_byte_array_sized_new((guint)n);
+                        g_byte_array_append(out, p->tx->data, (guint)n);
+                        g_byte_array_remove_range(p->tx, 0, (guint)n);
+                        p->tx_sent += n;
+                        deliver(p, out->data, n);
+                }
+        }
+        p->transmitting = false;
+        if (p->tx->len && !tx_blocked(p))
+                tx_schedule(p);
+        if (n)
+                ck_device_notify(p->dev);   /* room to write; tcdrain() may be over */
         return G_SOURCE_REMOVE;
 }
 
-/* Sends what waits, as far as flow control lets it.  What sending makes
- * the port send again (ECHO over a loopback plug or back-to-back peers)
- * waits for the next turn of the loop, as on a wire it waits for the
- * line: the echo goes on, the port stays responsive. */
+/* Starts the transmitter when there is something to send and flow control
+ * lets it; the first byte leaves one character time later. */
 static void flush_tx(struct tty_port *p)
 {
-        if (!p->tx->len || tx_blocked(p))
+        if (!p->tx->len || tx_blocked(p) || p->tx_source || p->transmitting)
                 return;
-        if (p->flushing) {
-                if (!p->flush_source)
-                        p->flush_source = g_timeout_add(1, flush_later, p);
+        p->tx_anchor_us = g_get_monotonic_time();
+        p->tx_sent = 0;
+        tx_schedule(p);
+}
+
+/* The line's speed or frame changed: what is on its way goes at the new rate. */
+static void tx_restart(struct tty_port *p)
+{
+        if (!p->tx_source)
                 return;
-        }
-        g_autoptr(GByteArray) out = p->tx;
-        p->tx = g_byte_array_new();
-        p->flushing = true;
-        deliver(p, out->data, out->len);
-        p->flushing = false;
-        ck_device_notify(p->dev);   /* room to write */
+        g_source_remove(p->tx_source);
+        p->tx_source = 0;
+        flush_tx(p);
+}
+
+static void tx_stop(struct tty_port *p)
+{
+        if (p->tx_source)
+                g_source_remove(p->tx_source);
+        p->tx_source = 0;
 }
 
 static void transmit(struct tty_port *p, const uint8_t *bytes, size_t n)
@@ -816,8 +989,18 @@ static void set_termios(struct tty_port *p, const struct termios2 *new)
                 set_mctrl(p, TIOCM_DTR | TIOCM_RTS, 0);
         if ((old.c_cflag & CRTSCTS) && !(p->termios.c_cflag & CRTSCTS))
                 flush_tx(p);
+        if ((old.c_cflag ^ p->termios.c_cflag) & (CBAUD | CSIZE | CSTOPB | PARENB) ||
+            old.c_ospeed != p->termios.c_ospeed)
+                tx_restart(p);
         ldisc_set_termios(p, &old);
         ck_device_notify(p->dev);
+}
+
+/* tty_wait_until_sent(): a call that waits until what was written has
+ * left the line (output stopped by flow control: until it restarts). */
+static int wait_until_sent(struct ck_call *c)
+{
+        return port_of(c)->tx->len ? ck_call_wait(c) : 0;
 }
 
 /* set_termios() in tty_ioctl.c: old-style speeds become c_ispeed/c_ospeed. */
@@ -827,7 +1010,6 @@ static void set_termios_from(struct tty_port *p, struct termios2 *t, bool flush)
         t->c_ospeed = termios_baud_rate(t);
         if (flush)
                 flush_input(p);
-        /* TCSETSW: the output is already on the line (no transmission time here) */
         set_termios(p, t);
 }
 
@@ -885,7 +1067,9 @@ static int handle_TCGETA(struct ck_call *c, struct termio *out)
         return 0;
 }
 
-#define TERMIOS_SETTERS(NAME, TYPE, CONVERT, FLUSH)                                                 \
+/* ...W and ...F wait until the output has left (TERMIOS_WAIT), ...F then
+ * drops the input. */
+#define TERMIOS_SETTERS(NAME, TYPE, CONVERT, WAIT, FLUSH)                                           \
         static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, TYPE *ret)     \
         {                                                                                            \
                 return ck_untrusted_copy(u, ret, sizeof(*ret));                                      \
@@ -893,16 +1077,19 @@ static int handle_TCGETA(struct ck_call *c, struct termio *out)
         static int handle_##NAME(struct ck_call *c, const TYPE *in)                                  \
         {                                                                                            \
                 struct tty_port *p = port_of(c);                                                     \
+                int r = WAIT ? wait_until_sent(c) : 0;                                               \
+                if (r < 0)                                                                           \
+                        return r;                                                                    \
                 struct termios2 t = CONVERT;                                                         \
                 set_termios_from(p, &t, FLUSH);                                                      \
                 return 0;                                                                            \
         }
-TERMIOS_SETTERS(TCSETS, struct termios, from_termios(p, in), false)
-TERMIOS_SETTERS(TCSETSW, struct termios, from_termios(p, in), false)
-TERMIOS_SETTERS(TCSETSF, struct termios, from_termios(p, in), true)
-TERMIOS_SETTERS(TCSETA, struct termio, from_termio(p, in), false)
-TERMIOS_SETTERS(TCSETAW, struct termio, from_termio(p, in), false)
-TERMIOS_SETTERS(TCSETAF, struct termio, from_termio(p, in), true)
+TERMIOS_SETTERS(TCSETS, struct termios, from_termios(p, in), false, false)
+TERMIOS_SETTERS(TCSETSW, struct termios, from_termios(p, in), true, false)
+TERMIOS_SETTERS(TCSETSF, struct termios, from_termios(p, in), true, true)
+TERMIOS_SETTERS(TCSETA, struct termio, from_termio(p, in), false, false)
+TERMIOS_SETTERS(TCSETAW, struct termio, from_termio(p, in), true, false)
+TERMIOS_SETTERS(TCSETAF, struct termio, from_termio(p, in), true, true)
 
 /* The new-style calls bring their own speeds. */
 static void set_termios2(struct tty_port *p, const struct termios2 *in, bool flush)
@@ -916,19 +1103,22 @@ static void set_termios2(struct tty_port *p, const struct termios2 *in, bool flu
         set_termios(p, &t);
 }
 
-#define TERMIOS2_SETTER(NAME, FLUSH)                                                                \
+#define TERMIOS2_SETTER(NAME, WAIT, FLUSH)                                                          \
         static int validate_##NAME(struct ck_call *c, const struct ck_untrusted *u, struct termios2 *ret) \
         {                                                                                            \
                 return ck_untrusted_copy(u, ret, sizeof(*ret));                                      \
         }                                                                                            \
         static int handle_##NAME(struct ck_call *c, const struct termios2 *in)                       \
         {                                                                                            \
+                int r = WAIT ? wait_until_sent(c) : 0;                                               \
+                if (r < 0)                                                                           \
+                        return r;                                                                    \
                 set_termios2(port_of(c), in, FLUSH);                                                 \
                 return 0;                                                                            \
         }
-TERMIOS2_SETTER(TCSETS2, false)
-TERMIOS2_SETTER(TCSETSW2, false)
-TERMIOS2_SETTER(TCSETSF2, true)
+TERMIOS2_SETTER(TCSETS2, false, false)
+TERMIOS2_SETTER(TCSETSW2, true, false)
+TERMIOS2_SETTER(TCSETSF2, true, true)
 
 /* --- modem lines --- */
 
@@ -1094,18 +1284,70 @@ static void send_break(struct tty_port *p)
                 receive(far, 0, RX_BREAK);
 }
 
+static gboolean wake_expired(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->wake_source = 0;
+        ck_device_notify(p->dev);   /* the waiting calls look again; those not done re-arm */
+        return G_SOURCE_REMOVE;
+}
+
+/* The device notifies at @due_us (or sooner, for an earlier deadline). */
+static void wake_at(struct tty_port *p, gint64 due_us)
+{
+        if (p->wake_source && p->wake_due_us <= due_us)
+                return;
+        if (p->wake_source)
+                g_source_remove(p->wake_source);
+        gint64 ms = (due_us - g_get_monotonic_time() + 999) / 1000;
+        p->wake_due_us = due_us;
+        p->wake_source = g_timeout_add_full(G_PRIORITY_HIGH, (guint)MAX(ms, 1), wake_expired, p, NULL);
+}
+
+/* send_break(): once the output has left, a break of @ms; the call returns
+ * when it is over (a signal ends it early).  The far end gets the break as
+ * it begins. */
+struct break_wait {
+        bool sent;
+        gint64 until_us;
+};
+
+static int timed_break(struct ck_call *c, unsigned ms)
+{
+        struct tty_port *p = port_of(c);
+        struct break_wait *w = ck_call_wait_state(c, sizeof(*w));
+        gint64 now = g_get_monotonic_time();
+
+        if (!w)
+                return -EIO;
+        if (!w->sent) {
+                int r = wait_until_sent(c);
+                if (r < 0)
+                        return r;
+                send_break(p);
+                *w = (struct break_wait){ .sent = true, .until_us = now + (gint64)ms * 1000 };
+        }
+        if (now >= w->until_us)
+                return 0;
+        wake_at(p, w->until_us);
+        return ck_call_wait(c);
+}
+
 static int validate_TCSBRK(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
 {
         *ret = (unsigned long)ck_untrusted_value(u);
         return 0;
 }
 
-/* 0: a break of 250 ms; otherwise tcdrain(), which has nothing to wait for. */
+/* tty_ioctl(): every break call but TIOCCBRK first waits until the output
+ * has left; TCSBRK with 0 then sends a break of 250 ms, otherwise it is
+ * tcdrain(). */
 static int handle_TCSBRK(struct ck_call *c, unsigned long value)
 {
         if (value == 0)
-                send_break(port_of(c));
-        return 0;
+                return timed_break(c, 250);
+        return wait_until_sent(c);
 }
 
 static int validate_TCSBRKP(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
@@ -1114,16 +1356,52 @@ static int validate_TCSBRKP(struct ck_call *c, const struct ck_untrusted *u, uns
         return 0;
 }
 
+/* tcsendbreak(): tenths of a second, 0 for 250 ms (as TCSBRK's) */
 static int handle_TCSBRKP(struct ck_call *c, unsigned long value)
 {
-        send_break(port_of(c));   /* of value * 100 ms (0: 250 ms) */
-        return 0;
+        return timed_break(c, value ? (unsigned)MIN(value, 100000ul) * 100 : 250);
 }
 
 static int handle_TIOCSBRK(struct ck_call *c)
 {
+        int r = wait_until_sent(c);
+
+        if (r < 0)
+                return r;
         send_break(port_of(c));
         return 0;
+}
+
+/* uart_wait_modem_status(): until one of the lines asked for (RNG, DSR,
+ * CD, CTS) changes, counted as TIOCGICOUNT counts (RI's trailing edge);
+ * O_NONBLOCK does not matter.  As there, each look compares the counters
+ * with the previous look's. */
+struct modem_wait {
+        bool started;
+        int rng, dsr, dcd, cts;       /* the counters at the previous look */
+};
+
+static int validate_TIOCMIWAIT(struct ck_call *c, const struct ck_untrusted *u, unsigned long *ret)
+{
+        *ret = (unsigned long)ck_untrusted_value(u);
+        return 0;
+}
+
+static int handle_TIOCMIWAIT(struct ck_call *c, unsigned long mask)
+{
+        const struct serial_icounter_struct *now = &port_of(c)->icount;
+        struct modem_wait *w = ck_call_wait_state(c, sizeof(*w));
+
+        if (!w)
+                return -EIO;
+        if (w->started && (((mask & TIOCM_RNG) && now->rng != w->rng) ||
+                           ((mask & TIOCM_DSR) && now->dsr != w->dsr) ||
+                           ((mask & TIOCM_CD) && now->dcd != w->dcd) ||
+                           ((mask & TIOCM_CTS) && now->cts != w->cts)))
+                return 0;
+        *w = (struct modem_wait){ .started = true, .rng = now->rng, .dsr = now->dsr, .dcd = now->dcd,
+                                  .cts = now->cts };
+        return ck_call_wait(c);
 }
 
 static int handle_TIOCCBRK(struct ck_call *c)
@@ -1220,9 +1498,14 @@ static int validate_TIOCSETD(struct ck_call *c, const struct ck_untrusted *u, in
         return *ret < N_TTY || *ret >= NR_LDISCS ? -EINVAL : 0;
 }
 
-/* Only N_TTY is here; tty_ldisc_get() answers EINVAL for one it cannot find. */
+/* Only N_TTY is here; tty_ldisc_get() answers EINVAL for one it cannot
+ * find; like the break calls, it waits until the output has left first. */
 static int handle_TIOCSETD(struct ck_call *c, const int *in)
 {
+        int r = wait_until_sent(c);
+
+        if (r < 0)
+                return r;
         return *in == N_TTY ? 0 : -EINVAL;
 }
 
@@ -1292,9 +1575,10 @@ static int tty_open(struct ck_file *f)
         return 0;
 }
 
-/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes, and
- * output flow control still holds back goes too (uart_shutdown() frees the
- * transmit buffer once closing_wait is over; nothing waits here). */
+/* The last close: HUPCL drops DTR and RTS, TIOCEXCL ends, input goes.
+ * What was written still leaves (the kernel's close waits for it, up to
+ * closing_wait; here the transmitter goes on after the close), unless
+ * hardware flow control holds it back: uart_shutdown() frees that. */
 static void tty_release(struct ck_file *f)
 {
         struct tty_port *p = ck_device_priv(ck_file_device(f));
@@ -1304,12 +1588,28 @@ static void tty_release(struct ck_file *f)
         p->exclusive = false;
         p->stopped = false;
         flush_input(p);
-        g_byte_array_set_size(p->tx, 0);
+        if (tx_blocked(p))
+                g_byte_array_set_size(p->tx, 0);
+        else
+                flush_tx(p);
         if (p->termios.c_cflag & HUPCL)
                 set_mctrl(p, 0, TIOCM_DTR | TIOCM_RTS);
 }
 
 /* --- the control interface: the far end and what the port shows --- */
+
+/* What the far end is when it is not for the control interface to play. */
+static int no_far_end(struct tty_port *p, GError **error)
+{
+        if (!p->peer && !p->loopback)
+                return 0;
+        if (p->peer)
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is the peer %s (peer=): it cannot be driven",
+                            p->peer->name);
+        else
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is a loopback plug (loopback=1): it cannot be driven");
+        return -EBUSY;
+}
 
 static GVariant *lines_get(struct ck_device *d, void *userdata)
 {
@@ -1322,11 +1622,10 @@ static int lines_set(struct ck_device *d, void *userdata, GVariant *value, GErro
 {
         struct tty_port *p = ck_device_priv(d);
         unsigned bit = GPOINTER_TO_UINT(userdata);
+        int r = no_far_end(p, error);
 
-        if (p->peer || p->loopback) {
-                g_set_error(error, CK_ERROR, EBUSY, "the input lines follow the %s", p->peer ? "peer" : "loopback");
-                return -EBUSY;
-        }
+        if (r < 0)
+                return r;
         p->far_lines = g_variant_get_boolean(value) ? p->far_lines | bit : p->far_lines & ~bit;
         lines_changed(p);
         return 0;
@@ -1335,14 +1634,6 @@ static int lines_set(struct ck_device *d, void *userdata, GVariant *value, GErro
 static GVariant *empty_bytes(void)
 {
         return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, NULL, 0, 1);
-}
-
-static int no_far_end(struct tty_port *p, GError **error)
-{
-        if (!p->peer && !p->loopback)
-                return 0;
-        g_set_error(error, CK_ERROR, EBUSY, "the far end is the %s", p->peer ? "peer" : "loopback");
-        return -EBUSY;
 }
 
 static GVariant *send_get(struct ck_device *d, void *userdata)
@@ -1528,6 +1819,14 @@ static gboolean far_on_data(gint fd, GIOCondition cond, gpointer data)
         return G_SOURCE_CONTINUE;
 }
 
+/* @fd (non-blocking) becomes the far end: what it sends arrives at the
+ * port, what the port sends goes to it. */
+static void far_attach(struct tty_port *p, int fd)
+{
+        p->far_fd = fd;
+        p->far_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+}
+
 /* One far end at a time: a second connection is closed at once. */
 static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
 {
@@ -1540,9 +1839,39 @@ static gboolean far_on_accept(gint fd, GIOCondition cond, gpointer data)
                 close(c);
                 return G_SOURCE_CONTINUE;
         }
-        p->far_fd = c;
-        p->far_source = g_unix_fd_add(c, G_IO_IN | G_IO_HUP | G_IO_ERR, far_on_data, p);
+        far_attach(p, c);
         return G_SOURCE_CONTINUE;
+}
+
+/* The device stream "far" (OpenStream, `cusekit serial`): one end of a
+ * socketpair served exactly as a far=unix connection, the other end the
+ * caller's.  Taken while a far end is connected either way. */
+static int far_stream_open(struct ck_device *d, void *userdata, GError **error)
+{
+        struct tty_port *p = ck_device_priv(d);
+        int sv[2], r = no_far_end(p, error);
+
+        if (r < 0)
+                return r;
+        if (p->far_fd >= 0) {
+                g_set_error(error, CK_ERROR, EBUSY, "the far end is already attached (one at a time: another "
+                            "cusekit serial or a far=unix connection)");
+                return -EBUSY;
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                int e = errno;
+                g_set_error(error, CK_ERROR, e, "socketpair: %s", g_strerror(e));
+                return -e;
+        }
+        if (!g_unix_set_fd_nonblocking(sv[0], TRUE, NULL)) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                g_set_error(error, CK_ERROR, e, "O_NONBLOCK: %s", g_strerror(e));
+                return -e;
+        }
+        far_attach(p, sv[0]);
+        return sv[1];
 }
 
 static int far_listen(struct tty_port *p, const char *spec, GError **error)
@@ -1692,6 +2021,9 @@ static int tty_init(struct ck_device *d, GHashTable *params, GError **error)
         p->received = g_byte_array_new();
         p->lines_in = input_lines(p);
         add_states(d);
+        ck_device_add_stream(d, &(struct ck_stream){
+                .name = "far", .summary = "the far end: bytes both ways, as a far=unix connection",
+                .open = far_stream_open });
         if (far && (r = far_listen(p, far, error)) < 0) {
                 tty_fini(d);
                 return r;
@@ -1705,8 +2037,9 @@ static void tty_fini(struct ck_device *d)
 
         if (p->vtime_source)
                 g_source_remove(p->vtime_source);
-        if (p->flush_source)
-                g_source_remove(p->flush_source);
+        tx_stop(p);
+        if (p->wake_source)
+                g_source_remove(p->wake_source);
         far_close(p);
         if (p->peer)
                 p->peer->peer = NULL;

@@ -70,6 +70,19 @@ int ck_call_reserve_out(struct ck_call *c, uint64_t uaddr, size_t len);
 /* --- for handlers --- */
 const void *ck_call_input(struct ck_call *c, unsigned index, size_t *ret_len);
 void *ck_call_output(struct ck_call *c, unsigned index, size_t *ret_len);
+/* A handler's "not yet", for a call that blocks (TIOCMIWAIT, tcdrain):
+ * `return ck_call_wait(c);` (it returns -EAGAIN).  The transport parks the
+ * call, whatever O_NONBLOCK says (the handler decides that, as the kernel's
+ * do), and serves it again with the same argument after each
+ * ck_device_notify() of the device, until the handler answers; a signal
+ * ends the wait (EINTR, or a restarted call).  What a handler did before
+ * it waits (a break sent, then timed) it records in its wait state, which
+ * the next attempt sees. */
+int ck_call_wait(struct ck_call *c);
+/* @size bytes (at most 64) the call keeps across its waits, zeroed on its
+ * first attempt: the baseline a retry compares with.  NULL for more (a bug
+ * of the family: EIO). */
+void *ck_call_wait_state(struct ck_call *c, size_t size);
 struct ck_file *ck_call_file(struct ck_call *c);
 struct ck_device *ck_call_device(struct ck_call *c);
 pid_t ck_call_pid(struct ck_call *c);
@@ -137,6 +150,24 @@ GQuark ck_error_quark(void);
 void ck_device_add_state(struct ck_device *d, const struct ck_state_var *var);
 /* Persistent state changed by the device itself (e.g. RTC_SET_TIME). */
 void ck_device_state_changed(struct ck_device *d);
+
+/* --- device streams: a connection to the device the control interface hands out ---
+ *
+ * A device may offer named byte streams (tty's "far": the far end of the
+ * line) that a control client opens with OpenStream(device, name) and gets
+ * as a descriptor; what flows on it is the family's business. */
+struct ck_stream {
+        const char *name;             /* stable: "far" */
+        const char *summary;
+        /* A new descriptor for the caller, which the control layer passes on
+         * and closes (the device keeps the other end: a socketpair, say), or
+         * a negative errno with @error saying why (-EBUSY: taken). */
+        int (*open)(struct ck_device *d, void *userdata, GError **error);
+        void *userdata;
+};
+
+/* Called from init; @stream is copied. */
+void ck_device_add_stream(struct ck_device *d, const struct ck_stream *stream);
 
 /* --- field metadata: how traces and the control interface show arguments --- */
 enum ck_field_kind {

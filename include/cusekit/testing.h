@@ -68,6 +68,11 @@ void ck_test_set_round_hook(struct ck_test *t, ck_test_round_fn fn, void *userda
 int ck_test_ioctl(struct ck_test *t, unsigned long request, const void *arg);
 /* For FLOW VALUE ioctls: the integer travels as the argument itself. */
 int ck_test_ioctl_value(struct ck_test *t, unsigned long request, unsigned long value);
+/* An ioctl that waits (its handler said ck_call_wait(): TIOCMIWAIT, tcdrain)
+ * returns -EAGAIN and stays parked, as a blocked client would: calling it
+ * again with the same request and argument goes on with the same call (its
+ * wait state kept); any other ioctl, or ck_test_cancel() (a signal), ends it. */
+void ck_test_cancel(struct ck_test *t);
 /* Rounds the last ioctl took (1: no retry). */
 unsigned ck_test_rounds(const struct ck_test *t);
 /* -EAGAIN: nothing to read (a real client would block). */

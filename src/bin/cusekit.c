@@ -10,6 +10,7 @@
  */
 #include "cusekit-abi.h"
 #include "cusekit-run.h"
+#include "cusekit-serial.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -493,6 +494,11 @@ static int cmd_trace(int argc, char **argv)
         return EXIT_SUCCESS;
 }
 
+static int cmd_serial(int argc, char **argv)
+{
+        return cusekit_serial(conn, dest, json, argc, argv);
+}
+
 /* One row per command.  A command in a file of its own declares its
  * run function (and options) in a header and adds its row here. */
 /* --- events: evemu-record output or simple lines, sent to a device's `events` state --- */
@@ -625,6 +631,10 @@ static const struct command commands[] = {
           .max_args = 3, .options = fault_options, .run = cmd_fault },
         { .name = "trace", .args = "[--follow] [-n N]", .summary = "requests served", .options = trace_options,
           .run = cmd_trace },
+        { .name = "serial", .args = "DEVICE",
+          .summary = "be a serial port's far end: a terminal or pipe, its lines, breaks, errors",
+          .description = cusekit_serial_description, .min_args = 1, .max_args = 1,
+          .options = cusekit_serial_options, .run = cmd_serial },
         { .name = "abi", .args = "MODULE.so|TYPE", .summary = "a family's ioctl ABI: --table, --header, --check",
           .min_args = 1, .max_args = 1, .options = cusekit_abi_options, .no_daemon = TRUE, .run = cusekit_abi },
         { .name = "run", .args = "-- PROGRAM [ARGS...]", .summary = "run PROGRAM with emulated devices: no root, no CUSE",

@@ -128,8 +128,10 @@ qshares=() n=0
 	printf '\n'
 } >"$job/job.sh"
 
-# ttyS1 (the program's output) arrives through this FIFO.
-mkfifo "$tmp/out"
+# ttyS1 (the program's output) goes to a regular file, read as it grows:
+# qemu's UART drops a byte it could not write after a few retries, which a
+# FIFO with a slow reader (a loaded machine) made happen.
+: >"$tmp/out"
 : >"$tmp/console.log"
 
 # Forward the stream, dropping the exit marker (and remembering its code).
@@ -144,9 +146,6 @@ filter() {
 		fi
 	done
 }
-filter <"$tmp/out" &
-fpid=$!
-
 start=$(date +%s%N)
 qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
 	-nodefaults -no-user-config -display none -no-reboot \
@@ -161,6 +160,8 @@ qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
 	"${qshares[@]+"${qshares[@]}"}" \
 	</dev/null >"$tmp/qemu.log" 2>&1 &
 qpid=$!
+tail -c +1 -f --pid="$qpid" "$tmp/out" | filter &
+fpid=$!
 (
 	sleep "$timeout" &
 	trap 'kill $! 2>/dev/null; exit 0' TERM
@@ -179,8 +180,6 @@ qpid=
 kill "$wpid" 2>/dev/null
 wait "$wpid" 2>/dev/null
 wpid=
-# If qemu died before opening the FIFO, the filter would block forever.
-[ -n "$(jobs -pr | grep -x "$fpid")" ] && { exec 8<>"$tmp/out"; exec 8>&-; }
 wait "$fpid"
 elapsed=$((($(date +%s%N) - start) / 1000000))
 elapsed=$((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000)))

@@ -97,6 +97,89 @@ buf = array.array("I", [0] * 11)
 fcntl.ioctl(a.fd, 0x802C542A, buf)
 assert buf[10] == 250000, list(buf)
 '
+	py "python3-serial across the pair: TIOCMIWAIT woken by CTS in a thread, flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" '
+import array, fcntl, serial, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200, timeout=1)
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=1)
+woken = []
+def wait():
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+    woken.append(time.monotonic())
+th = threading.Thread(target=wait)
+th.start()
+time.sleep(0.3)
+assert not woken, "TIOCMIWAIT returned before any change"
+a.dtr = False                         # DSR and CD: not asked for
+time.sleep(0.2)
+assert not woken, "TIOCMIWAIT woken by DSR"
+t = time.monotonic()
+a.rts = False                         # b: CTS
+th.join(5)
+assert woken and woken[0] - t < 2, woken
+a.rts = a.dtr = True
+a.baudrate = b.baudrate = 1200
+t = time.monotonic()
+a.write(b"x" * 100)                   # 100 bytes at 1200 8N1: 0.83 s
+q1 = a.out_waiting
+time.sleep(0.3)
+q2 = a.out_waiting
+assert 0 < q2 < q1 <= 100, (q1, q2)
+a.flush()
+took = time.monotonic() - t
+assert a.out_waiting == 0
+assert took >= 0.7, took
+assert b.read(100) == b"x" * 100
+a.baudrate = b.baudrate = 460800
+got = []
+reader = threading.Thread(target=lambda: got.append(b.read(20000)))
+reader.start()
+t = time.monotonic()
+a.write(b"y" * 20000)                 # 0.43 s; the serial core holds 4096: write() waits for room
+took = time.monotonic() - t
+reader.join(5)
+assert took >= 0.3, took
+assert got == [b"y" * 20000], len(got[0]) if got else None
+a.baudrate = 115200
+b.baudrate = 9600
+icount = array.array("i", [0] * 20)   # cts dsr rng dcd rx tx frame overrun parity brk buf_overrun ...
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+frame = icount[6]
+a.write(b"abc")
+a.flush()
+time.sleep(0.1)
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+assert icount[6] - frame == 3, list(icount)
+assert b.read(3) != b"abc"
+b.baudrate = 115200                   # the pair agrees again for the clients below
+'
+	py "TIOCMIWAIT and signals: a handler ends the wait (EINTR), under SA_RESTART it goes on" '
+import fcntl, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200)
+b = serial.Serial("/dev/ttyCK1", 115200)
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+t = time.monotonic()
+try:
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+except Alarm:
+    pass
+else:
+    raise AssertionError("TIOCMIWAIT returned without a change")
+assert 0.25 < time.monotonic() - t < 3
+hits = []
+signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
+signal.siginterrupt(signal.SIGALRM, False)   # SA_RESTART: the kernel restarts the call
+signal.setitimer(signal.ITIMER_REAL, 0.2)
+threading.Timer(0.6, lambda: setattr(a, "rts", False)).start()
+t = time.monotonic()
+fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+assert hits and time.monotonic() - t >= 0.5, (hits, time.monotonic() - t)
+a.rts = True
+'
 	py "python3-serial against the loopback adapter" '
 import serial
 s = serial.Serial("/dev/ttyCK2", 9600, timeout=1)
@@ -107,10 +190,10 @@ s.dtr = False
 assert not s.ri and s.cts
 '
 	rm -f "$TMPDIR/socat.out"
-	timeout 10 socat -u OPEN:/dev/ttyCK1,rawer "OPEN:$TMPDIR/socat.out,creat,trunc" 2>/dev/null &
+	timeout 10 socat -u OPEN:/dev/ttyCK1,rawer,b115200 "OPEN:$TMPDIR/socat.out,creat,trunc" 2>/dev/null &
 	spid=$!
 	sleep 1
-	printf 'through socat\n' | socat -u STDIN OPEN:/dev/ttyCK0,rawer
+	printf 'through socat\n' | socat -u STDIN OPEN:/dev/ttyCK0,rawer,b115200
 	sleep 1
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 	if [ "$(cat "$TMPDIR/socat.out" 2>/dev/null)" = "through socat" ]; then
@@ -163,6 +246,77 @@ cusekit("set", "ttyCK3", "far/cts", "true")
 cusekit("set", "ttyCK3", "far/ri", "1")
 assert s.cts and s.ri
 s.write(b"near")
+s.flush()                             # tcdrain(): on the line, so at the far end
 assert bytes(json.loads(cusekit("--json", "get", "ttyCK3", "far/received"))["far/received"]) == b"near"
 '
+	# cusekit serial on a port whose far end is the control interface (its socket from CUSEKIT_CONTROL)
+	serial="$build/src/bin/cusekit serial"
+	stty -F /dev/ttyCK3 raw -echo 2>/dev/null
+	/usr/bin/python3 -c '
+import serial
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=10)
+got = s.read(6)
+s.write(b"program says " + got)
+' >"$TMPDIR/serial-reader.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	out=$(echo hello | $serial ttyCK3 2>&1); rc=$?
+	wait "$rpid"; prc=$?
+	if [ $rc -eq 0 ] && [ $prc -eq 0 ] && [ "$out" = "program says hello" ]; then
+		pass "echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed"
+	else
+		fail "echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed" "exit $rc, printed '$out'" \
+			"reader: exit $prc, $(cat "$TMPDIR/serial-reader.out")"
+	fi
+	SERIAL=$build/src/bin/cusekit py "cusekit serial --cts/--dsr/--ri/--break are what TIOCMGET and read() see; --show" '
+import os, serial, subprocess
+def cusekit(*args):
+    return subprocess.run([os.environ["SERIAL"], "serial", "ttyCK3"] + list(args),
+                          check=True, capture_output=True, text=True).stdout
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=1)
+cusekit("--cts=0", "--dsr=0", "--ri=0")
+assert not s.cts and not s.dsr and not s.ri
+cusekit("--cts=1")
+assert s.cts and not s.dsr
+cusekit("--dsr=1", "--ri=1", "--break")
+assert s.cts and s.dsr and s.ri
+assert s.read(1) == b"\x00"      # the break, as n_tty delivers it
+shown = cusekit("--show")
+assert "inputs    CTS=1 DSR=1 DCD=0 RI=1" in shown and " brk=1 " in shown, shown
+'
+	SERIAL=$build/src/bin/cusekit py "cusekit serial on a terminal: raw while it runs, C-a C-\\ a break, C-a C-a a C-a, C-a C-x quits, the terminal restored" '
+import os, pty, select, serial, subprocess, termios, time
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=5)
+master, slave = pty.openpty()
+before = termios.tcgetattr(slave)
+cli = subprocess.Popen([os.environ["SERIAL"], "serial", "ttyCK3"], stdin=slave, stdout=slave, stderr=slave,
+                       start_new_session=True)
+try:
+    deadline = time.monotonic() + 20
+    while termios.tcgetattr(slave)[3] & termios.ICANON:
+        assert time.monotonic() < deadline, "cusekit serial never put its terminal in raw mode"
+        time.sleep(0.05)
+    os.write(master, b"ab\x01\x1c\x01\x01c")
+    assert s.read(5) == b"ab\x00\x01c"
+    s.write(b"to the terminal")
+    shown = b""
+    deadline = time.monotonic() + 10
+    while b"to the terminal" not in shown and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.1)[0]:
+            shown += os.read(master, 4096)
+    assert b"C-a C-x quits" in shown and b"to the terminal" in shown, shown
+    os.write(master, b"\x01\x18")
+    assert cli.wait(timeout=10) == 0
+    assert termios.tcgetattr(slave) == before
+finally:
+    if cli.poll() is None:
+        cli.kill()
+'
+	# picocom on ttyCK0 (its terminal a pty), python3-serial on the other end of the null modem
+	out=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/picocom-pair.py" /dev/ttyCK0 /dev/ttyCK1 2>&1)
+	if [ "$out" = ok ]; then
+		pass "picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS"
+	else
+		fail "picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS" "$out"
+	fi
 fi

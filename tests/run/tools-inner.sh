@@ -208,6 +208,16 @@ out=$(sh -c 'exec 3<>/dev/fifo0; printf "one line\n" >&3; read -r line <&3; echo
 grep -q "^one line$" <<<"$out" && grep -q "^fifo0 .* 1$" <<<"$out" &&
 	pass "exec 3<>/dev/fifo0: write and read one descriptor, one open while it lives" ||
 	fail "exec 3<>/dev/fifo0: write and read one descriptor, one open while it lives" "$out"
+# a blocking writer with no room waits (parked) until a reader makes some, as at a pipe
+dd if=/dev/zero of=/dev/fifo0 bs=65536 count=2 status=none 2>"$tmp/dd-full.err" &
+writer=$!
+sleep 0.3
+kill -0 "$writer" 2>/dev/null; blocked=$?
+got=$(dd if=/dev/fifo0 bs=65536 count=2 iflag=fullblock status=none | wc -c)
+wait "$writer"; rc=$?
+[ $blocked -eq 0 ] && [ $rc -eq 0 ] && [ "$got" = 131072 ] &&
+	pass "dd: a write to a full fifo blocks until a read makes room" ||
+	fail "dd: a write to a full fifo blocks until a read makes room" "blocked $blocked, exit $rc, read $got" "$(cat "$tmp/dd-full.err")"
 # cat blocks on the empty fifo until killed; the run goes on serving.
 # --foreground: timeout then kills cat alone and reaps it; without, it kills
 # its whole group and exits while cat may still be dying, and a dying reader

@@ -2,6 +2,7 @@
 /* The control interface through its real socket, driven by the real
  * `cusekit` command line, against devices served through loopback. */
 #include "atom/atom-abi.h"
+#include "tty/tty-abi.h"
 #include "control.h"
 #include "loopback.h"
 #include "persist.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 
 struct fixture {
         char *dir;
@@ -364,6 +366,88 @@ static void test_stock_gdbus(struct fixture *fx, gconstpointer data)
         g_free(run.err);
 }
 
+/* A tty device on the fixture's control socket, opened raw through loopback. */
+struct port {
+        struct ck_device *dev;
+        struct ck_loopback *lb;
+        struct termios *t;
+};
+
+static void port_add(struct fixture *fx, struct port *p, const char *name, const char *peer)
+{
+        g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GError) error = NULL;
+
+        if (peer)
+                g_hash_table_insert(params, "peer", (char *)peer);
+        g_assert_cmpint(ck_device_new("tty", name, params, &p->dev, &error), ==, 0);
+        g_ptr_array_add(fx->devices, p->dev);
+        g_assert_cmpint(ck_loopback_new(p->dev, O_NONBLOCK, &p->lb), ==, 0);
+        p->t = g_new0(struct termios, 1);
+        ck_loopback_expose(p->lb, p->t, sizeof(*p->t));
+        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCGETS, (uintptr_t)p->t), ==, 0);
+        p->t->c_iflag = 0;
+        p->t->c_oflag = 0;
+        p->t->c_lflag = 0;
+        p->t->c_cc[VMIN] = 1;
+        g_assert_cmpint(ck_loopback_ioctl(p->lb, TCSETS, (uintptr_t)p->t), ==, 0);
+}
+
+static void port_remove(struct fixture *fx, struct port *p)
+{
+        g_ptr_array_remove(fx->devices, p->dev);
+        ck_loopback_free(p->lb);
+        ck_device_free(p->dev);
+        g_free(p->t);
+}
+
+/* What the port reads, collected while the loop serves a command; it
+ * answers @reply once @expect has arrived. */
+struct port_reader {
+        struct ck_loopback *lb;
+        GString *got;
+        const char *expect, *reply;
+        gboolean replied;
+};
+
+static gboolean port_read_some(gpointer userdata)
+{
+        struct port_reader *r = userdata;
+        char buf[256];
+        ssize_t n;
+
+        while ((n = ck_loopback_read(r->lb, buf, sizeof(buf))) > 0)
+                g_string_append_len(r->got, buf, n);
+        if (r->reply && !r->replied && strstr(r->got->str, r->expect)) {
+                g_assert_cmpint(ck_loopback_write(r->lb, r->reply, strlen(r->reply)), ==, (ssize_t)strlen(r->reply));
+                r->replied = TRUE;
+        }
+        return G_SOURCE_CONTINUE;
+}
+
+static GSubprocess *cli_spawn(struct fixture *fx, const char *const *args)
+{
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autoptr(GError) error = NULL;
+
+        g_ptr_array_add(argv, (char *)g_getenv("CUSEKIT_CLI"));
+        g_ptr_array_add(argv, "--socket");
+        g_ptr_array_add(argv, fx->socket);
+        for (; *args; args++)
+                g_ptr_array_add(argv, (char *)*args);
+        g_ptr_array_add(argv, NULL);
+        GSubprocess *p = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+        g_assert_no_error(error);
+        return p;
+}
+
+static void serve_until_done(struct cli_run *run)
+{
+        while (!run->done)
+                g_main_context_iteration(NULL, TRUE);
+}
+
 /* The same interface on a message bus, under a well-known name. */
 static void test_bus(struct fixture *fx, gconstpointer data)
 {
@@ -392,6 +476,25 @@ static void test_bus(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(cli(fx, &value, NULL, "--bus", "session", "--bus-name", "org.cusekit.Test", "get", "atom0",
                             NULL), ==, 0);
         g_assert_nonnull(strstr(value, "value = true"));
+        /* a device stream's descriptor crosses the bus too */
+        struct port p;
+        struct cli_run run = { 0 };
+        port_add(fx, &p, "ttyCK3", NULL);
+        struct port_reader reader = { .lb = p.lb, .got = g_string_new(NULL) };
+        guint poller = g_timeout_add(10, port_read_some, &reader);
+        g_autoptr(GSubprocess) serial = cli_spawn(fx, (const char *[]){ "--bus", "session", "--bus-name",
+                                                                         "org.cusekit.Test", "serial", "ttyCK3", NULL });
+        g_subprocess_communicate_utf8_async(serial, "over the bus", NULL, on_done, &run);
+        serve_until_done(&run);
+        g_source_remove(poller);
+        port_read_some(&reader);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpint(run.status, ==, 0);
+        g_assert_cmpstr(reader.got->str, ==, "over the bus");
+        g_free(run.out);
+        g_free(run.err);
+        g_string_free(reader.got, TRUE);
+        port_remove(fx, &p);
         g_assert_cmpint(cli(fx, NULL, &err, "--bus", "session", "list", NULL), ==, 1);
         g_assert_nonnull(strstr(err, "nobody owns org.cusekit.Daemon"));
         g_test_dbus_down(bus);
@@ -436,6 +539,7 @@ static void test_help_alone(void)
                 { "set", "cusekit set [OPTION…] DEVICE NAME VALUE" },
                 { "fault", "add DEVICE OPERATION" },
                 { "trace", "--follow" },
+                { "serial", "C-a C-x quits" },
         };
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
                 g_autofree char *out = NULL, *err = NULL;
@@ -537,6 +641,34 @@ static void test_permitted_as_kernel(void)
         g_free(run.out);
         g_free(run.err);
 
+        /* OpenStream is checked like every method: a node nobody may use is no device to it */
+        g_autofree char *address = g_strdup_printf("unix:path=%s", socket);
+        g_autofree char *gdbus = g_find_program_in_path("gdbus");
+        g_assert_nonnull(gdbus);
+        static const struct { const char *leaf, *says; } streams[] = {
+                { "grp", "org.cusekit.Error.ENOENT" },      /* reached: atom has no stream */
+                { "closed", "org.cusekit.Error.ENODEV" },   /* not reached */
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(streams); i++) {
+                g_autofree char *name = g_strdup_printf("%s/%s", base, streams[i].leaf);
+                const char *call[] = { "setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=disk", gdbus,
+                                       "call", "--address", address, "--dest", "org.cusekit.Daemon",
+                                       "--object-path", "/org/cusekit/Daemon", "--method",
+                                       "org.cusekit.Daemon1.OpenStream", name, "far", NULL };
+                struct cli_run srun = { 0 };
+                g_autoptr(GSubprocess) sp = g_subprocess_newv(call, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+                g_assert_no_error(error);
+                g_subprocess_communicate_utf8_async(sp, NULL, NULL, on_done, &srun);
+                while (!srun.done)
+                        g_main_context_iteration(NULL, TRUE);
+                if (!strstr(srun.err, streams[i].says))
+                        g_error("OpenStream %s as nobody+disk: want %s; out '%s', err '%s'", streams[i].leaf,
+                                streams[i].says, srun.out, srun.err);
+                g_free(srun.out);
+                g_free(srun.err);
+        }
+
         ck_control_free(control);
         g_autofree char *rm = g_strdup_printf("rm -rf '%s' '%s'", nodes, dir);
         g_assert_cmpint(system(rm), ==, 0);
@@ -584,6 +716,165 @@ static void test_second_daemon_refused(struct fixture *fx, gconstpointer data)
         g_assert_nonnull(strstr(error->message, "in use by another cusekitd"));
 }
 
+/* cusekit serial with a pipe: stdin reaches the port, what the port sends is
+ * printed, and it ends once stdin has ended and the port is quiet. */
+static void test_serial_pipe(struct fixture *fx, gconstpointer data)
+{
+        struct port p;
+        struct cli_run run = { 0 };
+
+        port_add(fx, &p, "ttyCK3", NULL);
+        struct port_reader reader = { .lb = p.lb, .got = g_string_new(NULL), .expect = "hello\n", .reply = "reply\n" };
+        guint poller = g_timeout_add(10, port_read_some, &reader);
+        g_autoptr(GSubprocess) proc = cli_spawn(fx, (const char *[]){ "serial", "ttyCK3", NULL });
+        gint64 start = g_get_monotonic_time();
+        g_subprocess_communicate_utf8_async(proc, "hello\n", NULL, on_done, &run);
+        serve_until_done(&run);
+        gint64 took = g_get_monotonic_time() - start;
+        g_source_remove(poller);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpint(run.status, ==, 0);
+        g_assert_cmpstr(reader.got->str, ==, "hello\n");
+        g_assert_cmpstr(run.out, ==, "reply\n");
+        g_assert_cmpint(took, >=, 500 * G_TIME_SPAN_MILLISECOND);   /* it waited for the port to be quiet */
+        /* the far end is free again, and what the port sent is also in far/received */
+        g_autofree char *out = NULL;
+        g_assert_cmpint(cli(fx, &out, NULL, "--json", "get", "ttyCK3", "far/received", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "114"));   /* 'r' */
+        g_free(run.out);
+        g_free(run.err);
+        g_string_free(reader.got, TRUE);
+        port_remove(fx, &p);
+}
+
+/* One far end at a time; a second is refused with EBUSY, and the first's end frees it. */
+static void test_serial_one_at_a_time(struct fixture *fx, gconstpointer data)
+{
+        struct port p;
+        struct cli_run first = { 0 };
+        g_autofree char *err = NULL, *err2 = NULL;
+        g_autoptr(GError) error = NULL;
+
+        port_add(fx, &p, "ttyCK3", NULL);
+        struct port_reader reader = { .lb = p.lb, .got = g_string_new(NULL) };
+        guint poller = g_timeout_add(10, port_read_some, &reader);
+        g_autoptr(GSubprocess) one = cli_spawn(fx, (const char *[]){ "serial", "ttyCK3", NULL });
+        GOutputStream *in = g_subprocess_get_stdin_pipe(one);
+        g_assert_true(g_output_stream_write_all(in, "x", 1, NULL, NULL, &error));
+        g_assert_true(g_output_stream_flush(in, NULL, &error));
+        gint64 deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+        while (reader.got->len == 0) {   /* attached: its byte has arrived */
+                g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                g_main_context_iteration(NULL, TRUE);
+        }
+        g_assert_cmpint(cli(fx, NULL, &err, "serial", "ttyCK3", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "already attached"));
+        g_subprocess_communicate_utf8_async(one, NULL, NULL, on_done, &first);
+        serve_until_done(&first);
+        g_assert_cmpint(first.status, ==, 0);
+        g_assert_cmpint(cli(fx, NULL, &err2, "serial", "ttyCK3", "--timeout", "0.2", NULL), ==, 0);
+        g_assert_cmpstr(err2, ==, "");
+        g_source_remove(poller);
+        g_assert_cmpstr(reader.got->str, ==, "x");
+        g_free(first.out);
+        g_free(first.err);
+        g_string_free(reader.got, TRUE);
+        port_remove(fx, &p);
+}
+
+/* The lines and events without streaming, --show, and the errors. */
+static void test_serial_lines(struct fixture *fx, gconstpointer data)
+{
+        struct port p, a, b;
+        g_autofree char *show = NULL, *json_show = NULL, *err = NULL, *err2 = NULL, *err3 = NULL, *err4 = NULL,
+                        *err5 = NULL;
+        char buf[8];
+
+        port_add(fx, &p, "ttyCK3", NULL);
+        port_add(fx, &a, "ttyCK0", "ttyCK1");
+        port_add(fx, &b, "ttyCK1", NULL);
+        int *lines = g_new0(int, 1);
+        ck_loopback_expose(p.lb, lines, sizeof(*lines));
+        g_assert_cmpint(cli(fx, NULL, NULL, "serial", "ttyCK3", "--cts=1", "--ri=1", NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_ioctl(p.lb, TIOCMGET, (uintptr_t)lines), ==, 0);
+        g_assert_cmpint(*lines & (TIOCM_CTS | TIOCM_DSR | TIOCM_CAR | TIOCM_RNG), ==, TIOCM_CTS | TIOCM_RNG);
+        g_assert_cmpint(cli(fx, NULL, NULL, "serial", "ttyCK3", "--cts=0", "--dsr=1", "--dcd=on", "--ri=0", NULL),
+                        ==, 0);
+        g_assert_cmpint(ck_loopback_ioctl(p.lb, TIOCMGET, (uintptr_t)lines), ==, 0);
+        g_assert_cmpint(*lines & (TIOCM_CTS | TIOCM_DSR | TIOCM_CAR | TIOCM_RNG), ==, TIOCM_DSR | TIOCM_CAR);
+        /* a break and bad bytes arrive as n_tty delivers them without INPCK and PARMRK:
+         * the break as NUL, the bytes as they are */
+        g_assert_cmpint(cli(fx, NULL, NULL, "serial", "ttyCK3", "--break", "--frame-error=0x41",
+                            "--parity-error=66", NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_read(p.lb, buf, sizeof(buf)), ==, 3);
+        g_assert_cmpmem(buf, 3, "\0AB", 3);
+        g_assert_cmpint(cli(fx, &show, NULL, "serial", "ttyCK3", "--show", NULL), ==, 0);
+        g_assert_nonnull(strstr(show, "line      9600 8N1\n"));
+        g_assert_nonnull(strstr(show, "inputs    CTS=0 DSR=1 DCD=1 RI=0\n"));
+        g_assert_nonnull(strstr(show, " frame=1 parity=1 "));
+        g_assert_nonnull(strstr(show, " brk=1 "));
+        /* a peer's lines show; it cannot be driven */
+        g_assert_cmpint(cli(fx, &json_show, NULL, "--json", "serial", "ttyCK1", "--show", NULL), ==, 0);
+        g_assert_nonnull(strstr(json_show, "\"cts\" : true"));   /* ttyCK0's RTS and DTR, raised by its open */
+        g_assert_nonnull(strstr(json_show, "\"dsr\" : true"));
+        g_assert_cmpint(cli(fx, NULL, &err, "serial", "ttyCK0", "--cts=1", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, "the far end is the peer ttyCK1 (peer=): it cannot be driven"));
+        g_assert_cmpint(cli(fx, NULL, &err2, "serial", "ttyCK1", "--timeout=1", NULL), ==, 1);
+        g_assert_nonnull(strstr(err2, "the far end is the peer ttyCK0 (peer=): it cannot be driven"));
+        g_assert_cmpint(cli(fx, NULL, &err3, "serial", "atom0", NULL), ==, 1);
+        g_assert_nonnull(strstr(err3, "atom0 is not a serial port: its type is atom"));
+        g_assert_cmpint(cli(fx, NULL, &err4, "serial", "ttyCK9", "--show", NULL), ==, 1);
+        g_assert_nonnull(strstr(err4, "no device 'ttyCK9'"));
+        g_assert_cmpint(cli(fx, NULL, &err5, "serial", "ttyCK3", "--cts=maybe", NULL), ==, 1);
+        g_assert_nonnull(strstr(err5, "--cts=maybe: 0 or 1"));
+        g_free(lines);
+        port_remove(fx, &a);
+        port_remove(fx, &b);
+        port_remove(fx, &p);
+}
+
+/* OpenStream and ListStreams with a stock client: the generic method, its errors. */
+static void test_streams_gdbus(struct fixture *fx, gconstpointer data)
+{
+        g_autofree char *address = g_strdup_printf("unix:path=%s", fx->socket);
+        g_autofree char *gdbus = g_find_program_in_path("gdbus");
+        struct port p;
+
+        if (!gdbus) {
+                if (g_strcmp0(g_getenv("CI"), "true") == 0)
+                        g_error("gdbus is not installed (libglib2.0-bin), and CI must run this");
+                g_test_skip("gdbus is not installed (libglib2.0-bin)");
+                return;
+        }
+        port_add(fx, &p, "ttyCK3", NULL);
+        static const struct { const char *method, *device, *name, *out, *err; } cases[] = {
+                { "ListStreams", "ttyCK3", NULL, "([('far', ", "" },
+                { "ListStreams", "atom0", NULL, "(@a(ss) [],)", "" },
+                { "OpenStream", "ttyCK3", "far", "(handle 0,)", "" },
+                { "OpenStream", "atom0", "far", "", "org.cusekit.Error.ENOENT: atom0 has no stream 'far'" },
+                { "OpenStream", "ttyCK9", "far", "", "org.cusekit.Error.ENODEV" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *method = g_strdup_printf("org.cusekit.Daemon1.%s", cases[i].method);
+                const char *argv[] = { gdbus, "call", "--address", address, "--dest", "org.cusekit.Daemon",
+                                       "--object-path", "/org/cusekit/Daemon", "--method", method,
+                                       cases[i].device, cases[i].name, NULL };
+                struct cli_run run = { 0 };
+                g_autoptr(GError) error = NULL;
+                g_autoptr(GSubprocess) sp = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                     G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+                g_assert_no_error(error);
+                g_subprocess_communicate_utf8_async(sp, NULL, NULL, on_done, &run);
+                serve_until_done(&run);
+                if (!g_str_has_prefix(run.out, cases[i].out) || (*cases[i].err && !strstr(run.err, cases[i].err)) ||
+                    (!*cases[i].err && *run.err))
+                        g_error("%s %s: out '%s', err '%s'", cases[i].method, cases[i].device, run.out, run.err);
+                g_free(run.out);
+                g_free(run.err);
+        }
+        port_remove(fx, &p);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -600,6 +891,10 @@ int main(int argc, char **argv)
         ADD("second-daemon-refused", test_second_daemon_refused);
         ADD("stock-gdbus", test_stock_gdbus);
         ADD("bus", test_bus);
+        ADD("serial-pipe", test_serial_pipe);
+        ADD("serial-one-at-a-time", test_serial_one_at_a_time);
+        ADD("serial-lines", test_serial_lines);
+        ADD("streams-gdbus", test_streams_gdbus);
 #undef ADD
         g_test_add_func("/control/not-running", test_not_running);
         g_test_add_func("/control/help-alone", test_help_alone);

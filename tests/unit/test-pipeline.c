@@ -21,7 +21,8 @@ struct rules_io {
         IOC(RULES_LAZY_ROUND, IOW, RULES_GROUP, 0x02, IN, struct rules_io, NESTED, HONEST)      \
         IOC(RULES_FLAT_FETCH, IOW, RULES_GROUP, 0x03, IN, struct rules_io, FLAT, HONEST)        \
         IOC(RULES_BAD_OUTPUT, IOW, RULES_GROUP, 0x04, IN, struct rules_io, NESTED, HONEST)      \
-        IOC(RULES_FETCH, IOW, RULES_GROUP, 0x05, IN, struct rules_io, NESTED, HONEST)
+        IOC(RULES_FETCH, IOW, RULES_GROUP, 0x05, IN, struct rules_io, NESTED, HONEST)           \
+        IOC(RULES_WAIT, IOW, RULES_GROUP, 0x06, IN, struct rules_io, NESTED, HONEST)
 CK_DECLARE_IOCTLS(RULES_IOCTLS);
 
 static bool fetch_ret_was_null = true;
@@ -110,6 +111,30 @@ static int validate_RULES_FETCH(struct ck_call *c, const struct ck_untrusted *u,
 
 static int handle_RULES_FETCH(struct ck_call *c, const struct rules_io *in)
 {
+        return 0;
+}
+
+/* RULES_WAIT waits until this is set; then its output is how many times it was served. */
+static bool wait_over;
+
+static int validate_RULES_WAIT(struct ck_call *c, const struct ck_untrusted *u, struct rules_io *ret)
+{
+        int r = copy_header(u, ret);
+        return r < 0 ? r : ck_call_reserve_out(c, ret->data, ret->len);
+}
+
+static int handle_RULES_WAIT(struct ck_call *c, const struct rules_io *in)
+{
+        unsigned *attempts = ck_call_wait_state(c, sizeof(*attempts));
+        size_t len;
+        guint8 *out = ck_call_output(c, 0, &len);
+
+        if (!attempts || !out || !len)
+                return -EIO;
+        ++*attempts;
+        if (!wait_over)
+                return ck_call_wait(c);
+        out[0] = (guint8)*attempts;
         return 0;
 }
 
@@ -244,6 +269,70 @@ static void test_fetch_ret(struct fixture *fx, gconstpointer data)
         g_clear_pointer(&fetch_answers, g_array_unref);
 }
 
+/* A call that waits: its state survives its attempts, through the loopback
+ * (rounds start over each time) and served again from its last round, as
+ * CUSE does (the nested call's plan is kept while it waits). */
+static void test_wait(struct fixture *fx, gconstpointer data)
+{
+        wait_over = false;
+        g_assert_cmpint(call(fx, CK_REQUEST(RULES_WAIT), 4, 0), ==, -EAGAIN);
+        g_assert_true(ck_loopback_waiting(fx->lb));
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(RULES_WAIT),
+                                          (uint64_t)(uintptr_t)&fx->mem->io), ==, -EAGAIN);
+        wait_over = true;
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, (unsigned)CK_REQUEST(RULES_WAIT),
+                                          (uint64_t)(uintptr_t)&fx->mem->io), ==, 0);
+        g_assert_cmpuint(fx->mem->room[0], ==, 3);
+        g_assert_false(ck_loopback_waiting(fx->lb));
+        /* a new call starts afresh */
+        g_assert_cmpint(call(fx, CK_REQUEST(RULES_WAIT), 4, 0), ==, 0);
+        g_assert_cmpuint(fx->mem->room[0], ==, 1);
+
+        /* CUSE's way: the kernel's rounds, then the last one served again */
+        struct ck_file *f = ck_loopback_file(fx->lb);
+        struct ck_ioctl_reply rep;
+        struct ck_wait wait = { 0 };
+        struct rules_io io = { .data = 0x1000, .len = 4 };
+        struct ck_ioctl_request rq = { .cmd = (unsigned)CK_REQUEST(RULES_WAIT), .arg = 0x2000, .tid = 4242,
+                                       .unrestricted = true, .wait = &wait };
+        ck_ioctl_reply_init(&rep);
+        wait_over = false;
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_RETRY);     /* the argument */
+        rq.in = &io;
+        rq.in_size = sizeof(io);
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_RETRY);     /* and its output */
+        rq.out_size = io.len;
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_WAIT);
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_WAIT);
+        wait_over = true;
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_DATA);
+        g_assert_cmpuint(rep.size, ==, 4);
+        g_assert_cmpuint(rep.data[0], ==, 3);
+        g_assert_cmpuint(wait.attempts, ==, 3);
+        /* the plan is gone once answered: the same last round again is the kernel's bug */
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_ERROR);
+        g_assert_cmpint(rep.result, ==, -EIO);
+        /* a transport that cannot park: EAGAIN */
+        rq = (struct ck_ioctl_request){ .cmd = (unsigned)CK_REQUEST(RULES_WAIT), .arg = 0x2000, .tid = 4243,
+                                        .unrestricted = true };
+        wait_over = false;
+        ck_pipeline_ioctl(f, &rq, &rep);
+        rq.in = &io;
+        rq.in_size = sizeof(io);
+        ck_pipeline_ioctl(f, &rq, &rep);
+        rq.out_size = io.len;
+        ck_pipeline_ioctl(f, &rq, &rep);
+        g_assert_cmpint(rep.kind, ==, CK_REPLY_ERROR);
+        g_assert_cmpint(rep.result, ==, -EAGAIN);
+        ck_ioctl_reply_clear(&rep);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -252,5 +341,6 @@ int main(int argc, char **argv)
         g_test_add("/pipeline/no-stale-bytes", struct fixture, NULL, setup, test_no_stale_bytes, teardown);
         g_test_add("/pipeline/family-bug-is-eio", struct fixture, NULL, setup, test_bug_is_eio, teardown);
         g_test_add("/pipeline/fetch-ret-null", struct fixture, NULL, setup, test_fetch_ret, teardown);
+        g_test_add("/pipeline/wait", struct fixture, NULL, setup, test_wait, teardown);
         return g_test_run();
 }

@@ -10,6 +10,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -39,6 +40,8 @@ struct fixture {
         struct end a, b;
 };
 
+static GPtrArray *open_ends;   /* struct end *: what settle() waits for */
+
 static struct ck_device *new_port(const char *name, const char *key, const char *value)
 {
         g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
@@ -58,12 +61,16 @@ static void end_open(struct end *e, struct ck_device *d)
         g_assert_cmpint(ck_loopback_new(d, 0, &e->lb), ==, 0);
         e->mem = g_malloc0(sizeof(*e->mem));
         ck_loopback_expose(e->lb, e->mem, sizeof(*e->mem));
+        if (!open_ends)
+                open_ends = g_ptr_array_new();
+        g_ptr_array_add(open_ends, e);
 }
 
 static void end_close(struct end *e)
 {
         if (!e->dev)
                 return;
+        g_ptr_array_remove(open_ends, e);
         ck_loopback_free(e->lb);
         ck_device_free(e->dev);
         g_free(e->mem);
@@ -148,16 +155,68 @@ static struct serial_icounter_struct *icount(struct end *e)
         return &e->mem->ic;
 }
 
-static ssize_t put(struct end *e, const char *s)
+/* The counters through another open (another thread): a call of @e's own
+ * would end the call @e waits in. */
+static int brk_count(struct end *e)
 {
-        return ck_loopback_write(e->lb, s, strlen(s));
+        struct ck_loopback *other = NULL;
+        struct serial_icounter_struct ic = { 0 };
+
+        g_assert_cmpint(ck_loopback_new(e->dev, 0, &other), ==, 0);
+        ck_loopback_expose(other, &ic, sizeof(ic));
+        g_assert_cmpint(ck_loopback_ioctl(other, TIOCGICOUNT, (uint64_t)(uintptr_t)&ic), ==, 0);
+        ck_loopback_free(other);
+        return ic.brk;
 }
 
-/* Reads what is there now (or -errno). */
+/* Runs the main loop (the transmitters' timers) until every open port's
+ * transmitter is idle: all sent, or held by flow control. */
+static void settle(void)
+{
+        gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+        for (;;) {
+                bool busy = false;
+                for (guint i = 0; open_ends && i < open_ends->len; i++) {
+                        struct end *e = open_ends->pdata[i];
+                        g_assert_cmpint(io(e, TIOCSERGETLSR, &e->mem->i), ==, 0);
+                        busy |= !(e->mem->i & TIOCSER_TEMT);
+                }
+                if (!busy)
+                        return;
+                g_assert_cmpint(g_get_monotonic_time(), <, end);
+                g_main_context_iteration(NULL, TRUE);
+        }
+}
+
+static ssize_t put(struct end *e, const char *s)
+{
+        ssize_t r = ck_loopback_write(e->lb, s, strlen(s));
+
+        settle();
+        return r;
+}
+
+/* Reads what is there once the lines are idle (or -errno). */
 static ssize_t get(struct end *e, char *buf, size_t size)
 {
+        settle();
         memset(buf, 0, size);
         return ck_loopback_read(e->lb, buf, size);
+}
+
+/* An ioctl that may wait, as a blocked client sees it: served again as
+ * the main loop runs until it answers. */
+static int io_wait(struct end *e, unsigned long request, uint64_t arg)
+{
+        gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+        int r;
+
+        while ((r = ck_loopback_ioctl(e->lb, (unsigned)request, arg)) == -EAGAIN && ck_loopback_waiting(e->lb)) {
+                g_assert_cmpint(g_get_monotonic_time(), <, end);
+                g_main_context_iteration(NULL, TRUE);
+        }
+        return r;
 }
 
 static const struct ck_state_var *state_var(struct ck_device *d, const char *name)
@@ -297,7 +356,6 @@ static void test_defaults_and_speeds(struct fixture *fx, gconstpointer data)
         /* what the tty layer refuses */
         g_assert_cmpint(value_io(a, TCFLSH, 3), ==, -EINVAL);
         g_assert_cmpint(value_io(a, TCXONC, 4), ==, -EINVAL);
-        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -ENOTTY);   /* not served: see tty.c */
         g_assert_cmpint(value_io(a, 0x540E /* TIOCSCTTY */, 0), ==, -ENOTTY);
 }
 
@@ -430,8 +488,8 @@ static void test_flow_control(struct fixture *fx, gconstpointer data)
         struct end *a = &fx->a, *b = &fx->b;
         char buf[64];
 
-        make_raw(a, B9600);
-        make_raw(b, B9600);
+        make_raw(a, B4000000);   /* 4000 bytes below take 10 ms */
+        make_raw(b, B4000000);
         set_cc(a, 0, 0);
         set_cc(b, 0, 0);
         /* IXON on b: ^S from a stops b's output, ^Q restarts it */
@@ -591,11 +649,322 @@ static void test_loopback_adapter(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(mset(a, TIOCMBIC, TIOCM_DTR), ==, 0);
         g_assert_cmphex(mget(a), ==, TIOCM_RTS | TIOCM_CTS);
         g_assert_cmpint(icount(a)->rng, ==, 1);
-        /* a break sent comes back */
-        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, 0);
-        g_assert_cmpint(icount(a)->brk, ==, 1);
+        /* a break sent comes back at once; the call returns after its 250 ms */
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, -EAGAIN);
+        g_assert_cmpint(brk_count(a), ==, 1);
+        g_assert_cmpint(io_wait(a, TCSBRK, 0), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 240000);
+        g_assert_cmpint(icount(a)->brk, ==, 1);                /* one break, not one per look */
+        /* TCSBRKP: tenths of a second */
+        start = g_get_monotonic_time();
+        g_assert_cmpint(io_wait(a, TCSBRKP, 1), ==, 0);
+        g_assert_cmpint(g_get_monotonic_time() - start, >=, 90000);
+        g_assert_cmpint(icount(a)->brk, ==, 2);
+        g_assert_cmpint(io(a, TIOCSBRK, NULL), ==, 0);         /* on until TIOCCBRK: no wait */
+        g_assert_cmpint(io(a, TIOCCBRK, NULL), ==, 0);
+        g_assert_cmpint(icount(a)->brk, ==, 3);
         g_assert_cmpint(value_io(a, TCSBRK, 1), ==, 0);      /* tcdrain() */
-        g_assert_cmpint(icount(a)->brk, ==, 1);
+        g_assert_cmpint(icount(a)->brk, ==, 3);
+}
+
+static gboolean ticks(gpointer data)
+{
+        return G_SOURCE_CONTINUE;
+}
+
+/* TIOCMIWAIT: parked until a line asked for changes (uart_wait_modem_status) */
+static void test_modem_wait(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a;
+        GVariant *(*b)(gboolean) = g_variant_new_boolean;
+
+        /* a change before the call does not count: the counters at its start do */
+        g_assert_cmpint(state_set(a, "far/cts", b(TRUE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);
+        g_assert_true(ck_loopback_waiting(a->lb));
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);   /* nothing changed yet */
+        g_assert_cmpint(state_set(a, "far/dsr", b(TRUE)), ==, 0);            /* not asked for */
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/cts", b(FALSE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, 0);
+        g_assert_false(ck_loopback_waiting(a->lb));
+        /* several lines: any of them; RI counts on its trailing edge only */
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_RNG | TIOCM_CD), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/ri", b(TRUE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_RNG | TIOCM_CD), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/ri", b(FALSE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_RNG | TIOCM_CD), ==, 0);
+        /* a change between two looks is seen even when the line is back (the counter moved) */
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CD), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/dcd", b(TRUE)), ==, 0);
+        g_assert_cmpint(state_set(a, "far/dcd", b(FALSE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CD), ==, 0);
+        /* a signal ends the wait; the next call starts afresh */
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_DSR), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/dsr", b(FALSE)), ==, 0);
+        ck_loopback_cancel(a->lb);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_DSR), ==, -EAGAIN);
+        /* another call of the thread ends it too */
+        g_assert_cmpint(io(a, TIOCMGET, &a->mem->i), ==, 0);
+        g_assert_false(ck_loopback_waiting(a->lb));
+        /* no line asked for: waits for ever (until a signal), as the kernel's */
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, 0), ==, -EAGAIN);
+        g_assert_cmpint(state_set(a, "far/cts", b(TRUE)), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, 0), ==, -EAGAIN);
+        ck_loopback_cancel(a->lb);
+        /* O_NONBLOCK does not make it fail with EAGAIN: it waits all the same */
+        struct ck_loopback *nb = NULL;
+        g_assert_cmpint(ck_loopback_new(a->dev, O_NONBLOCK, &nb), ==, 0);
+        g_assert_cmpint(ck_loopback_ioctl(nb, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);
+        g_assert_true(ck_loopback_waiting(nb));
+        g_assert_cmpint(state_set(a, "far/cts", b(FALSE)), ==, 0);
+        g_assert_cmpint(ck_loopback_ioctl(nb, TIOCMIWAIT, TIOCM_CTS), ==, 0);
+        ck_loopback_free(nb);
+}
+
+/* Across a pair: the peer's RTS is our CTS, its DTR our DSR and DCD. */
+static void test_pair_modem_wait(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);
+        g_assert_cmpint(mset(b, TIOCMBIC, TIOCM_DTR), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, -EAGAIN);
+        g_assert_cmpint(mset(b, TIOCMBIC, TIOCM_RTS), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_CTS), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_DSR), ==, -EAGAIN);
+        g_assert_cmpint(mset(b, TIOCMBIS, TIOCM_DTR), ==, 0);
+        g_assert_cmpint(value_io(a, TIOCMIWAIT, TIOCM_DSR), ==, 0);
+}
+
+static int outq(struct end *e)
+{
+        g_assert_cmpint(io(e, TIOCOUTQ, &e->mem->i), ==, 0);
+        return e->mem->i;
+}
+
+static void set_frame(struct end *e, speed_t baud, tcflag_t frame)
+{
+        struct termios2 *t = get2(e);
+
+        t->c_cflag = (t->c_cflag & ~(CBAUD | CSIZE | PARENB | PARODD | CSTOPB)) | BOTHER | frame;
+        t->c_ispeed = t->c_ospeed = baud;
+        g_assert_cmpint(io(e, TCSETS2, t), ==, 0);
+}
+
+static double seconds_since(gint64 start)
+{
+        return (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+}
+
+/* Bytes leave one character time apart: TIOCOUTQ counts what has not,
+ * tcdrain() and TCSETSW wait for it, write() stops at a full buffer. */
+static void test_transmission_time(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+        char buf[512];
+
+        make_raw(a, B19200);
+        make_raw(b, B19200);
+        set_cc(b, 0, 0);
+        /* 192 bytes at 19200 8N1 (10 bits each): 0.1 s */
+        memset(buf, 'u', 192);
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(ck_loopback_write(a->lb, buf, 192), ==, 192);
+        g_assert_cmpint(outq(a), ==, 192);                     /* nothing has left yet */
+        g_assert_cmpint(io(b, TIOCINQ, &b->mem->i), ==, 0);
+        g_assert_cmpint(b->mem->i, ==, 0);
+        g_assert_cmpint(io(a, TIOCSERGETLSR, &a->mem->i), ==, 0);
+        g_assert_cmpint(a->mem->i, ==, 0);                     /* the transmitter is busy */
+        /* tcdrain(): waits (even with O_NONBLOCK's help: nothing to fail) */
+        g_assert_cmpint(value_io(a, TCSBRK, 1), ==, -EAGAIN);
+        g_assert_true(ck_loopback_waiting(a->lb));
+        int seen = 192;
+        bool dropped = false;
+        g_autofree char *got = g_malloc0(4096);
+        while (value_io(a, TCSBRK, 1) == -EAGAIN) {
+                g_main_context_iteration(NULL, TRUE);
+                int q = outq(a);
+                g_assert_cmpint(q, <=, seen);
+                dropped |= q > 0 && q < 192;
+                seen = q;
+                g_assert_cmpfloat(seconds_since(start), <, 10);
+        }
+        g_assert_cmpfloat(seconds_since(start), >=, 0.09);
+        g_assert_true(dropped);                                /* the queue went down by degrees */
+        g_assert_cmpint(outq(a), ==, 0);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, 4096), ==, 192);
+        g_assert_cmpint(icount(a)->tx, ==, 192);
+
+        /* 8E2: 12 bits a character, 20 % longer: 160 bytes at 19200, 0.1 s */
+        set_frame(a, 19200, CS8 | PARENB | CSTOPB);
+        set_frame(b, 19200, CS8 | PARENB | CSTOPB);
+        start = g_get_monotonic_time();
+        g_assert_cmpint(ck_loopback_write(a->lb, buf, 160), ==, 160);
+        g_assert_cmpint(io_wait(a, TCSBRK, 1), ==, 0);
+        g_assert_cmpfloat(seconds_since(start), >=, 0.09);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, 4096), ==, 160);
+
+        /* TCSETSW: the new settings once the output has left; TCSETS at once */
+        g_assert_cmpint(ck_loopback_write(a->lb, buf, 40), ==, 40);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        a->mem->t.c_cc[VMIN] = 9;
+        g_assert_cmpint(io(a, TCSETSW, &a->mem->t), ==, -EAGAIN);
+        g_assert_cmpuint(get2(a)->c_cc[VMIN], ==, 1);          /* not yet */
+        g_assert_cmpint(io_wait(a, TCSETSW, (uint64_t)(uintptr_t)&a->mem->t), ==, 0);
+        g_assert_cmpint(outq(a), ==, 0);
+        g_assert_cmpuint(get2(a)->c_cc[VMIN], ==, 9);
+        /* TCSETSF: waits, then drops the input */
+        g_assert_cmpint(ck_loopback_write(b->lb, buf, 20), ==, 20);
+        settle();
+        g_assert_cmpint(ck_loopback_write(a->lb, buf, 20), ==, 20);
+        g_assert_cmpint(io(a, TCGETS, &a->mem->t), ==, 0);
+        g_assert_cmpint(io(a, TCSETSF, &a->mem->t), ==, -EAGAIN);
+        g_assert_cmpint(io(a, TIOCINQ, &a->mem->i), ==, 0);
+        g_assert_cmpint(a->mem->i, ==, 20);                    /* not dropped yet */
+        g_assert_cmpint(io_wait(a, TCSETSF, (uint64_t)(uintptr_t)&a->mem->t), ==, 0);
+        g_assert_cmpint(io(a, TIOCINQ, &a->mem->i), ==, 0);
+        g_assert_cmpint(a->mem->i, ==, 0);
+        (void)ck_loopback_read(b->lb, got, 4096);
+
+        /* write(): the serial core's 4096-byte buffer, then EAGAIN (a blocking
+         * writer's transport parks it); TCOFLUSH makes room */
+        make_raw(a, B1200);
+        g_autofree char *big = g_malloc0(5000);
+        g_assert_cmpint(ck_loopback_write(a->lb, big, 5000), ==, 4096);
+        g_assert_cmpint(ck_loopback_write(a->lb, big, 10), ==, -EAGAIN);
+        g_assert_cmpuint(ck_loopback_poll(a->lb) & POLLOUT, ==, 0);
+        g_assert_cmpint(value_io(a, TCFLSH, TCOFLUSH), ==, 0);
+        g_assert_cmpint(outq(a), ==, 0);
+        g_assert_cmpuint(ck_loopback_poll(a->lb) & POLLOUT, ==, POLLOUT);
+        g_assert_cmpint(ck_loopback_write(a->lb, big, 10), ==, 10);
+        /* output stopped: tcdrain() waits until it restarts */
+        g_assert_cmpint(value_io(a, TCFLSH, TCOFLUSH), ==, 0);
+        make_raw(a, B115200);
+        g_assert_cmpint(value_io(a, TCXONC, TCOOFF), ==, 0);
+        g_assert_cmpint(ck_loopback_write(a->lb, big, 10), ==, 10);
+        g_assert_cmpint(value_io(a, TCSBRK, 1), ==, -EAGAIN);
+        guint tick = g_timeout_add(5, ticks, NULL);
+        for (int i = 0; i < 5; i++)
+                g_main_context_iteration(NULL, TRUE);
+        g_source_remove(tick);
+        g_assert_cmpint(value_io(a, TCSBRK, 1), ==, -EAGAIN);
+        g_assert_cmpint(outq(a), ==, 10);
+        g_assert_cmpint(value_io(a, TCXONC, TCOON), ==, 0);
+        g_assert_cmpint(io_wait(a, TCSBRK, 1), ==, 0);
+        settle();
+        (void)ck_loopback_read(b->lb, got, 4096);
+        /* a break (TCSBRK 0) goes after what was written */
+        set_frame(a, 115200, CS8);
+        set_frame(b, 115200, CS8);
+        g_assert_cmpint(ck_loopback_write(a->lb, "ab", 2), ==, 2);
+        start = g_get_monotonic_time();
+        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, -EAGAIN);
+        g_assert_cmpint(icount(b)->brk, ==, 0);                /* b's own open: a's call goes on */
+        g_assert_cmpint(io_wait(a, TCSBRK, 0), ==, 0);
+        g_assert_cmpfloat(seconds_since(start), >=, 0.24);
+        g_assert_cmpint(icount(b)->brk, ==, 1);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, 4096), ==, 3);
+        g_assert_cmpmem(got, 3, "ab\0", 3);
+}
+
+/* The one measurement: 9600 8N1 moves about 960 bytes a second. */
+static void test_throughput(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+        char buf[480];
+
+        make_raw(a, B9600);
+        make_raw(b, B9600);
+        set_cc(b, 0, 0);
+        memset(buf, 'z', sizeof(buf));
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(ck_loopback_write(a->lb, buf, sizeof(buf)), ==, (int)sizeof(buf));
+        g_assert_cmpint(io_wait(a, TCSBRK, 1), ==, 0);
+        double s = seconds_since(start);
+        g_assert_cmpint(ck_loopback_read(b->lb, buf, sizeof(buf)), ==, (int)sizeof(buf));
+        g_test_message("480 bytes at 9600 8N1: %.3f s (%.0f B/s)", s, 480 / s);
+        g_assert_cmpfloat(s, >=, 0.45);   /* 0.5 s */
+        g_assert_cmpfloat(s, <, 3.0);     /* generous: a loaded machine */
+}
+
+/* The two ends disagree: rates more than 5 % apart, other data or stop bits
+ * garble bytes into framing errors, another parity makes parity errors. */
+static void test_mismatch(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+        char buf[64];
+
+        make_raw(a, B115200);
+        make_raw(b, B115200);
+        set_cc(b, 0, 0);
+        /* 3 % apart: a UART copes */
+        set_frame(b, 111800, CS8);
+        g_assert_cmpint(put(a, "ok"), ==, 2);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 2);
+        g_assert_cmpstr(buf, ==, "ok");
+        g_assert_cmpint(icount(b)->frame, ==, 0);
+        /* 9600 against 115200: every byte a framing error, the value garbage;
+         * INPCK|PARMRK marks each (\377 \0 byte) */
+        make_raw(b, B9600);
+        g_assert_cmpint(io(b, TCGETS, &b->mem->t), ==, 0);
+        b->mem->t.c_iflag |= INPCK | PARMRK;
+        g_assert_cmpint(io(b, TCSETS, &b->mem->t), ==, 0);
+        set_cc(b, 0, 0);
+        g_assert_cmpint(put(a, "abc"), ==, 3);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 9);
+        for (int i = 0; i < 3; i++) {
+                g_assert_cmphex((unsigned char)buf[3 * i], ==, 0377);
+                g_assert_cmphex(buf[3 * i + 1], ==, 0);
+                g_assert_cmphex((unsigned char)buf[3 * i + 2], !=, (unsigned char)"abc"[i]);
+        }
+        struct serial_icounter_struct *ic = icount(b);
+        g_assert_cmpint(ic->frame, ==, 3);
+        g_assert_cmpint(ic->rx, ==, 5);
+        /* the same rate, parity on one end only: parity errors; IGNPAR drops them */
+        make_raw(b, B115200);
+        set_cc(b, 0, 0);
+        set_frame(a, 115200, CS8 | PARENB);
+        g_assert_cmpint(io(b, TCGETS, &b->mem->t), ==, 0);
+        b->mem->t.c_iflag |= INPCK;
+        g_assert_cmpint(io(b, TCSETS, &b->mem->t), ==, 0);
+        g_assert_cmpint(put(a, "pq"), ==, 2);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 2);
+        g_assert_cmpmem(buf, 2, "\0\0", 2);                    /* INPCK without PARMRK: NULs */
+        g_assert_cmpint(icount(b)->parity, ==, 2);
+        b->mem->t.c_iflag |= IGNPAR;
+        g_assert_cmpint(io(b, TCSETS, &b->mem->t), ==, 0);
+        g_assert_cmpint(put(a, "pq"), ==, 2);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 0);
+        g_assert_cmpint(icount(b)->parity, ==, 4);
+        /* both even parity: clean again */
+        set_frame(b, 115200, CS8 | PARENB);
+        g_assert_cmpint(put(a, "pq"), ==, 2);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 2);
+        g_assert_cmpstr(buf, ==, "pq");
+        /* odd against even: parity errors */
+        set_frame(b, 115200, CS8 | PARENB | PARODD);
+        g_assert_cmpint(put(a, "p"), ==, 1);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 0);
+        g_assert_cmpint(icount(b)->parity, ==, 5);
+        /* 7 data bits against 8, and two stop bits against one: framing errors */
+        int frames = icount(b)->frame;
+        set_frame(a, 115200, CS7);
+        set_frame(b, 115200, CS8);
+        g_assert_cmpint(put(a, "x"), ==, 1);
+        g_assert_cmpint(icount(b)->frame, ==, frames + 1);
+        set_frame(a, 115200, CS8 | CSTOPB);
+        g_assert_cmpint(put(a, "x"), ==, 1);
+        g_assert_cmpint(icount(b)->frame, ==, frames + 2);
+        /* 7 bits both ends: the eighth bit never travels */
+        set_frame(a, 115200, CS7);
+        set_frame(b, 115200, CS7);
+        (void)get(b, buf, sizeof(buf));
+        g_assert_cmpint(put(a, "\xc1"), ==, 1);
+        g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 1);
+        g_assert_cmphex((unsigned char)buf[0], ==, 0x41);
+        g_assert_cmpint(icount(b)->frame, ==, frames + 2);
 }
 
 static int far_connect(const char *path)
@@ -703,6 +1072,11 @@ int main(int argc, char **argv)
         g_test_add("/tty/pair/flow-control", struct fixture, "pair", setup, test_flow_control, teardown);
         g_test_add("/tty/far/breaks-and-errors", struct fixture, "alone", setup, test_breaks_and_errors, teardown);
         g_test_add("/tty/loopback-adapter", struct fixture, "loopback", setup, test_loopback_adapter, teardown);
+        g_test_add("/tty/far/modem-wait", struct fixture, "alone", setup, test_modem_wait, teardown);
+        g_test_add("/tty/pair/modem-wait", struct fixture, "pair", setup, test_pair_modem_wait, teardown);
+        g_test_add("/tty/pair/transmission-time", struct fixture, "pair", setup, test_transmission_time, teardown);
+        g_test_add("/tty/pair/throughput", struct fixture, "pair", setup, test_throughput, teardown);
+        g_test_add("/tty/pair/mismatch", struct fixture, "pair", setup, test_mismatch, teardown);
         g_test_add_func("/tty/bad-params", test_bad_params);
         g_test_add_func("/tty/far-socket", test_far_socket);
         return g_test_run();

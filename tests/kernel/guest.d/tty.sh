@@ -113,6 +113,74 @@ a.send_break(0.25)
 assert b.read(1) == b"\x00"
 '
 
+tty_py "tty: python3-serial across the pair: TIOCMIWAIT in a thread woken by CTS, a signal ends it (EINTR), flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" '
+import array, fcntl, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 115200, timeout=1)
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=1)
+woken = []
+def wait():
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+    woken.append(time.monotonic())
+th = threading.Thread(target=wait)
+th.start()
+time.sleep(0.3)
+assert not woken, "TIOCMIWAIT returned before any change"
+a.dtr = False                         # DSR and CD: not asked for
+time.sleep(0.2)
+assert not woken, "TIOCMIWAIT woken by DSR"
+t = time.monotonic()
+a.rts = False                         # b: CTS
+th.join(5)
+assert woken and woken[0] - t < 2, woken
+a.rts = a.dtr = True
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
+except Alarm:
+    pass
+else:
+    raise AssertionError("TIOCMIWAIT returned without a change")
+a.baudrate = b.baudrate = 1200
+t = time.monotonic()
+a.write(b"x" * 100)                   # 100 bytes at 1200 8N1: 0.83 s
+q1 = a.out_waiting
+time.sleep(0.3)
+q2 = a.out_waiting
+assert 0 < q2 < q1 <= 100, (q1, q2)
+a.flush()
+took = time.monotonic() - t
+assert a.out_waiting == 0
+assert took >= 0.7, took
+assert b.read(100) == b"x" * 100
+a.baudrate = b.baudrate = 460800
+got = []
+reader = threading.Thread(target=lambda: got.append(b.read(20000)))
+reader.start()
+t = time.monotonic()
+a.write(b"y" * 20000)                 # 0.43 s; the serial core holds 4096: write() waits for room
+took = time.monotonic() - t
+reader.join(5)
+assert took >= 0.3, took
+assert got == [b"y" * 20000], len(got[0]) if got else None
+a.baudrate = 115200
+b.baudrate = 9600
+icount = array.array("i", [0] * 20)   # cts dsr rng dcd rx tx frame overrun parity brk buf_overrun ...
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+frame = icount[6]
+a.write(b"abc")
+a.flush()
+time.sleep(0.1)
+fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
+assert icount[6] - frame == 3, list(icount)
+assert b.read(3) != b"abc"
+b.baudrate = 115200
+'
+
 tty_py "tty: python3-serial sets an arbitrary baud (TCSETS2, BOTHER) that the port reports" '
 import array, fcntl, serial
 a = serial.Serial("/dev/ttyCK0", 250000)
@@ -162,6 +230,7 @@ s = serial.Serial("/dev/ttyCK3", 115200, timeout=1)
 cusekit("set", "ttyCK3", "far/send", "666172")   # hex; b'far' would carry a NUL
 assert s.read(3) == b"far"
 s.write(b"near")
+s.flush()                                        # tcdrain(): on the line, so at the far end
 got = json.loads(cusekit("--json", "get", "ttyCK3", "far/received"))["far/received"]
 assert bytes(got) == b"near", got
 assert not s.cts
@@ -273,6 +342,50 @@ if [ "$out" = ok ]; then
 	pass "tty: TIOCSTI needs CAP_SYS_ADMIN (EPERM once the caller drops it), as on a tty that is not the caller's terminal"
 else
 	fail "tty: TIOCSTI needs CAP_SYS_ADMIN (EPERM once the caller drops it), as on a tty that is not the caller's terminal" "$out"
+fi
+
+# cusekit serial: a pipe on ttyCK3's far end (the stream passed over the control socket)
+stty -F /dev/ttyCK3 raw -echo 2>/dev/null
+python3 -c '
+import serial
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=10)
+got = s.read(6)
+s.write(b"program says " + got)
+' >"$tmp/serial-reader.out" 2>&1 &
+rpid=$!
+sleep 1
+out=$(echo hello | tty_cli serial ttyCK3 2>&1); rc=$?
+wait "$rpid"; prc=$?
+if [ $rc -eq 0 ] && [ $prc -eq 0 ] && [ "$out" = "program says hello" ]; then
+	pass "tty: echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed"
+else
+	fail "tty: echo hello | cusekit serial ttyCK3: python3-serial read it, its answer printed" "exit $rc, printed '$out'" \
+		"reader: exit $prc, $(cat "$tmp/serial-reader.out")"
+fi
+out=$(python3 - "$build/src/bin/cusekit" <<'PY' 2>&1
+import serial, subprocess, sys
+def serial_cli(*args):
+    return subprocess.run([sys.argv[1], "-M", "113", "serial"] + list(args), capture_output=True, text=True)
+s = serial.Serial("/dev/ttyCK3", 115200, timeout=1)
+assert serial_cli("ttyCK3", "--cts=0", "--ri=0").returncode == 0
+assert not s.cts and not s.ri
+assert serial_cli("ttyCK3", "--cts=1", "--dsr=1").returncode == 0
+assert s.cts and s.dsr and not s.ri
+r = serial_cli("ttyCK0", "--cts=1")
+assert r.returncode == 1 and "the far end is the peer ttyCK1 (peer=): it cannot be driven" in r.stderr, r
+print("ok")
+PY
+); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = ok ]; then
+	pass "tty: cusekit serial --cts/--dsr are what TIOCMGET sees; a peer= port cannot be driven"
+else
+	fail "tty: cusekit serial --cts/--dsr are what TIOCMGET sees; a peer= port cannot be driven" "exit $rc" "$out"
+fi
+out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../../run-families/picocom-pair.py" /dev/ttyCK0 /dev/ttyCK1 2>&1)
+if [ "$out" = ok ]; then
+	pass "tty: picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS"
+else
+	fail "tty: picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS" "$out"
 fi
 
 p=$(cat "$tmp/tty.pid" 2>/dev/null)
