@@ -24,3 +24,8 @@ const char *evdev_model_phys(struct ck_device *d);
 const char *evdev_model_uniq(struct ck_device *d);
 /* The axis's current absinfo; NULL when @code is no ABS_ axis of the device. */
 const struct input_absinfo *evdev_model_absinfo(struct ck_device *d, unsigned code);
+/* What input_dev_uevent() adds for the input device (the parent of the
+ * eventN class device): PRODUCT=, NAME=, PHYS=, UNIQ=, PROP=, EV=, KEY=...,
+ * MODALIAS=, a line each, as its sysfs `uevent` shows them.  The length
+ * written into @buf (@size bytes, NUL-terminated), like snprintf. */
+size_t evdev_model_uevent(struct ck_device *d, char *buf, size_t size);

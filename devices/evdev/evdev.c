@@ -1626,7 +1626,7 @@ static struct evdev *sysfs_evdev(struct ck_device *d)
 }
 
 /* input_print_bitmap(): hex words, most significant first, leading zero words dropped */
-static ssize_t print_bitmap(char *buf, size_t size, const unsigned long *bitmap, unsigned max)
+static ssize_t print_bitmap_cr(char *buf, size_t size, const unsigned long *bitmap, unsigned max, bool add_cr)
 {
         size_t len = 0;
         bool skip_empty = true;
@@ -1642,8 +1642,14 @@ static ssize_t print_bitmap(char *buf, size_t size, const unsigned long *bitmap,
         }
         if (len == 0)
                 len = (size_t)snprintf(buf, size, "0");
-        len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "\n");
+        if (add_cr)
+                len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "\n");
         return (ssize_t)MIN(len, size);
+}
+
+static ssize_t print_bitmap(char *buf, size_t size, const unsigned long *bitmap, unsigned max)
+{
+        return print_bitmap_cr(buf, size, bitmap, max, true);
 }
 
 #define CAPABILITY_SHOW(type_name, TYPE)                                                       \
@@ -1715,6 +1721,39 @@ static GString *modalias(struct ck_device *d)
                                 g_string_append_printf(s, "%X,", bit);
         }
         return s;
+}
+
+size_t evdev_model_uevent(struct ck_device *d, char *buf, size_t size)
+{
+        static const struct { const char *key; unsigned type; } maps[] = {
+                { "EV", 0 }, { "KEY", EV_KEY }, { "REL", EV_REL }, { "ABS", EV_ABS }, { "MSC", EV_MSC },
+                { "LED", EV_LED }, { "SND", EV_SND }, { "FF", EV_FF }, { "SW", EV_SW },
+        };
+        struct evdev *ev = sysfs_evdev(d);
+        g_autoptr(GString) s = g_string_new(NULL);
+        char bits[4096];
+
+        g_string_append_printf(s, "PRODUCT=%x/%x/%x/%x\n", ev->d.id.bustype, ev->d.id.vendor, ev->d.id.product,
+                               ev->d.id.version);
+        if (ev->d.name)
+                g_string_append_printf(s, "NAME=\"%s\"\n", ev->d.name);
+        if (ev->d.phys)
+                g_string_append_printf(s, "PHYS=\"%s\"\n", ev->d.phys);
+        if (ev->d.uniq)
+                g_string_append_printf(s, "UNIQ=\"%s\"\n", ev->d.uniq);
+        print_bitmap_cr(bits, sizeof(bits), ev->d.propbit, INPUT_PROP_MAX, false);
+        g_string_append_printf(s, "PROP=%s\n", bits);
+        for (size_t i = 0; i < G_N_ELEMENTS(maps); i++) {
+                unsigned max;
+                const unsigned long *b = evdev_desc_bits(&ev->d, maps[i].type, &max);
+                if (maps[i].type && !evdev_bit(ev->d.evbit, maps[i].type))
+                        continue;
+                print_bitmap_cr(bits, sizeof(bits), b, max, false);
+                g_string_append_printf(s, "%s=%s\n", maps[i].key, bits);
+        }
+        g_autoptr(GString) alias = modalias(d);
+        g_string_append_printf(s, "MODALIAS=%s\n", alias->str);
+        return (size_t)g_snprintf(buf, size, "%s", s->str);
 }
 
 static ssize_t modalias_show(struct ck_device *d, char *buf, size_t size)

@@ -819,6 +819,18 @@ static void test_sysfs(void)
         g_assert_cmpstr(vendor, ==, "046d\n");
         g_assert_cmpstr(name, ==, "Logitech USB Optical Mouse\n");
         g_assert_cmpstr(alias, ==, "input:b0003v046DpC077e0111-e0,1,2,4,k110,111,112,r0,1,8,B,am4,lsfw\n");
+        char uevent[4096];
+        g_assert_cmpuint(evdev_model_uevent(d, uevent, sizeof(uevent)), ==, strlen(uevent));
+        g_assert_cmpstr(uevent, ==,
+                        "PRODUCT=3/46d/c077/111\n"
+                        "NAME=\"Logitech USB Optical Mouse\"\n"
+                        "PHYS=\"usb-0000:00:14.0-1/input0\"\n"
+                        "PROP=0\n"
+                        "EV=17\n"
+                        "KEY=70000 0 0 0 0\n"
+                        "REL=903\n"
+                        "MSC=10\n"
+                        "MODALIAS=input:b0003v046DpC077e0111-e0,1,2,4,k110,111,112,r0,1,8,B,am4,lsfw\n");
         ck_device_free(d);
 
         d = device_new("preset", "touchpad");

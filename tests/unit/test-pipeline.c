@@ -22,7 +22,8 @@ struct rules_io {
         IOC(RULES_FLAT_FETCH, IOW, RULES_GROUP, 0x03, IN, struct rules_io, FLAT, HONEST)        \
         IOC(RULES_BAD_OUTPUT, IOW, RULES_GROUP, 0x04, IN, struct rules_io, NESTED, HONEST)      \
         IOC(RULES_FETCH, IOW, RULES_GROUP, 0x05, IN, struct rules_io, NESTED, HONEST)           \
-        IOC(RULES_WAIT, IOW, RULES_GROUP, 0x06, IN, struct rules_io, NESTED, HONEST)
+        IOC(RULES_WAIT, IOW, RULES_GROUP, 0x06, IN, struct rules_io, NESTED, HONEST)            \
+        IOC(RULES_OUTPUT_LEN, IOW, RULES_GROUP, 0x07, IN, struct rules_io, NESTED, HONEST)
 CK_DECLARE_IOCTLS(RULES_IOCTLS);
 
 static bool fetch_ret_was_null = true;
@@ -138,6 +139,18 @@ static int handle_RULES_WAIT(struct ck_call *c, const struct rules_io *in)
         return 0;
 }
 
+/* the bug: a copy length for a row whose first stage does not flow out */
+static int validate_RULES_OUTPUT_LEN(struct ck_call *c, const struct ck_untrusted *u, struct rules_io *ret)
+{
+        return copy_header(u, ret);
+}
+
+static int handle_RULES_OUTPUT_LEN(struct ck_call *c, const struct rules_io *in)
+{
+        ck_call_set_output_len(c, 1);
+        return 0;
+}
+
 CK_IOCTL_TABLE(rules_ioctls, RULES_IOCTLS);
 
 static const struct ck_device_type rules_type = {
@@ -227,6 +240,7 @@ static void test_bug_is_eio(struct fixture *fx, gconstpointer data)
                 { CK_REQUEST(RULES_LAZY_ROUND), "*test-rules*RULES_LAZY_ROUND*round without asking for memory*" },
                 { CK_REQUEST(RULES_FLAT_FETCH), "*test-rules*RULES_FLAT_FETCH*ck_call_fetch()*not declared NESTED*" },
                 { CK_REQUEST(RULES_BAD_OUTPUT), "*test-rules*RULES_BAD_OUTPUT*ck_call_output()*" },
+                { CK_REQUEST(RULES_OUTPUT_LEN), "*test-rules*RULES_OUTPUT_LEN*ck_call_set_output_len()*" },
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(bugs); i++) {
