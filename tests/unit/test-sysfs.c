@@ -661,6 +661,7 @@ static void test_i2c(struct fixture *fx, gconstpointer data)
         ssize_t err;
         g_autofree char *text = show_err(fx, I2C_DIR "/power/autosuspend_delay_ms", &err);
         g_assert_cmpint(err, ==, -EIO);
+        g_assert_cmpstr(text, ==, "");
         g_assert_cmpint(store(fx, I2C_DIR "/power/autosuspend_delay_ms", "100"), ==, -EIO);
 }
 
