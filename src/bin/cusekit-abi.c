@@ -568,6 +568,13 @@ static int check(const struct family *f, const char *registry_path, char **mirro
                         }
                         if (group_of(other) == g && nr_of(other) == nr && !is_classic(io) && !is_classic(other) &&
                             _IOC_DIR(other->request) == _IOC_DIR(io->request)) {
+                                /* a new ABI should not reuse a nr; the kernel's own may (EVIOCGKEYCODE_V2) */
+                                if (mirrored(mirrors, io->name) && mirrored(mirrors, other->name)) {
+                                        printf("kernel's own: %s (0x%lx) reuses nr 0x%02X of %s (0x%lx) as the "
+                                               "kernel does\n", io->name, io->request, nr, other->name,
+                                               other->request);
+                                        break;
+                                }
                                 printf("duplicate: %s (0x%lx) uses group %s nr 0x%02X again, after %s (0x%lx), "
                                        "in the same direction\n", io->name, io->request, gt, nr, other->name,
                                        other->request);
