@@ -5,7 +5,7 @@
  * only in the daemon's own user namespace (capable() asks about the
  * initial one; a caller in a child namespace has none of them there).
  */
-#include <cusekit/device.h>
+#include "cusekit-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,9 +22,8 @@ static gboolean same_user_ns(pid_t pid)
         return a == b && (a < 0 || strcmp(mine, theirs) == 0);
 }
 
-gboolean ck_call_capable(struct ck_call *c, int cap)
+static gboolean pid_capable(pid_t pid, int cap)
 {
-        pid_t pid = ck_call_pid(c);
         g_autofree char *text = NULL;
         char path[64];
 
@@ -40,4 +39,14 @@ gboolean ck_call_capable(struct ck_call *c, int cap)
                 return FALSE;
         guint64 effective = g_ascii_strtoull(line + strlen("\nCapEff:"), NULL, 16);
         return (effective >> cap & 1) && same_user_ns(pid);
+}
+
+gboolean ck_call_capable(struct ck_call *c, int cap)
+{
+        return pid_capable(ck_call_pid(c), cap);
+}
+
+gboolean ck_file_capable(struct ck_file *f, int cap)
+{
+        return pid_capable(f->opener, cap);
 }

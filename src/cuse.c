@@ -35,6 +35,7 @@ struct waiter {
         enum { WAIT_READ, WAIT_WRITE, WAIT_IOCTL } kind;
         struct ck_file *file;
         size_t size;                 /* READ */
+        size_t done;                 /* WRITE: bytes taken so far (a type with .write_all) */
         GBytes *data;                /* WRITE: the bytes; IOCTL: what the kernel copied in */
         struct ck_ioctl_request rq;  /* IOCTL: served again as it came (.in is data's) */
         struct ck_wait wait;
@@ -137,7 +138,8 @@ static void waiter_free(struct waiter *w)
 }
 
 static struct waiter *waiter_new(struct ck_cuse_node *n, fuse_req_t req, int kind, struct ck_file *f);
-static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock);
+static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock,
+                     size_t *done);
 static int serve_ioctl(fuse_req_t req, struct ck_file *f, const struct ck_ioctl_request *rq);
 
 /* 0: answered; -EAGAIN: still waiting. */
@@ -148,19 +150,23 @@ static int waiter_try(struct waiter *w)
 
         switch (w->kind) {
         case WAIT_READ: return try_read(w->req, w->file, w->size);
-        case WAIT_WRITE: return try_write(w->req, w->file, data, size, false);
+        case WAIT_WRITE: return try_write(w->req, w->file, data, size, false, &w->done);
         case WAIT_IOCTL: return serve_ioctl(w->req, w->file, &w->rq);
         }
         return 0;
 }
 
 /* A signal for a blocked caller: the kernel asks to end the request
- * (FUSE cannot restart a call: EINTR even under SA_RESTART). */
+ * (FUSE cannot restart a call: EINTR even under SA_RESTART).  A write
+ * that has gone in part returns that count, as n_tty_write() does. */
 static void on_interrupt(fuse_req_t req, void *data)
 {
         struct waiter *w = data;
 
-        fuse_reply_err(req, EINTR);
+        if (w->kind == WAIT_WRITE && w->done)
+                fuse_reply_write(req, w->done);
+        else
+                fuse_reply_err(req, EINTR);
         waiter_free(w);
 }
 
@@ -309,11 +315,13 @@ static struct waiter *waiter_new(struct ck_cuse_node *n, fuse_req_t req, int kin
         return w;
 }
 
-/* -EAGAIN: no room, and the writer blocks; otherwise replied (or scheduled to be). */
-static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock)
+/* -EAGAIN: no room (for the rest, *@done taken), and the writer blocks;
+ * otherwise replied (or scheduled to be). */
+static int try_write(fuse_req_t req, struct ck_file *f, const void *buf, size_t size, bool nonblock,
+                     size_t *done)
 {
         guint delay_ms;
-        ssize_t r = ck_pipeline_write(f, fuse_req_ctx(req)->pid, buf, size, false, &delay_ms);
+        ssize_t r = ck_pipeline_write_on(f, fuse_req_ctx(req)->pid, buf, size, false, nonblock, done, &delay_ms);
 
         if (r == -EAGAIN && !delay_ms && !nonblock)
                 return -EAGAIN;
@@ -332,10 +340,14 @@ static void cuse_write(fuse_req_t req, const char *buf, size_t size, off_t off, 
 {
         struct ck_file *f = file_of(fi);
 
-        if (try_write(req, f, buf, size, (fi->flags & O_NONBLOCK) != 0) == 0)
+        size_t done = 0;
+
+        if (try_write(req, f, buf, size, (fi->flags & O_NONBLOCK) != 0, &done) == 0)
                 return;
         /* no room (a serial port's full buffer): a blocking writer waits */
-        waiter_new(node_of(req), req, WAIT_WRITE, f)->data = g_bytes_new(buf, size);
+        struct waiter *w = waiter_new(node_of(req), req, WAIT_WRITE, f);
+        w->data = g_bytes_new(buf, size);
+        w->done = done;
 }
 
 static void cuse_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph)

@@ -68,6 +68,7 @@ struct ck_file {
         struct ck_device *device;
         const struct ck_type_index *index;   /* what serves it: the device's, or one of its .files */
         int flags;
+        pid_t opener;       /* the thread that opened it (0: none known), for ck_file_capable() */
         GArray *inflight;   /* struct ck_inflight *, oldest first */
         void *priv;
 };
@@ -107,7 +108,8 @@ void ck_device_set_state_changed(struct ck_device *d, ck_notify_fn fn, void *use
 void ck_device_set_trace(struct ck_device *d, struct ck_trace *trace);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ck_device, ck_device_free)
 
-int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret);
+int ck_file_open(struct ck_device *d, int flags, pid_t opener, struct ck_file **ret);
 /* A file of @d served by @index (one of d->index->files): what an ioctl creates. */
-int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, struct ck_file **ret);
+int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, pid_t opener,
+                   struct ck_file **ret);
 void ck_file_close(struct ck_file *f);

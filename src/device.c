@@ -152,7 +152,8 @@ void ck_device_notify(struct ck_device *d)
                 d->notify(d, d->notify_data);
 }
 
-int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, struct ck_file **ret)
+int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int flags, pid_t opener,
+                   struct ck_file **ret)
 {
         const struct ck_device_type *type = index->type;
         struct ck_file *f = g_new0(struct ck_file, 1);
@@ -160,6 +161,7 @@ int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int f
         f->device = d;
         f->index = index;
         f->flags = flags;
+        f->opener = opener;
         f->priv = g_malloc0(MAX(type->file_priv_size, 1));
         f->inflight = g_array_new(FALSE, FALSE, sizeof(struct ck_inflight *));
         if (type->open) {
@@ -176,11 +178,11 @@ int ck_file_new_of(struct ck_device *d, const struct ck_type_index *index, int f
         return 0;
 }
 
-int ck_file_open(struct ck_device *d, int flags, struct ck_file **ret)
+int ck_file_open(struct ck_device *d, int flags, pid_t opener, struct ck_file **ret)
 {
         if (d->exclusive && d->open_count > 0)
                 return -EBUSY;
-        return ck_file_new_of(d, d->index, flags, ret);
+        return ck_file_new_of(d, d->index, flags, opener, ret);
 }
 
 void ck_file_close(struct ck_file *f)

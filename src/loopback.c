@@ -3,6 +3,7 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@ struct ck_loopback {
         unsigned int wait_cmd;
         uint64_t wait_arg;
         struct ck_wait wait;
+        /* the blocking write that goes on (a type with .write_all) */
+        bool writing;
+        const void *write_buf;
+        size_t write_size, write_done;
 };
 
 /* Numbers the loopback gives the files ioctls create: out of the way of real ones. */
@@ -178,6 +183,7 @@ int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg)
         if (!lb->waiting || lb->wait_cmd != cmd || lb->wait_arg != arg)
                 lb->wait = (struct ck_wait){ 0 };
         lb->waiting = false;
+        lb->writing = false;
 
         const struct ck_kernel_call call = { .cmd = cmd, .arg = arg, .tid = lb->tid, .unrestricted = lb->unrestricted,
                                              .wait = &lb->wait };
@@ -209,8 +215,20 @@ ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size)
 
 ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
 {
+        /* the same bytes again go on with the write that waits; another call ends it */
+        if (!lb->writing || lb->write_buf != buf || lb->write_size != size)
+                lb->write_done = 0;
+        lb->writing = false;
+        lb->waiting = false;
+
         guint delay_ms;
-        ssize_t r = ck_pipeline_write(lb->file, lb->tid, buf, size, false, &delay_ms);
+        bool nonblock = lb->file->flags & O_NONBLOCK;
+        ssize_t r = ck_pipeline_write_on(lb->file, lb->tid, buf, size, false, nonblock, &lb->write_done, &delay_ms);
+        if (r == -EAGAIN && !delay_ms && !nonblock && lb->file->index->type->write_all) {
+                lb->writing = true;
+                lb->write_buf = buf;
+                lb->write_size = size;
+        }
 
         if (delay_ms)
                 g_usleep(delay_ms * 1000ul);
@@ -219,12 +237,21 @@ ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size)
 
 bool ck_loopback_waiting(const struct ck_loopback *lb)
 {
-        return lb->waiting;
+        return lb->waiting || lb->writing;
 }
 
 void ck_loopback_cancel(struct ck_loopback *lb)
 {
         lb->waiting = false;
+        lb->writing = false;
+}
+
+ssize_t ck_loopback_interrupt(struct ck_loopback *lb)
+{
+        bool wrote = lb->writing && lb->write_done;
+
+        ck_loopback_cancel(lb);
+        return wrote ? (ssize_t)lb->write_done : -EINTR;
 }
 
 unsigned ck_loopback_poll(struct ck_loopback *lb)

@@ -36,9 +36,15 @@ int ck_loopback_ioctl(struct ck_loopback *lb, unsigned int cmd, uint64_t arg);
 /* The last ioctl waits. */
 bool ck_loopback_waiting(const struct ck_loopback *lb);
 void ck_loopback_cancel(struct ck_loopback *lb);
+/* A signal for the call that waits: it ends, with what the client would
+ * get (a write that has taken bytes: their count; otherwise -EINTR). */
+ssize_t ck_loopback_interrupt(struct ck_loopback *lb);
 /* Rounds the last ioctl took (1 = no retry). */
 unsigned ck_loopback_rounds(const struct ck_loopback *lb);
 ssize_t ck_loopback_read(struct ck_loopback *lb, void *buf, size_t size);
+/* To a type with .write_all, a blocking write that does not fit returns
+ * -EAGAIN and waits (ck_loopback_waiting()): the same @buf and @size
+ * again go on with it, until it returns @size. */
 ssize_t ck_loopback_write(struct ck_loopback *lb, const void *buf, size_t size);
 unsigned ck_loopback_poll(struct ck_loopback *lb);
 struct ck_file *ck_loopback_file(struct ck_loopback *lb);

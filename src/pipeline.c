@@ -254,7 +254,7 @@ int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int f
                 return -EOPNOTSUPP;
 
         struct ck_file *f;
-        int r = ck_file_new_of(c->file->device, index, flags, &f);
+        int r = ck_file_new_of(c->file->device, index, flags, c->rq->tid, &f);
         if (r < 0)
                 return r;
         c->rep->new_file = f;
@@ -696,7 +696,7 @@ int ck_pipeline_open(struct ck_device *d, int flags, pid_t pid, struct ck_file *
         int r = fault_check(d, CK_OP_OPEN, NULL, ret_delay_ms, NULL);
 
         if (r == 0)
-                r = ck_file_open(d, flags, ret);
+                r = ck_file_open(d, flags, pid, ret);
         if (d->trace) {
                 struct ck_trace_event ev = { .pid = pid, .op = CK_OP_OPEN, .error = MIN(r, 0), .result = r };
                 trace_record(d, &ev, start, NULL, NULL);
@@ -747,6 +747,22 @@ ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t 
                 trace_record(d, &ev, start, buf, NULL);
         }
         return r;
+}
+
+ssize_t ck_pipeline_write_on(struct ck_file *f, pid_t pid, const void *buf, size_t size, bool faulted,
+                             bool nonblock, size_t *done, guint *ret_delay_ms)
+{
+        if (!f->index->type->write_all || nonblock || *done > size)
+                return ck_pipeline_write(f, pid, buf, size, faulted, ret_delay_ms);
+
+        ssize_t r = ck_pipeline_write(f, pid, (const uint8_t *)buf + *done, size - *done, faulted, ret_delay_ms);
+        if (r > 0)
+                *done += (size_t)MIN((size_t)r, size - *done);
+        if (*done == size || *ret_delay_ms)
+                return *done ? (ssize_t)*done : r;
+        if (r >= 0 || r == -EAGAIN)
+                return -EAGAIN;    /* the rest waits for room */
+        return *done ? (ssize_t)*done : r;   /* an error after some bytes: their count */
 }
 
 unsigned ck_pipeline_poll(struct ck_file *f)

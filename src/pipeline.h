@@ -73,4 +73,10 @@ ssize_t ck_pipeline_read(struct ck_file *f, pid_t pid, void *buf, size_t size, g
 /* @faulted: @buf is what could be read of a longer buffer (ck_untrusted_faulted()). */
 ssize_t ck_pipeline_write(struct ck_file *f, pid_t pid, const void *buf, size_t size, bool faulted,
                           guint *ret_delay_ms);
+/* A write as a transport serves it: to a type with .write_all, unless
+ * @nonblock, a write that goes on over several attempts: *@done (0 on the
+ * first) counts what was taken, and -EAGAIN says park and call again with
+ * the same bytes after the device notifies.  Otherwise the write's result. */
+ssize_t ck_pipeline_write_on(struct ck_file *f, pid_t pid, const void *buf, size_t size, bool faulted,
+                             bool nonblock, size_t *done, guint *ret_delay_ms);
 unsigned ck_pipeline_poll(struct ck_file *f);

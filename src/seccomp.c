@@ -227,6 +227,7 @@ struct parked {
         pid_t pid;
         GArray *iov;              /* READ/WRITE, struct ck_region: where the data is */
         size_t size;
+        size_t done;              /* WRITE: bytes taken so far (a type with .write_all) */
         unsigned int cmd;         /* IOCTL */
         uint64_t arg;
         struct ck_wait wait;      /* IOCTL: what the call keeps across its attempts */
@@ -1463,13 +1464,14 @@ static struct parked *park(struct ck_seccomp *s, enum park_kind kind, struct cli
         return p;
 }
 
-static void park_io(struct ck_seccomp *s, enum park_kind kind, struct client *c, struct served *sv, GArray *iov,
-                    size_t size)
+static struct parked *park_io(struct ck_seccomp *s, enum park_kind kind, struct client *c, struct served *sv,
+                              GArray *iov, size_t size)
 {
         struct parked *p = park(s, kind, c, sv);
 
         p->iov = g_array_ref(iov);
         p->size = size;
+        return p;
 }
 
 static void do_read(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
@@ -1483,7 +1485,8 @@ static void do_read(struct ck_seccomp *s, struct client *c, struct served *sv, G
         park_io(s, PARK_READ, c, sv, iov, size);
 }
 
-static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size);
+static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size,
+                     size_t *taken);
 static int try_ioctl(struct ck_seccomp *s, struct client *c, struct served *sv, unsigned int cmd, uint64_t arg,
                      struct ck_wait *wait);
 
@@ -1494,7 +1497,7 @@ static int try_parked(struct ck_seccomp *s, struct parked *p)
 
         switch (p->kind) {
         case PARK_READ: return try_read(s, &c, p->sv, p->iov, p->size);
-        case PARK_WRITE: return try_write(s, &c, p->sv, p->iov, p->size);
+        case PARK_WRITE: return try_write(s, &c, p->sv, p->iov, p->size, &p->done);
         case PARK_IOCTL: return try_ioctl(s, &c, p->sv, p->cmd, p->arg, &p->wait);
         }
         return 0;
@@ -1579,8 +1582,9 @@ static void drop_parked_of(struct ck_seccomp *s, pid_t pid)
         }
 }
 
-/* 0: answered; -EAGAIN: no room yet, and the writer blocks. */
-static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size)
+/* 0: answered; -EAGAIN: no room yet (for the rest, *@taken taken so far), and the writer blocks. */
+static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, GArray *iov, size_t size,
+                     size_t *taken)
 {
         size = MIN(size, MAX_IO);
         g_byte_array_set_size(s->buf, (guint)MAX(size, 1));
@@ -1626,8 +1630,9 @@ static int try_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return 0;
         }
         guint delay_ms = 0;
-        ssize_t w = ck_pipeline_write(sv->file, c->pid, s->buf->data, size, faulted, &delay_ms);
-        if (w == -EAGAIN && !delay_ms && !(sv->file->flags & O_NONBLOCK))
+        bool nonblock = sv->file->flags & O_NONBLOCK;
+        ssize_t w = ck_pipeline_write_on(sv->file, c->pid, s->buf->data, size, faulted, nonblock, taken, &delay_ms);
+        if (w == -EAGAIN && !delay_ms && !nonblock)
                 return -EAGAIN;
         node_refresh(node_of(s, sv->file->device));
         reply_after(c, w, delay_ms);
@@ -1640,8 +1645,9 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
                 return reply(c, -EBADF);
         /* no room (a serial port's full buffer): a blocking writer waits,
          * and reads its buffer afresh when it goes on */
-        if (try_write(s, c, sv, iov, size) < 0)
-                park_io(s, PARK_WRITE, c, sv, iov, size);
+        size_t done = 0;
+        if (try_write(s, c, sv, iov, size, &done) < 0)
+                park_io(s, PARK_WRITE, c, sv, iov, size)->done = done;
 }
 
 static void do_rw(struct ck_seccomp *s, struct client *c, enum op op, const struct seccomp_data *data)

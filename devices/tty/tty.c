@@ -1567,7 +1567,8 @@ static int tty_open(struct ck_file *f)
 {
         struct tty_port *p = ck_device_priv(ck_file_device(f));
 
-        if (p->exclusive && p->opens)
+        /* tty_reopen(): CAP_SYS_ADMIN opens an exclusive tty all the same */
+        if (p->exclusive && p->opens && !ck_file_capable(f, CAP_SYS_ADMIN))
                 return -EBUSY;
         /* uart_port_startup(): DTR and RTS up on the first open, if a baud is set */
         if (p->opens++ == 0 && termios_baud_rate(&p->termios))
@@ -2110,6 +2111,7 @@ const struct ck_device_type ck_device_type_tty = {
         .release = tty_release,
         .read = tty_read,
         .write = tty_write,
+        .write_all = true,
         .poll = tty_poll,
 };
 CK_DEVICE_TYPE_REGISTER(ck_device_type_tty);

@@ -121,6 +121,10 @@ int ck_call_new_file(struct ck_call *c, const struct ck_device_type *type, int f
 struct ck_device *ck_file_device(struct ck_file *f);
 void *ck_file_priv(struct ck_file *f);
 int ck_file_flags(struct ck_file *f);
+/* ck_call_capable() for the thread that opened @f, as the kernel's open
+ * asks it of the opener (tty_reopen(): CAP_SYS_ADMIN opens an exclusive
+ * tty); meant for the open hook, where the opener is the caller. */
+gboolean ck_file_capable(struct ck_file *f, int cap);
 
 void *ck_device_priv(struct ck_device *d);
 const char *ck_device_name(struct ck_device *d);
@@ -493,6 +497,14 @@ struct ck_device_type {
          * NULL: none.  Of a file type only .name, .ioctls, .n_ioctls, .structs,
          * .file_priv_size and the file hooks (open, release, read, write, poll) count. */
         const struct ck_device_type *const *file_types;
+
+        /* A blocking write goes on until every byte is taken, as
+         * n_tty_write() does: a short count (or -EAGAIN) from .write parks
+         * the writer, the rest is offered again after each
+         * ck_device_notify(), and the caller gets the whole size; a signal
+         * ends it with the count taken so far (EINTR, or a restart, before
+         * any).  O_NONBLOCK writes return what .write took. */
+        gboolean write_all;
 };
 
 /* --- registering device types --- */

@@ -15,7 +15,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/serial_core.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/tty.h>
 #include <poll.h>
 #include <string.h>
@@ -566,6 +569,42 @@ static void test_flow_control(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(get(b, buf, sizeof(buf)), ==, 0);
 }
 
+/* The thread's own capabilities, as the open hook will see them. */
+static bool ck_loopback_capable(int cap)
+{
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct caps[2] = { 0 };
+
+        g_assert_cmpint(syscall(SYS_capget, &hdr, caps), ==, 0);
+        return caps[cap / 32].effective >> (cap % 32) & 1;
+}
+
+/* An open by a process without CAP_SYS_ADMIN (a child that dropped it):
+ * 0 or the open's -errno. */
+static int open_without_sys_admin(struct ck_device *d)
+{
+        pid_t pid = fork();
+
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0) {
+                struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+                struct __user_cap_data_struct caps[2] = { 0 };
+                struct ck_loopback *lb = NULL;
+                if (syscall(SYS_capget, &hdr, caps) < 0)
+                        _exit(100);
+                caps[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+                if (syscall(SYS_capset, &hdr, caps) < 0)
+                        _exit(101);
+                int r = ck_loopback_new(d, 0, &lb);
+                _exit(r == 0 ? 0 : r < 0 && -r < 100 ? -r : 102);
+        }
+        int status;
+        g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), <, 100);
+        return -WEXITSTATUS(status);
+}
+
 static void test_breaks_and_errors(struct fixture *fx, gconstpointer data)
 {
         struct end *a = &fx->a;
@@ -624,13 +663,21 @@ static void test_breaks_and_errors(struct fixture *fx, gconstpointer data)
         ic = icount(a);
         g_assert_cmpint(ic->rng, ==, 1);
         g_assert_cmpint(ic->cts, ==, 1);
-        /* TIOCEXCL: a second open gets EBUSY, until TIOCNXCL */
+        /* TIOCEXCL: a second open gets EBUSY, until TIOCNXCL, unless the
+         * opener has CAP_SYS_ADMIN (tty_reopen()) */
         g_assert_cmpint(io(a, TIOCEXCL, NULL), ==, 0);
         g_assert_cmpint(io(a, TIOCGEXCL, &a->mem->i), ==, 0);
         g_assert_cmpint(a->mem->i, ==, 1);
         struct ck_loopback *second = NULL;
-        g_assert_cmpint(ck_loopback_new(a->dev, 0, &second), ==, -EBUSY);
+        g_assert_cmpint(open_without_sys_admin(a->dev), ==, -EBUSY);
+        if (ck_loopback_capable(CAP_SYS_ADMIN)) {
+                g_assert_cmpint(ck_loopback_new(a->dev, 0, &second), ==, 0);
+                ck_loopback_free(second);
+        } else {
+                g_assert_cmpint(ck_loopback_new(a->dev, 0, &second), ==, -EBUSY);
+        }
         g_assert_cmpint(io(a, TIOCNXCL, NULL), ==, 0);
+        g_assert_cmpint(open_without_sys_admin(a->dev), ==, 0);
         g_assert_cmpint(ck_loopback_new(a->dev, 0, &second), ==, 0);
         ck_loopback_free(second);
 }
@@ -828,13 +875,27 @@ static void test_transmission_time(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(a->mem->i, ==, 0);
         (void)ck_loopback_read(b->lb, got, 4096);
 
-        /* write(): the serial core's 4096-byte buffer, then EAGAIN (a blocking
-         * writer's transport parks it); TCOFLUSH makes room */
+        /* write(): the serial core's 4096-byte buffer takes what fits, the
+         * blocking writer waits for room for the rest; a signal then ends it
+         * with the count taken (n_tty_write()), or EINTR before any byte */
         make_raw(a, B1200);
         g_autofree char *big = g_malloc0(5000);
-        g_assert_cmpint(ck_loopback_write(a->lb, big, 5000), ==, 4096);
+        g_assert_cmpint(ck_loopback_write(a->lb, big, 5000), ==, -EAGAIN);
+        g_assert_true(ck_loopback_waiting(a->lb));
+        g_assert_cmpint(ck_loopback_interrupt(a->lb), ==, 4096);
+        g_assert_cmpint(outq(a), ==, 4096);
         g_assert_cmpint(ck_loopback_write(a->lb, big, 10), ==, -EAGAIN);
+        g_assert_cmpint(ck_loopback_interrupt(a->lb), ==, -EINTR);
+        g_assert_cmpint(outq(a), ==, 4096);
         g_assert_cmpuint(ck_loopback_poll(a->lb) & POLLOUT, ==, 0);
+        /* O_NONBLOCK: what fits, then EAGAIN */
+        struct ck_loopback *nb = NULL;
+        g_assert_cmpint(ck_loopback_new(a->dev, O_RDWR | O_NONBLOCK, &nb), ==, 0);
+        g_assert_cmpint(ck_loopback_write(nb, big, 10), ==, -EAGAIN);
+        g_assert_false(ck_loopback_waiting(nb));
+        g_assert_cmpint(value_io(a, TCFLSH, TCOFLUSH), ==, 0);
+        g_assert_cmpint(ck_loopback_write(nb, big, 5000), ==, 4096);
+        ck_loopback_free(nb);
         g_assert_cmpint(value_io(a, TCFLSH, TCOFLUSH), ==, 0);
         g_assert_cmpint(outq(a), ==, 0);
         g_assert_cmpuint(ck_loopback_poll(a->lb) & POLLOUT, ==, POLLOUT);
@@ -867,6 +928,44 @@ static void test_transmission_time(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(icount(b)->brk, ==, 1);
         g_assert_cmpint(ck_loopback_read(b->lb, got, 4096), ==, 3);
         g_assert_cmpmem(got, 3, "ab\0", 3);
+}
+
+/* A blocking write larger than the serial core's buffer returns its whole
+ * size in one call, once the last byte is queued: the time the bytes past
+ * the first 4096 take on the line. */
+static void test_blocking_write(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+        enum { SIZE = 9000 };
+        g_autofree char *out = g_malloc(SIZE);
+        g_autofree char *in = g_malloc0(SIZE + 1);
+        size_t got = 0;
+
+        make_raw(a, B115200);
+        make_raw(b, B115200);
+        set_cc(b, 0, 0);
+        for (size_t i = 0; i < SIZE; i++)
+                out[i] = (char)('a' + i % 26);
+        gint64 start = g_get_monotonic_time();
+        ssize_t r;
+        while ((r = ck_loopback_write(a->lb, out, SIZE)) == -EAGAIN && ck_loopback_waiting(a->lb)) {
+                g_assert_cmpfloat(seconds_since(start), <, 10);
+                g_main_context_iteration(NULL, TRUE);
+                ssize_t n = ck_loopback_read(b->lb, in + got, SIZE - got);
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        double s = seconds_since(start);
+        g_assert_cmpint(r, ==, SIZE);
+        g_test_message("%d bytes at 115200 8N1: write() returned after %.3f s", SIZE, s);
+        g_assert_cmpfloat(s, >=, (SIZE - 4096) / 11520.0 * 0.95);   /* 0.43 s */
+        g_assert_cmpfloat(s, <, 5.0);
+        g_assert_cmpint(io_wait(a, TCSBRK, 1), ==, 0);
+        settle();
+        ssize_t n = ck_loopback_read(b->lb, in + got, SIZE - got);
+        got += n > 0 ? (size_t)n : 0;
+        g_assert_cmpuint(got, ==, SIZE);
+        g_assert_cmpmem(in, SIZE, out, SIZE);
 }
 
 /* The one measurement: 9600 8N1 moves about 960 bytes a second. */
@@ -1075,6 +1174,7 @@ int main(int argc, char **argv)
         g_test_add("/tty/far/modem-wait", struct fixture, "alone", setup, test_modem_wait, teardown);
         g_test_add("/tty/pair/modem-wait", struct fixture, "pair", setup, test_pair_modem_wait, teardown);
         g_test_add("/tty/pair/transmission-time", struct fixture, "pair", setup, test_transmission_time, teardown);
+        g_test_add("/tty/pair/blocking-write", struct fixture, "pair", setup, test_blocking_write, teardown);
         g_test_add("/tty/pair/throughput", struct fixture, "pair", setup, test_throughput, teardown);
         g_test_add("/tty/pair/mismatch", struct fixture, "pair", setup, test_mismatch, teardown);
         g_test_add_func("/tty/bad-params", test_bad_params);
