@@ -122,6 +122,8 @@ struct tty_port {
         GByteArray *tx;               /* written, not yet on the line (the serial core's buffer) */
         guint tx_source;              /* the transmitter: when the next byte has left */
         bool transmitting;            /* in tx_tick(): bytes sent make more to send, for later */
+        bool breaking;                /* a break holds the line: nothing is transmitted */
+        guint break_source;           /* a timed break's end */
         gint64 tx_anchor_us;          /* when the transmitter last started ... */
         guint64 tx_sent;              /* ... and the bytes it sent since */
         GByteArray *received;         /* what the far end got, when the control interface is it */
@@ -670,7 +672,7 @@ static void deliver(struct tty_port *p, const uint8_t *bytes, size_t n)
 
 static bool tx_blocked(const struct tty_port *p)
 {
-        return p->stopped || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
+        return p->stopped || p->breaking || ((p->termios.c_cflag & CRTSCTS) && !(input_lines(p) & TIOCM_CTS));
 }
 
 /* Microseconds from the anchor until @count characters have left. */
@@ -1216,7 +1218,8 @@ static int handle_TIOCSERGETLSR(struct ck_call *c, unsigned int *out)
 {
         struct tty_port *p = port_of(c);
 
-        *out = p->tx->len && !tx_blocked(p) ? 0 : TIOCSER_TEMT;
+        /* bytes a break holds go when it ends; flow control may hold them for good */
+        *out = p->tx->len && (p->breaking || !tx_blocked(p)) ? 0 : TIOCSER_TEMT;
         return 0;
 }
 
@@ -1275,13 +1278,36 @@ static int handle_TCXONC(struct ck_call *c, unsigned long value)
         return 0;
 }
 
-/* A break on the line: the far end receives one. */
+/* A break on the line: the far end receives one, and the transmitter is
+ * held in the spacing state (break_ctl()) until end_break(). */
 static void send_break(struct tty_port *p)
 {
         struct tty_port *far = far_port(p);
 
+        p->breaking = true;
         if (far)
                 receive(far, 0, RX_BREAK);
+}
+
+static void end_break(struct tty_port *p)
+{
+        if (p->break_source)
+                g_source_remove(p->break_source);
+        p->break_source = 0;
+        if (!p->breaking)
+                return;
+        p->breaking = false;
+        flush_tx(p);   /* what was written meanwhile goes now */
+        ck_device_notify(p->dev);
+}
+
+static gboolean break_expired(gpointer userdata)
+{
+        struct tty_port *p = userdata;
+
+        p->break_source = 0;
+        end_break(p);
+        return G_SOURCE_REMOVE;
 }
 
 static gboolean wake_expired(gpointer userdata)
@@ -1327,9 +1353,16 @@ static int timed_break(struct ck_call *c, unsigned ms)
                         return r;
                 send_break(p);
                 *w = (struct break_wait){ .sent = true, .until_us = now + (gint64)ms * 1000 };
+                /* the break ends on time even if a signal ends the call (send_break()
+                 * turns it off after an interrupted sleep too) */
+                if (p->break_source)
+                        g_source_remove(p->break_source);
+                p->break_source = g_timeout_add_full(G_PRIORITY_HIGH, MAX(ms, 1), break_expired, p, NULL);
         }
-        if (now >= w->until_us)
+        if (now >= w->until_us) {
+                end_break(p);
                 return 0;
+        }
         wake_at(p, w->until_us);
         return ck_call_wait(c);
 }
@@ -1406,6 +1439,7 @@ static int handle_TIOCMIWAIT(struct ck_call *c, unsigned long mask)
 
 static int handle_TIOCCBRK(struct ck_call *c)
 {
+        end_break(port_of(c));
         return 0;
 }
 
@@ -1588,6 +1622,7 @@ static void tty_release(struct ck_file *f)
                 return;
         p->exclusive = false;
         p->stopped = false;
+        end_break(p);                 /* serial8250_do_shutdown() clears UART_LCR_SBC */
         flush_input(p);
         if (tx_blocked(p))
                 g_byte_array_set_size(p->tx, 0);
@@ -2041,6 +2076,8 @@ static void tty_fini(struct ck_device *d)
         tx_stop(p);
         if (p->wake_source)
                 g_source_remove(p->wake_source);
+        if (p->break_source)
+                g_source_remove(p->break_source);
         far_close(p);
         if (p->peer)
                 p->peer->peer = NULL;

@@ -930,6 +930,67 @@ static void test_transmission_time(struct fixture *fx, gconstpointer data)
         g_assert_cmpmem(got, 3, "ab\0", 3);
 }
 
+/* Runs the main loop for @ms without a call on any port. */
+static void run_for(unsigned ms)
+{
+        gint64 end = g_get_monotonic_time() + ms * 1000;
+        guint tick = g_timeout_add(5, ticks, NULL);
+
+        while (g_get_monotonic_time() < end)
+                g_main_context_iteration(NULL, TRUE);
+        g_source_remove(tick);
+}
+
+/* A break holds the line in the spacing state (break_ctl()): bytes written
+ * meanwhile wait in the buffer (TIOCOUTQ) and go when it ends. */
+static void test_break_holds_line(struct fixture *fx, gconstpointer data)
+{
+        struct end *a = &fx->a, *b = &fx->b;
+        char got[64] = "";
+
+        make_raw(a, B115200);
+        make_raw(b, B115200);
+        set_cc(b, 0, 0);
+        /* TIOCSBRK until TIOCCBRK */
+        g_assert_cmpint(io(a, TIOCSBRK, NULL), ==, 0);
+        g_assert_cmpint(ck_loopback_write(a->lb, "xy", 2), ==, 2);
+        run_for(50);                                           /* 2 bytes take 0.2 ms */
+        g_assert_cmpint(outq(a), ==, 2);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, sizeof(got)), ==, 1);
+        g_assert_cmpint(got[0], ==, 0);                        /* the break alone */
+        g_assert_cmpint(io(a, TIOCCBRK, NULL), ==, 0);
+        settle();
+        g_assert_cmpint(outq(a), ==, 0);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, sizeof(got)), ==, 2);
+        g_assert_cmpmem(got, 2, "xy", 2);
+
+        /* TCSBRK 0 (250 ms): another open's write waits for its end */
+        struct ck_loopback *a2 = NULL;
+        g_assert_cmpint(ck_loopback_new(a->dev, O_RDWR, &a2), ==, 0);
+        ck_loopback_expose(a2, a->mem, sizeof(*a->mem));
+        gint64 start = g_get_monotonic_time();
+        g_assert_cmpint(value_io(a, TCSBRK, 0), ==, -EAGAIN);
+        g_assert_cmpint(ck_loopback_write(a2, "cd", 2), ==, 2);
+        run_for(100);
+        g_assert_cmpint(ck_loopback_ioctl(a2, TIOCOUTQ, (uint64_t)(uintptr_t)&a->mem->i), ==, 0);
+        g_assert_cmpint(a->mem->i, ==, 2);
+        g_assert_cmpint(ck_loopback_read(b->lb, got, sizeof(got)), ==, 1);
+        g_assert_cmpint(io_wait(a, TCSBRK, 0), ==, 0);
+        g_assert_cmpfloat(seconds_since(start), >=, 0.24);
+        settle();
+        g_assert_cmpint(ck_loopback_read(b->lb, got, sizeof(got)), ==, 2);
+        g_assert_cmpmem(got, 2, "cd", 2);
+
+        /* TCSBRKP 1 (100 ms) interrupted: the break still ends on time */
+        g_assert_cmpint(value_io(a, TCSBRKP, 1), ==, -EAGAIN);
+        g_assert_cmpint(ck_loopback_interrupt(a->lb), ==, -EINTR);
+        g_assert_cmpint(ck_loopback_write(a2, "e", 1), ==, 1);
+        settle();
+        g_assert_cmpint(ck_loopback_read(b->lb, got, sizeof(got)), ==, 2);
+        g_assert_cmpmem(got, 2, "\0e", 2);
+        ck_loopback_free(a2);
+}
+
 /* A blocking write larger than the serial core's buffer returns its whole
  * size in one call, once the last byte is queued: the time the bytes past
  * the first 4096 take on the line. */
@@ -1175,6 +1236,7 @@ int main(int argc, char **argv)
         g_test_add("/tty/pair/modem-wait", struct fixture, "pair", setup, test_pair_modem_wait, teardown);
         g_test_add("/tty/pair/transmission-time", struct fixture, "pair", setup, test_transmission_time, teardown);
         g_test_add("/tty/pair/blocking-write", struct fixture, "pair", setup, test_blocking_write, teardown);
+        g_test_add("/tty/pair/break-holds-line", struct fixture, "pair", setup, test_break_holds_line, teardown);
         g_test_add("/tty/pair/throughput", struct fixture, "pair", setup, test_throughput, teardown);
         g_test_add("/tty/pair/mismatch", struct fixture, "pair", setup, test_mismatch, teardown);
         g_test_add_func("/tty/bad-params", test_bad_params);
