@@ -258,6 +258,11 @@ struct ck_seccomp {
         guint inotify_watch;
         GHashTable *served;       /* "dev:ino" -> struct served * */
         GQueue parked;            /* struct parked * */
+        /* tid -> struct parked *: a blocking write a signal ended after part
+         * of it went (seccomp cannot return that count); the thread's
+         * restarted (or retried) write of the same bytes goes on from there */
+        GHashTable *interrupted;
+        struct parked *resumed;   /* taken from it for the call being served */
         bool retrying, retry_again;   /* in retry_parked() */
         guint retry_source;       /* parked writes and ioctls, tried from the loop */
         guint sweep;
@@ -544,10 +549,30 @@ static void parked_free(struct parked *p)
         g_free(p);
 }
 
+static void parked_destroy(gpointer p)
+{
+        parked_free(p);
+}
+
+/* A parked call whose notification is gone (a signal, or the thread's next call). */
+static void parked_lost(struct ck_seccomp *s, struct parked *p)
+{
+        if (p->kind == PARK_WRITE && p->done)
+                g_hash_table_replace(s->interrupted, GINT_TO_POINTER(p->pid), p);
+        else
+                parked_free(p);
+}
+
+static gboolean parked_of_served(gpointer key, gpointer value, gpointer sv)
+{
+        return ((struct parked *)value)->sv == sv;
+}
+
 static void served_release(struct served *sv)
 {
         struct ck_seccomp *s = sv->s;
 
+        g_hash_table_foreach_remove(s->interrupted, parked_of_served, sv);
         for (GList *l = s->parked.head; l;) {
                 struct parked *p = l->data;
                 GList *next = l->next;
@@ -1526,8 +1551,10 @@ static void retry_parked(struct ck_seccomp *s, struct ck_device *d, bool reads)
                         if (reads != (p->kind == PARK_READ)) {
                                 if (reads && !s->retry_source && (all || p->sv->file->device == d))
                                         s->retry_source = g_idle_add_full(G_PRIORITY_HIGH, retry_later, s, NULL);
-                        } else if ((all || p->sv->file->device == d) &&
-                                   (!notif_valid(s, p->id) || try_parked(s, p) == 0)) {
+                        } else if ((all || p->sv->file->device == d) && !notif_valid(s, p->id)) {
+                                g_queue_delete_link(&s->parked, l);
+                                parked_lost(s, p);
+                        } else if ((all || p->sv->file->device == d) && try_parked(s, p) == 0) {
                                 g_queue_delete_link(&s->parked, l);
                                 parked_free(p);
                         }
@@ -1557,7 +1584,7 @@ static gboolean sweep_parked(gpointer userdata)
                 GList *next = l->next;
                 if (!notif_valid(s, p->id)) {
                         g_queue_delete_link(&s->parked, l);
-                        parked_free(p);
+                        parked_lost(s, p);
                 }
                 l = next;
         }
@@ -1576,10 +1603,15 @@ static void drop_parked_of(struct ck_seccomp *s, pid_t pid)
                 GList *next = l->next;
                 if (p->pid == pid) {
                         g_queue_delete_link(&s->parked, l);
-                        parked_free(p);
+                        parked_lost(s, p);
                 }
                 l = next;
         }
+}
+
+static bool same_regions(GArray *a, GArray *b)
+{
+        return a->len == b->len && memcmp(a->data, b->data, a->len * sizeof(struct ck_region)) == 0;
 }
 
 /* 0: answered; -EAGAIN: no room yet (for the rest, *@taken taken so far), and the writer blocks. */
@@ -1646,6 +1678,9 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
         /* no room (a serial port's full buffer): a blocking writer waits,
          * and reads its buffer afresh when it goes on */
         size_t done = 0;
+        struct parked *r = s->resumed;
+        if (r && r->sv == sv && r->size == size && same_regions(r->iov, iov))
+                done = r->done;   /* the same write again after a signal: the rest */
         if (try_write(s, c, sv, iov, size, &done) < 0)
                 park_io(s, PARK_WRITE, c, sv, iov, size)->done = done;
 }
@@ -1848,14 +1883,29 @@ static void refuse_compat(struct ck_seccomp *s, struct client *c)
         reply(c, -ENOSYS);
 }
 
+static void serve_call(struct ck_seccomp *s, const struct seccomp_notif *req);
+
 static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
+{
+        pid_t pid = (pid_t)req->pid;
+        gpointer resumed = NULL;
+
+        drop_parked_of(s, pid);
+        g_hash_table_steal_extended(s->interrupted, GINT_TO_POINTER(pid), NULL, &resumed);
+        s->resumed = resumed;
+        serve_call(s, req);
+        s->resumed = NULL;
+        if (resumed)
+                parked_free(resumed);
+}
+
+static void serve_call(struct ck_seccomp *s, const struct seccomp_notif *req)
 {
         const struct seccomp_data *a = &req->data;
         struct client c = { .s = s, .id = req->id, .pid = (pid_t)req->pid };
         enum op op = op_of(a);
         int fd = (int)a->args[0];
 
-        drop_parked_of(s, c.pid);
         switch (op) {
         case OP_NONE:
                 return reply_continue(&c);
@@ -2023,6 +2073,7 @@ static int build_dev_listing(struct ck_seccomp *s, GPtrArray *devices)
 int ck_seccomp_new(GPtrArray *devices, const struct ck_seccomp_options *o, struct ck_seccomp **ret, GError **error)
 {
         g_autoptr(ck_seccomp) s = g_new0(struct ck_seccomp, 1);
+        s->interrupted = g_hash_table_new_full(NULL, NULL, NULL, parked_destroy);
         struct stat st;
 
         s->listener = -1;
@@ -2114,6 +2165,8 @@ void ck_seccomp_free(struct ck_seccomp *s)
                 g_source_remove(s->retry_source);
         while (!g_queue_is_empty(&s->parked))
                 parked_free(g_queue_pop_head(&s->parked));
+        if (s->interrupted)
+                g_hash_table_destroy(s->interrupted);
         if (s->served) {
                 GHashTableIter it;
                 struct served *sv;
