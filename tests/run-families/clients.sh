@@ -180,6 +180,92 @@ fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
 assert hits and time.monotonic() - t >= 0.5, (hits, time.monotonic() - t)
 a.rts = True
 '
+	py "a blocking os.write() of 20000 bytes at 57600 returns 20000 in one call after 2.76 s; a signal part way (SA_RESTART) never sends a byte twice; a signal before any byte fits: EINTR" '
+import os, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 57600)
+b = serial.Serial("/dev/ttyCK1", 57600, timeout=15)
+fd = os.open("/dev/ttyCK0", os.O_RDWR | os.O_NOCTTY)   # pyserial opens with O_NONBLOCK
+def transfer(data, alarm=None):
+    got = []
+    reader = threading.Thread(target=lambda: got.append(b.read(len(data))))
+    reader.start()
+    if alarm:
+        signal.setitimer(signal.ITIMER_REAL, alarm)
+    t = time.monotonic()
+    n = os.write(fd, data)
+    took = time.monotonic() - t
+    a.flush()
+    b.timeout = 1 if n < len(data) else 15
+    reader.join(20)
+    return n, took, got[0] if got else b""
+data = bytes(i % 251 for i in range(20000))
+n, took, got = transfer(data)
+# one call takes all 20000: the last 15904 have to leave first, 2.76 s at 57600 8N1
+assert n == 20000, n
+assert 2.6 < took < 6, took
+assert got == data, (len(got), got[:8])
+# a signal part way (SA_RESTART): n_tty_write() returns what went, never a byte twice
+hits = []
+signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
+signal.siginterrupt(signal.SIGALRM, False)
+b.timeout = 15
+n, took, got = transfer(data, alarm=0.5)
+assert hits, "no signal"
+assert 4096 <= n <= 20000, n
+assert got == data[:n], (n, len(got))
+# a signal before any byte fits: EINTR
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+termios.tcflow(fd, termios.TCOOFF)
+assert os.write(fd, b"q" * 4096) == 4096
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    os.write(fd, b"z")
+except Alarm:
+    pass
+else:
+    raise AssertionError("the write into a full buffer returned")
+termios.tcflow(fd, termios.TCOON)
+b.timeout = 5
+got = b.read(4096)
+b.timeout = 0.5
+got += b.read(1)
+assert got == b"q" * 4096, (len(got), got[-2:])
+'
+	py "a break holds the line: bytes written during TIOCSBRK wait (TIOCOUTQ) and go after TIOCCBRK" '
+import array, fcntl, serial, termios, time
+a = serial.Serial("/dev/ttyCK0", 115200)
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=0.5)
+fcntl.ioctl(a.fd, 0x5427)                # TIOCSBRK: not in the termios module
+a.write(b"xy")
+time.sleep(0.2)
+q = array.array("i", [0])
+fcntl.ioctl(a.fd, termios.TIOCOUTQ, q)
+assert q[0] == 2, q[0]
+assert b.read(8) == b"\0", "bytes went during the break"
+fcntl.ioctl(a.fd, 0x5428)                # TIOCCBRK
+assert b.read(2) == b"xy"
+'
+	# TIOCEXCL: EBUSY for a second open, except with CAP_SYS_ADMIN (tty_reopen())
+	what="TIOCEXCL: a second open with CAP_SYS_ADMIN succeeds, one by setpriv without capabilities gets EBUSY"
+	exec 8<>/dev/ttyCK0
+	/usr/bin/python3 -c "import fcntl, termios; fcntl.ioctl(8, termios.TIOCEXCL)"
+	admin=$(/usr/bin/python3 -c "print(int(open(\"/proc/self/status\").read().split(\"CapEff:\")[1].split()[0], 16) >> 21 & 1)")
+	second=$( (exec 9<>/dev/ttyCK0) 2>&1 && echo opened)
+	dropped=$(setpriv --inh-caps=-all --bounding-set=-all /bin/bash -c "exec 9<>/dev/ttyCK0" 2>&1)
+	/usr/bin/python3 -c "import fcntl, termios; fcntl.ioctl(8, termios.TIOCNXCL)"
+	exec 8<&-
+	if [ "$admin" != 1 ]; then   # not root: this shell's own second open is refused too
+		[[ $second == *"Device or resource busy"* ]] && second=opened
+	fi
+	if [ "$second" = opened ] && [[ $dropped == *"Device or resource busy"* ]]; then
+		pass "$what"
+	else
+		fail "$what" "with CAP_SYS_ADMIN: $second" "setpriv: $dropped"
+	fi
 	py "python3-serial against the loopback adapter" '
 import serial
 s = serial.Serial("/dev/ttyCK2", 9600, timeout=1)
