@@ -37,9 +37,10 @@
  * time (start bit, CSIZE data bits, PARENB's parity bit, CSTOPB's stop
  * bits at the port's rate: BOTHER, spd_ flags and custom divisor
  * included), from a GLib timer that wakes at most once a millisecond and
- * sends what is due.  So TIOCOUTQ counts what has not left, write() stops
- * at the serial core's 4096-byte buffer (EAGAIN: the transport parks a
- * blocking writer, which then gets a short count), and the calls that wait
+ * sends what is due.  So TIOCOUTQ counts what has not left, write() fills
+ * the serial core's 4096-byte buffer and a blocking writer waits for room
+ * for the rest (.write_all: it returns the whole count, or after a signal
+ * what went; O_NONBLOCK: what fit, or EAGAIN), and the calls that wait
  * until the output has left (tcdrain = TCSBRK with 1, TCSETSW/TCSETSF and
  * the termio and termios2 forms, TCSBRK/TCSBRKP/TIOCSBRK before a break,
  * TIOCSETD) wait through ck_call_wait(), as does TIOCMIWAIT for a change
@@ -58,11 +59,19 @@
  *
  * A break (TCSBRK with 0, TCSBRKP) reaches the far end as it begins; the
  * call returns when it is over (250 ms, or TCSBRKP's tenths of a second).
+ * While a break lasts (those, or TIOCSBRK until TIOCCBRK) the transmitter
+ * is held in the spacing state: nothing is sent, bytes written meanwhile
+ * wait (TIOCOUTQ) and go when it ends.  A timed break ends on time even
+ * when a signal ends its call (the kernel's ends early then).
  *
- * Not modelled: the line held low while a break lasts (bytes may go meanwhile),
- * the 16550's FIFO (TIOCOUTQ counts every byte not yet on the line), and
- * CAP_SYS_ADMIN at open: after TIOCEXCL every second open gets EBUSY,
- * root's too (the open hook does not know the opener).
+ * TIOCEXCL: a second open gets EBUSY unless the opener has CAP_SYS_ADMIN
+ * (tty_reopen(); ck_file_capable()).
+ *
+ * Not modelled: the 16550's FIFO (TIOCOUTQ counts every byte not yet on
+ * the line).  Under `cusekit run` a signal after part of a blocking write
+ * cannot return that count: a restarted (SA_RESTART) or retried write of
+ * the same buffer goes on where it stopped, an EINTR the client gives up
+ * on leaves those bytes sent.
  */
 #include "tty-abi.h"
 
