@@ -256,7 +256,7 @@ else
 fi
 
 out=$(python3 -c '
-import errno, fcntl, os
+import errno, fcntl, os, subprocess
 fd = os.open("/dev/ttyCK3", os.O_RDWR | os.O_NOCTTY)
 for req, arg in ((0x540B, 7), (0x540A, 9)):        # TCFLSH, TCXONC
     try:
@@ -266,19 +266,19 @@ for req, arg in ((0x540B, 7), (0x540A, 9)):        # TCFLSH, TCXONC
     else:
         raise AssertionError(hex(req))
 fcntl.ioctl(fd, 0x540C)                            # TIOCEXCL
-try:
-    os.open("/dev/ttyCK3", os.O_RDWR)
-except OSError as e:
-    assert e.errno == errno.EBUSY, e
-else:
-    raise AssertionError("second open after TIOCEXCL")
+os.close(os.open("/dev/ttyCK3", os.O_RDWR))        # root: CAP_SYS_ADMIN opens all the same
+r = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "python3", "-c",
+                    "import os; os.open(\"/dev/ttyCK3\", os.O_RDWR)"], capture_output=True, text=True)
+assert r.returncode != 0 and "Device or resource busy" in r.stderr, r
 fcntl.ioctl(fd, 0x540D)                            # TIOCNXCL
-os.close(os.open("/dev/ttyCK3", os.O_RDWR))
+r = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "python3", "-c",
+                    "import os; os.open(\"/dev/ttyCK3\", os.O_RDWR)"], capture_output=True, text=True)
+assert r.returncode == 0, r
 print("ok")' 2>&1)
 if [ "$out" = ok ]; then
-	pass "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); TIOCEXCL makes a second open EBUSY"
+	pass "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); after TIOCEXCL root opens, setpriv without capabilities gets EBUSY"
 else
-	fail "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); TIOCEXCL makes a second open EBUSY" "$out"
+	fail "tty: TCFLSH/TCXONC refuse bad arguments (EINVAL); after TIOCEXCL root opens, setpriv without capabilities gets EBUSY" "$out"
 fi
 
 # far=unix:PATH: socat is the far end
@@ -381,6 +381,75 @@ if [ $rc -eq 0 ] && [ "$out" = ok ]; then
 else
 	fail "tty: cusekit serial --cts/--dsr are what TIOCMGET sees; a peer= port cannot be driven" "exit $rc" "$out"
 fi
+tty_py "tty: a blocking os.write() of 20000 bytes at 57600 returns 20000 in one call after 2.76 s; a signal part way (SA_RESTART) never sends a byte twice; a signal before any byte fits: EINTR" '
+import os, serial, signal, termios, threading, time
+a = serial.Serial("/dev/ttyCK0", 57600)
+b = serial.Serial("/dev/ttyCK1", 57600, timeout=15)
+fd = os.open("/dev/ttyCK0", os.O_RDWR | os.O_NOCTTY)   # pyserial opens with O_NONBLOCK
+def transfer(data, alarm=None):
+    got = []
+    reader = threading.Thread(target=lambda: got.append(b.read(len(data))))
+    reader.start()
+    if alarm:
+        signal.setitimer(signal.ITIMER_REAL, alarm)
+    t = time.monotonic()
+    n = os.write(fd, data)
+    took = time.monotonic() - t
+    a.flush()
+    b.timeout = 1 if n < len(data) else 15
+    reader.join(20)
+    return n, took, got[0] if got else b""
+data = bytes(i % 251 for i in range(20000))
+n, took, got = transfer(data)
+# one call takes all 20000: the last 15904 have to leave first, 2.76 s at 57600 8N1
+assert n == 20000, n
+assert 2.6 < took < 6, took
+assert got == data, (len(got), got[:8])
+# a signal part way (SA_RESTART): n_tty_write() returns what went, never a byte twice
+hits = []
+signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
+signal.siginterrupt(signal.SIGALRM, False)
+b.timeout = 15
+n, took, got = transfer(data, alarm=0.5)
+assert hits, "no signal"
+assert 4096 <= n <= 20000, n
+assert got == data[:n], (n, len(got))
+# a signal before any byte fits: EINTR
+class Alarm(Exception):
+    pass
+def raise_alarm(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, raise_alarm)
+termios.tcflow(fd, termios.TCOOFF)
+assert os.write(fd, b"q" * 4096) == 4096
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+try:
+    os.write(fd, b"z")
+except Alarm:
+    pass
+else:
+    raise AssertionError("the write into a full buffer returned")
+termios.tcflow(fd, termios.TCOON)
+b.timeout = 5
+got = b.read(4096)
+b.timeout = 0.5
+got += b.read(1)
+assert got == b"q" * 4096, (len(got), got[-2:])
+'
+tty_py "tty: a break holds the line: bytes written during TIOCSBRK wait (TIOCOUTQ) and go after TIOCCBRK" '
+import array, fcntl, serial, termios, time
+a = serial.Serial("/dev/ttyCK0", 115200)
+b = serial.Serial("/dev/ttyCK1", 115200, timeout=0.5)
+fcntl.ioctl(a.fd, 0x5427)                # TIOCSBRK: not in the termios module
+a.write(b"xy")
+time.sleep(0.2)
+q = array.array("i", [0])
+fcntl.ioctl(a.fd, termios.TIOCOUTQ, q)
+assert q[0] == 2, q[0]
+assert b.read(8) == b"\0", "bytes went during the break"
+fcntl.ioctl(a.fd, 0x5428)                # TIOCCBRK
+assert b.read(2) == b"xy"
+'
 out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../../run-families/picocom-pair.py" /dev/ttyCK0 /dev/ttyCK1 2>&1)
 if [ "$out" = ok ]; then
 	pass "tty: picocom across the pair: typed bytes arrive, what arrives is shown, C-a C-t / C-a C-g toggle DTR / RTS"
