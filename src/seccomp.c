@@ -260,9 +260,10 @@ struct ck_seccomp {
         GQueue parked;            /* struct parked * */
         /* tid -> struct parked *: a blocking write a signal ended after part
          * of it went (seccomp cannot return that count); the thread's
-         * restarted (or retried) write of the same bytes goes on from there */
+         * restarted (or retried) write of the same bytes goes on from there.
+         * Its next write to a served file ends it (a handler's own calls
+         * may come between). */
         GHashTable *interrupted;
-        struct parked *resumed;   /* taken from it for the call being served */
         bool retrying, retry_again;   /* in retry_parked() */
         guint retry_source;       /* parked writes and ioctls, tried from the loop */
         guint sweep;
@@ -1678,9 +1679,13 @@ static void do_write(struct ck_seccomp *s, struct client *c, struct served *sv, 
         /* no room (a serial port's full buffer): a blocking writer waits,
          * and reads its buffer afresh when it goes on */
         size_t done = 0;
-        struct parked *r = s->resumed;
+        gpointer resumed = NULL;
+        g_hash_table_steal_extended(s->interrupted, GINT_TO_POINTER(c->pid), NULL, &resumed);
+        struct parked *r = resumed;
         if (r && r->sv == sv && r->size == size && same_regions(r->iov, iov))
                 done = r->done;   /* the same write again after a signal: the rest */
+        if (r)
+                parked_free(r);
         if (try_write(s, c, sv, iov, size, &done) < 0)
                 park_io(s, PARK_WRITE, c, sv, iov, size)->done = done;
 }
@@ -1883,29 +1888,14 @@ static void refuse_compat(struct ck_seccomp *s, struct client *c)
         reply(c, -ENOSYS);
 }
 
-static void serve_call(struct ck_seccomp *s, const struct seccomp_notif *req);
-
 static void serve(struct ck_seccomp *s, const struct seccomp_notif *req)
-{
-        pid_t pid = (pid_t)req->pid;
-        gpointer resumed = NULL;
-
-        drop_parked_of(s, pid);
-        g_hash_table_steal_extended(s->interrupted, GINT_TO_POINTER(pid), NULL, &resumed);
-        s->resumed = resumed;
-        serve_call(s, req);
-        s->resumed = NULL;
-        if (resumed)
-                parked_free(resumed);
-}
-
-static void serve_call(struct ck_seccomp *s, const struct seccomp_notif *req)
 {
         const struct seccomp_data *a = &req->data;
         struct client c = { .s = s, .id = req->id, .pid = (pid_t)req->pid };
         enum op op = op_of(a);
         int fd = (int)a->args[0];
 
+        drop_parked_of(s, c.pid);
         switch (op) {
         case OP_NONE:
                 return reply_continue(&c);
