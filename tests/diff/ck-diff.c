@@ -1597,6 +1597,10 @@ static void evdev_battery(struct battery *b, const char *node, bool nocap)
         m.type = 99;
         r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
         emit(b, "smask-type99", r, E, NULL);
+        /* the one that takes: no key reaches b->fd, fd2 still gets them */
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = sizeof(codes), .codes_ptr = (uintptr_t)codes };
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-key-none", r, E, NULL);
         m = (struct input_mask){ .type = EV_KEY, .codes_size = 16, .codes_ptr = (uintptr_t)b->bad };
         r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
         emit(b, "smask-codes-badptr", r, E, NULL);
