@@ -11,7 +11,8 @@
  *                                         "seccomp": EMULATED came through `cusekit run`,
  *                                         where CUSE's front end explains nothing
  *
- * FAMILY is rtc, watchdog or i2c.  "nocap" only prefixes the case names
+ * FAMILY is rtc, watchdog, i2c or evdev[-NAME] (NODE uinput:EMULATED for evdev's
+ * real side: a uinput clone of the emulated node).  "nocap" only prefixes the case names
  * (the caller drops the capabilities, e.g. with setpriv); capability
  * checks show up as different answers.  Every difference compare accepts
  * is listed in explanations[] below with its reason and the kernel source
@@ -166,16 +167,6 @@ static const struct explanation explanations[] = {
           "for force feedback and repeat on a device without them (drivers/input/ff-core.c:100,216, "
           "drivers/input/evdev.c:1059-1061,1068-1070)",
           .emulated = "ret=-1 errno=ENOTTY", .real = "ret=-1 errno=ENOSYS" },
-        { .family = "evdev", .cases = "*sabs-x-*", WHY_CUSE,
-          "CUSE copies a restricted ioctl's argument in before the daemon sees the request "
-          "(fs/fuse/ioctl.c:267-269): EFAULT first; evdev checks the device before copy_from_user() "
-          "(drivers/input/evdev.c:1068-1070,1227-1230), as cusekit does under cusekit run",
-          .emulated = "ret=-1 errno=EFAULT" },
-        { .family = "evdev", .cases = "*srep-*", WHY_CUSE,
-          "CUSE copies a restricted ioctl's argument in before the daemon sees the request "
-          "(fs/fuse/ioctl.c:267-269): EFAULT first; evdev checks the device before copy_from_user() "
-          "(drivers/input/evdev.c:1068-1070,1227-1230), as cusekit does under cusekit run",
-          .emulated = "ret=-1 errno=EFAULT" },
         { .family = "evdev", .cases = "*read-1.2-events", WHY_CUSE,
           "after read-badbuf: CUSE pins the read buffer before it asks the daemon (fs/fuse/file.c "
           "fuse_get_user_pages), so the event stays queued; evdev_read() has fetched it when "
