@@ -1305,7 +1305,10 @@ static char *uinput_clone(const char *template)
                 exit(2);
         }
         ev_side.uinput = u;
-        pthread_create(&ev_side.ff_thread, NULL, uinput_ff_server, &ev_side.uinput);
+        if (pthread_create(&ev_side.ff_thread, NULL, uinput_ff_server, &ev_side.uinput) != 0) {
+                fprintf(stderr, "ck-diff: no thread for uinput's force feedback requests\n");
+                exit(2);
+        }
         g_autofree char *dir = g_strdup_printf("/sys/devices/virtual/input/%s", sysname);
         for (int i = 0; i < 100; i++) {
                 g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -1666,8 +1669,8 @@ static void evdev_battery(struct battery *b, const char *node, bool nocap)
         emit(b, "write-led", r, E, NULL);
         ev_drain(b, "read-written-led", b->fd);
         ev_ioctl_out(b, "led-after-write", EVIOCGLED(8), 1);
-        ioctl(b->fd, EVIOCGLED(8), kc);
-        write(b->fd, &(struct input_event){ .type = EV_LED, .code = LED_CAPSL, .value = 0 }, sizeof(struct input_event));
+        r = CALL(write(b->fd, &(struct input_event){ .type = EV_LED, .code = LED_CAPSL, .value = 0 },
+                       sizeof(struct input_event)));
         ev_drain(b, "drain-fd2", fd2);
 
         /* overflow: SYN_DROPPED, then the newest */
