@@ -581,6 +581,25 @@ static int make_entry(struct ck_sysfs *s, struct ck_device *d, const struct ck_s
         return fail(error, -EINVAL, "entry of unknown kind", path);
 }
 
+static ssize_t parent_uevent_show(struct ck_sysfs_attr *a, char *buf, size_t size)
+{
+        return a->device->index->type->sysfs->parent_uevent_show(a->device, buf, size);
+}
+
+/* device_add() of a parent that is a class device itself (an input_dev):
+ * no `dev` (no devt), but `subsystem` and its class link. */
+static int add_class_parent(struct ck_sysfs *s, const char *parent_dir, const char *class_dir, GError **error)
+{
+        g_autofree char *base = g_path_get_basename(parent_dir);
+        g_autofree char *subsystem = g_strconcat(parent_dir, "/subsystem", NULL);
+        g_autofree char *class_link = g_strconcat(class_dir, "/", base, NULL);
+        int r;
+
+        if ((r = make_link_to(s, subsystem, class_dir, error)) < 0 || (r = make_dir(s, class_dir, error)) < 0)
+                return r;
+        return make_link_to(s, class_link, parent_dir, error);
+}
+
 /* device_add() for a class device with a node, and its parent. */
 static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, unsigned minor,
                       GError **error)
@@ -595,12 +614,14 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                 return fail(error, -EINVAL, "class name", cls->name ? cls->name : "(null)");
         if (!*name || !path_plain(name))
                 return fail(error, -EINVAL, "device name", ck_device_name(d));
-        if (cls->parent) {
-                g_autofree char *parent = expand(cls->parent, name);
-                if (!*parent || parent[0] == '/' || !path_plain(parent))
-                        return fail(error, -EINVAL, "parent", parent);
+        if (cls->parent || cls->parent_path) {
+                g_autofree char *parent = cls->parent_path ? cls->parent_path(d) : expand(cls->parent, name);
+                if (!parent || !*parent || parent[0] == '/' || !path_plain(parent))
+                        return fail(error, -EINVAL, "parent", parent ? parent : "(null)");
                 parent_dir = g_strconcat("/sys/devices/", parent, NULL);
-                dir = g_strconcat(parent_dir, "/", cls->name, "/", name, NULL);
+                /* get_device_parent(): no glue directory below a class device */
+                dir = cls->parent_is_class_device ? g_strconcat(parent_dir, "/", name, NULL)
+                                                  : g_strconcat(parent_dir, "/", cls->name, "/", name, NULL);
         } else {
                 dir = g_strconcat("/sys/devices/virtual/", cls->name, "/", name, NULL);
         }
@@ -627,6 +648,10 @@ static int add_device(struct ck_sysfs *s, struct ck_device *d, unsigned major, u
                             (r = make_power(s, parent_dir, d, cls->parent_power, error)) < 0)
                                 return r < 0 ? r : s->err;
                         a->builtin_store = uevent_store;
+                        if (cls->parent_uevent_show)
+                                a->builtin_show = parent_uevent_show;
+                        if (cls->parent_is_class_device && (r = add_class_parent(s, parent_dir, class_dir, error)) < 0)
+                                return r;
                 }
         }
         struct ck_sysfs_attr *uevent;

@@ -1779,7 +1779,33 @@ static ssize_t modalias_show(struct ck_device *d, char *buf, size_t size)
         return snprintf(buf, size, "%s\n", s->str);
 }
 
-CK_SYSFS_CLASS_PARENT_UDEV(evdev_sysfs, "input", "virtual/input/input-%s", NULL, 0, evdev_udev_properties,
+static ssize_t parent_uevent_show(struct ck_device *d, char *buf, size_t size)
+{
+        return (ssize_t)evdev_model_uevent(d, buf, size);
+}
+
+/* The input_dev's name: the kernel counts input%lu up from 0 as devices
+ * register; ours is the event number of the node's name ("event7": input7),
+ * unique as the names are and stable across runs.  A name that is not
+ * eventN (no leading zero) keeps the kernel's prefix with the whole name
+ * ("kbd": input-kbd), which no eventN can give. */
+static char *input_dev_path(struct ck_device *d)
+{
+        const char *name = ck_device_name(d), *digits = name + strlen("event");
+        guint64 n;
+
+        if (g_str_has_prefix(name, "event") && g_ascii_isdigit(*digits) && (digits[0] != '0' || !digits[1]) &&
+            g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT32, &n, NULL))
+                return g_strdup_printf("virtual/input/input%" G_GUINT64_FORMAT, n);
+        g_autofree char *sysfs_name = g_strdelimit(g_strdup(name), "/", '!');
+        return g_strconcat("virtual/input/input-", sysfs_name, NULL);
+}
+
+/* input_dev_attr_groups of the input_dev (no "inhibited": not modelled) and
+ * the evdev class device in its directory: /sys/devices/virtual/input/input7
+ * with event7 in it, both in /sys/class/input (drivers/input/input.c,
+ * evdev.c: evdev->dev.parent = &dev->dev). */
+static const struct ck_sysfs_entry evdev_sysfs_entries[] = {
         CK_SYSFS_RO("device/name", name_show),
         CK_SYSFS_RO("device/phys", phys_show),
         CK_SYSFS_RO("device/uniq", uniq_show),
@@ -1800,8 +1826,16 @@ CK_SYSFS_CLASS_PARENT_UDEV(evdev_sysfs, "input", "virtual/input/input-%s", NULL,
         CK_SYSFS_RO("device/capabilities/snd", cap_snd_show),
         CK_SYSFS_RO("device/capabilities/ff", cap_ff_show),
         CK_SYSFS_RO("device/capabilities/sw", cap_sw_show),
-        CK_SYSFS_LINK("device/subsystem", "../../../../class/input"),
-        CK_SYSFS_LINK("/sys/class/input/input-%s", "../../devices/virtual/input/input-%s"));
+};
+static const struct ck_sysfs_class evdev_sysfs = {
+        .name = "input",
+        .parent_path = input_dev_path,
+        .parent_is_class_device = TRUE,
+        .parent_uevent_show = parent_uevent_show,
+        .entries = evdev_sysfs_entries,
+        .n_entries = G_N_ELEMENTS(evdev_sysfs_entries),
+        .udev_properties = evdev_udev_properties,
+};
 
 CK_STRUCT_DESC(input_id_desc, struct input_id,
         CK_FIELD(struct input_id, bustype, HEX), CK_FIELD(struct input_id, vendor, HEX),

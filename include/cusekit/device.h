@@ -394,6 +394,17 @@ struct ck_sysfs_class {
          * libinput for ID_INPUT_*): "E:KEY=VALUE\n" lines appended to @out,
          * once, when the tree is built.  NULL: no entry (udev never saw it). */
         void (*udev_properties)(struct ck_device *d, GString *out);
+        /* The parent is a class device of this class itself, as an input_dev
+         * is for its evdev node: then the class device sits directly in the
+         * parent's directory (PARENT/DEVICE: get_device_parent() makes no
+         * CLASS/ glue directory below a parent that has a class), and the
+         * parent gets its own /sys/class/NAME link and `subsystem`. */
+        gboolean parent_is_class_device;
+        /* The parent's directory below /sys/devices, when the family names it
+         * (to g_free; it must differ for devices that differ); NULL: .parent. */
+        char *(*parent_path)(struct ck_device *d);
+        /* The parent's `uevent` text as show() gives it; NULL: .parent_uevent. */
+        ssize_t (*parent_uevent_show)(struct ck_device *d, char *buf, size_t size);
 };
 
 /* static const struct ck_sysfs_class var, from CK_SYSFS_*() entries. */

@@ -303,6 +303,26 @@ for name in [KEYBOARD, MOUSE, DESCRIBED] + EXTRA if os.path.isdir('/sys/class/in
           % (name, ' '.join(builtin)), p.returncode == 0 and builtin and builtin == served,
           p.stdout, p.stderr, q.stdout, q.stderr)
 
+# Under cusekit run, udevadm info -a walks from the node to its input
+# device as on a real machine: event7 sits in input7 (the kernel's layout,
+# no glue directory), whose attributes are the device's, and no further.
+if os.path.isdir('/sys/class/input/' + KEYBOARD) and re.fullmatch(r'event[1-9]\d*|event0', KEYBOARD):
+    number = KEYBOARD[len('event'):]
+    d = subprocess.run(['evemu-describe', node(KEYBOARD)], capture_output=True, text=True, timeout=20)
+    name = re.search(r'^N: (.*)$', d.stdout, re.M)
+    p = subprocess.run(['udevadm', 'info', '-a', node(KEYBOARD)], capture_output=True, text=True)
+    q = subprocess.run(['udevadm', 'info', node(KEYBOARD)], capture_output=True, text=True)
+    walked = re.findall(r"looking at (?:parent )?device '([^']*)'", p.stdout)
+    check('udevadm info -a: the node %s, then its input device input%s (ATTRS{name}, id, capabilities), '
+          'subsystem input both' % (KEYBOARD, number),
+          p.returncode == 0 and name and
+          walked == ['/devices/virtual/input/input%s/%s' % (number, KEYBOARD), '/devices/virtual/input/input' + number] and
+          'KERNEL=="%s"' % KEYBOARD in p.stdout and 'KERNELS=="input%s"' % number in p.stdout and
+          p.stdout.count('SUBSYSTEMS=="input"') == 1 and 'ATTRS{name}=="%s"' % name.group(1) in p.stdout and
+          'ATTRS{id/bustype}=="0011"' in p.stdout and 'ATTRS{capabilities/ev}=="120013"' in p.stdout and
+          q.returncode == 0 and 'P: /devices/virtual/input/input%s/%s\n' % (number, KEYBOARD) in q.stdout,
+          walked, p.stdout, p.stderr, q.stdout, d.stdout)
+
 # --- libinput: key presses and pointer motion, injected after it started ---
 li = Listener(['libinput', 'debug-events', '--show-keycodes', '--device', node(KEYBOARD)])
 added = li.wait(r'DEVICE_ADDED')

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The emulated /sys (src/sysfs.c) for rtc, watchdog, i2c and atom devices
+/* The emulated /sys (src/sysfs.c) for rtc, watchdog, i2c, atom and evdev devices
  * in a temporary ROOT: the tree and its links as the kernel writes them,
  * the merge with the host's /sys, and the attributes' show/store against
  * the devices' state, with kernfs's open and write rules. */
+#include "evdev/evdev-model.h"
 #include "rtc/rtc-abi.h"
 #include "watchdog/watchdog-abi.h"
 #include "loopback.h"
@@ -889,6 +890,86 @@ static void test_node_dir_udev(void)
         ck_device_free(devices[1]);
 }
 
+/* evdev: the input_dev is a class device of class input itself, so the
+ * evdev node sits directly in its directory (drivers/base/core.c
+ * get_device_parent()), as /sys/devices/virtual/input/input7/event7 of a
+ * uinput device: both in /sys/class/input, the parent without a dev_t. */
+#define INPUT7 "/sys/devices/virtual/input/input7"
+
+static void test_evdev(void)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *root = make_root();
+        struct ck_device *devices[3] = {
+                device_new("evdev", "event7", (const char *const[]){ "preset", "keyboard", NULL }),
+                device_new("evdev", "kbd", (const char *const[]){ "preset", "mouse", NULL }),
+                device_new("evdev", "event07", (const char *const[]){ "preset", "mouse", NULL }),
+        };
+        struct fixture fx = { .root = root };
+
+        g_assert_cmpint(ck_sysfs_new(root, devices, 3, MAJOR, FIRST_MINOR, &fx.sysfs, &error), ==, 0);
+        g_assert_no_error(error);
+
+        /* no glue directory, nothing of the old input-event7 */
+        g_autofree char *event_dir = real(&fx, INPUT7 "/event7");
+        g_assert_true(g_file_test(event_dir, G_FILE_TEST_IS_DIR));
+        static const char *const absent[] = {
+                INPUT7 "/input", INPUT7 "/dev", INPUT7 "/device", "/sys/devices/virtual/input/input-event7",
+                "/sys/devices/virtual/input/event7", "/sys/dev/char/13:71",
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(absent); i++) {
+                g_autofree char *r = real(&fx, absent[i]);
+                struct stat st;
+                g_test_message("%s", absent[i]);
+                g_assert_cmpint(lstat(r, &st), ==, -1);
+        }
+        assert_link(&fx, "/sys/class/input/input7", "../../devices/virtual/input/input7");
+        assert_link(&fx, "/sys/class/input/event7", "../../devices/virtual/input/input7/event7");
+        assert_link(&fx, "/sys/dev/char/120:10", "../../devices/virtual/input/input7/event7");
+        assert_link(&fx, INPUT7 "/event7/device", "../../input7");
+        assert_link(&fx, INPUT7 "/event7/subsystem", "../../../../../class/input");
+        assert_link(&fx, INPUT7 "/subsystem", "../../../../class/input");
+        /* a name that is not eventN keeps it whole; event07 is not event7 */
+        assert_link(&fx, "/sys/class/input/input-kbd", "../../devices/virtual/input/input-kbd");
+        assert_link(&fx, "/sys/class/input/kbd", "../../devices/virtual/input/input-kbd/kbd");
+        assert_link(&fx, "/sys/class/input/event07", "../../devices/virtual/input/input-event07/event07");
+
+        /* the node's attributes, and the parent's as libudev reads them through the node */
+        assert_show(&fx, INPUT7 "/event7/dev", "120:10\n");
+        assert_show(&fx, "/sys/class/input/event7/uevent", "MAJOR=120\nMINOR=10\nDEVNAME=input/event7\n");
+        assert_show(&fx, "/sys/class/input/event7/device/name", "AT Translated Set 2 keyboard\n");
+        assert_show(&fx, "/sys/class/input/input7/id/bustype", "0011\n");
+        assert_show(&fx, "/sys/dev/char/120:11/device/capabilities/rel", "903\n");
+        g_assert_true(attr(&fx, "/sys/class/input/event7/device/name") == attr(&fx, INPUT7 "/name"));
+        g_assert_true(ck_sysfs_attr_device(attr(&fx, INPUT7 "/name")) == devices[0]);
+        g_assert_cmpuint(mode_of(&fx, INPUT7 "/uevent", NULL), ==, 0644);
+        g_assert_cmpuint(mode_of(&fx, INPUT7 "/power/control", NULL), ==, 0644);
+        g_assert_cmpuint(mode_of(&fx, INPUT7 "/event7/power/control", NULL), ==, 0644);
+
+        /* input_dev_uevent(): the family's text, per device */
+        for (size_t i = 0; i < 2; i++) {
+                char want[CK_SYSFS_PAGE];
+                evdev_model_uevent(devices[i], want, sizeof(want));
+                g_autofree char *path = i == 0 ? g_strdup(INPUT7 "/uevent")
+                                               : g_strdup("/sys/class/input/input-kbd/uevent");
+                g_autofree char *got = show(&fx, path);
+                g_assert_cmpstr(got, ==, want);
+        }
+        g_autofree char *keyboard = show(&fx, INPUT7 "/uevent");
+        g_assert_true(g_str_has_prefix(keyboard, "PRODUCT=11/1/1/ab41\nNAME=\"AT Translated Set 2 keyboard\"\n"));
+        g_assert_nonnull(strstr(keyboard, "\nEV=120013\n"));
+        g_assert_nonnull(strstr(keyboard, "\nMODALIAS=input:b0011v0001p0001eAB41-e0,1,4,11,14,k"));
+        g_autofree char *mouse = show(&fx, "/sys/devices/virtual/input/input-kbd/uevent");
+        g_assert_nonnull(strstr(mouse, "\nREL=903\n"));
+        g_assert_cmpint(store(&fx, INPUT7 "/uevent", "change\n"), ==, 7);
+        g_assert_cmpint(store(&fx, INPUT7 "/uevent", "explode\n"), ==, -EINVAL);
+
+        ck_sysfs_free(fx.sysfs);
+        g_assert_cmpint(g_rmdir(root), ==, 0);
+        for (size_t i = 0; i < G_N_ELEMENTS(devices); i++)
+                ck_device_free(devices[i]);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -908,5 +989,6 @@ int main(int argc, char **argv)
         g_test_add_func("/sysfs/kstrto", test_kstrto);
         g_test_add_func("/sysfs/many", test_many);
         g_test_add_func("/sysfs/node-dir-udev", test_node_dir_udev);
+        g_test_add_func("/sysfs/evdev", test_evdev);
         return g_test_run();
 }

@@ -9,9 +9,11 @@
 ev_dir=$(cd "$(dirname "$0")/../evdev" && pwd)
 ev_desc=$ev_dir/clickpad.evemu
 ev_devices="--device evdev:event27,preset=keyboard --device evdev:event28,preset=mouse --device evdev:event29,evemu=$ev_desc"
+# two more mice for the evemu-record/evemu-play round trips (242:3, 242:4)
+ev_mice="--device evdev:event30,preset=mouse --device evdev:event31,preset=mouse"
 
 # shellcheck disable=SC2086
-"$daemon" --major 242 --background --pidfile "$tmp/evdev.pid" $ev_devices 2>"$tmp/evdev.err"
+"$daemon" --major 242 --background --pidfile "$tmp/evdev.pid" $ev_devices $ev_mice 2>"$tmp/evdev.err"
 rc=$?
 if [ $rc -eq 0 ] && [ -c /dev/input/event27 ] && [ -c /dev/input/event29 ]; then
 	pass "evdev: /dev/input/event27 .. event29 appear (DEVNAME=input/eventN)"
@@ -43,6 +45,7 @@ fi
 
 # the clients are part of this suite: missing ones fail here (CI=true), never skip
 run_tap env CI=true CK="$build/src/bin/cusekit -M 242" python3 "$ev_dir/evdev-clients.py" event27 event28 event29 "$ev_desc"
+run_tap env CI=true CK="$build/src/bin/cusekit -M 242" python3 "$ev_dir/evemu-roundtrip.py" event30 event31
 
 evpid=$(cat "$tmp/evdev.pid" 2>/dev/null); kill -TERM "$evpid" 2>/dev/null; wait_gone "$evpid"
 check "evdev: SIGTERM removes the nodes" test ! -e /dev/input/event27
