@@ -1068,10 +1068,26 @@ static int handle_EVIOCSCLOCKID(struct ck_call *c, const int *in)
 
 CK_IOCTL_TABLE(evdev_ioctls, EVDEV_IOCTLS);
 
-/* evdev_ioctl_handler(): a revoked open gets ENODEV before anything is copied */
+/* What evdev answers before it copies the argument: a revoked open gets
+ * ENODEV (evdev_ioctl_handler()); then evdev_do_ioctl()'s checks that come
+ * before its copy_from_user() (drivers/input/evdev.c:1059-1061,1068-1070,1184-1186,1227-1230). */
 static int evdev_ioctl_permission(struct ck_call *c, unsigned int cmd, uint64_t arg)
 {
-        return call_client(c)->revoked ? -ENODEV : 0;
+        struct evdev *ev = call_evdev(c);
+
+        if (call_client(c)->revoked)
+                return -ENODEV;
+        if ((cmd == EVIOCGREP || cmd == EVIOCSREP) && !evdev_bit(ev->d.evbit, EV_REP))
+                return -ENOSYS;
+        /* input_ff_effect_from_user() refuses another size, and the caller says EFAULT */
+        if ((cmd & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) == (EVIOCSFF & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) &&
+            _IOC_SIZE(cmd) != sizeof(struct ff_effect))
+                return -EFAULT;
+        /* EVIOCSABS(abs) of a device without absinfo, whatever the argument */
+        if (_IOC_DIR(cmd) == _IOC_WRITE && (_IOC_NR(cmd) & ~ABS_MAX) == _IOC_NR(EVIOCSABS(0)) &&
+            !evdev_bit(ev->d.evbit, EV_ABS))
+                return -EINVAL;
+        return 0;
 }
 
 /* --- the node --- */
@@ -1862,6 +1878,7 @@ static const struct ck_device_type ck_device_type_evdev = {
         .read = evdev_read,
         .write = evdev_write,
         .poll = evdev_poll,
+        .fasync = TRUE,                        /* evdev_fasync() */
         .sysfs = &evdev_sysfs,
         .node_dir = "input",
         .ioctl_permission = evdev_ioctl_permission,

@@ -11,7 +11,8 @@
  *                                         "seccomp": EMULATED came through `cusekit run`,
  *                                         where CUSE's front end explains nothing
  *
- * FAMILY is rtc, watchdog or i2c.  "nocap" only prefixes the case names
+ * FAMILY is rtc, watchdog, i2c or evdev[-NAME] (NODE uinput:EMULATED for evdev's
+ * real side: a uinput clone of the emulated node).  "nocap" only prefixes the case names
  * (the caller drops the capabilities, e.g. with setpriv); capability
  * checks show up as different answers.  Every difference compare accepts
  * is listed in explanations[] below with its reason and the kernel source
@@ -22,6 +23,9 @@
 #include <glib.h>
 #include <limits.h>
 #include <linux/i2c-dev.h>
+#include <linux/input.h>
+#include <linux/uinput.h>
+#include <pthread.h>
 #include <linux/i2c.h>
 #include <linux/rtc.h>
 #include <linux/watchdog.h>
@@ -52,6 +56,7 @@ struct explanation {
         enum why kind;
         const char *reason;         /* with the kernel source line */
         const char *emulated;       /* glob over the emulated answer it explains; NULL: any */
+        const char *real;           /* glob over the real answer; NULL: any */
 };
 
 static const struct explanation explanations[] = {
@@ -148,17 +153,52 @@ static const struct explanation explanations[] = {
           "so the copy faults (through CUSE the buffer is checked even earlier, fs/fuse/file.c fuse_get_user_pages)" },
         { .family = "i2c", .cases = "*lseek", WHY_CUSE,
           "CUSE's noop_llseek (fs/fuse/cuse.c:190); i2c-dev has no_llseek: ESPIPE (drivers/i2c/i2c-dev.c)" },
+
+        /* evdev: evdev.ko over a uinput clone of the emulated device, and CUSE */
+        { .family = "evdev-keyboard", .cases = "*keycode-*-30", WHY_CHIP,
+          "a uinput device has no keymap (keycodemax 0: input_default_getkeycode() says EINVAL, "
+          "drivers/input/input.c:849-850); the keyboard preset has an AT keyboard's scancode map, as atkbd" },
+        { .family = "evdev-keyboard", .cases = "*keycode-v2-get-*0", WHY_CHIP,
+          "a uinput device has no keymap (keycodemax 0: EINVAL, drivers/input/input.c:849-850); "
+          "the keyboard preset has an AT keyboard's scancode map, as atkbd",
+          .emulated = "ret=0 *", .real = "ret=-1 errno=EINVAL" },
+        { .family = "evdev", .cases = "*", WHY_CUSE,
+          "fuse_do_ioctl() turns the device's ENOSYS into ENOTTY (fs/fuse/ioctl.c:22-27); evdev says ENOSYS "
+          "for force feedback and repeat on a device without them (drivers/input/ff-core.c:100,216, "
+          "drivers/input/evdev.c:1059-1061,1068-1070)",
+          .emulated = "ret=-1 errno=ENOTTY", .real = "ret=-1 errno=ENOSYS" },
+        { .family = "evdev", .cases = "*read-1.2-events", WHY_CUSE,
+          "after read-badbuf: CUSE pins the read buffer before it asks the daemon (fs/fuse/file.c "
+          "fuse_get_user_pages), so the event stays queued; evdev_read() has fetched it when "
+          "input_event_to_user() faults, and it is gone (drivers/input/evdev.c:590-594)" },
+        { .family = "evdev", .cases = "*read-rest", WHY_CUSE,
+          "after read-badbuf: the event CUSE's EFAULT left queued is still there (fs/fuse/file.c "
+          "fuse_get_user_pages; evdev_read() drops it, drivers/input/evdev.c:590-594)" },
+        { .family = "evdev", .cases = "*read-masked-key", WHY_CORE,
+          "after key-null and key-badptr: evdev_handle_get_val() queues SYN_DROPPED when bits_to_user() "
+          "faults (drivers/input/evdev.c:914-917); cusekit's handler has answered before the copy-out "
+          "(CUSE's or the transport's) faults, and never learns of it" },
+        { .family = "evdev", .cases = "*revoked-poll", WHY_CORE,
+          "cusekit run serves poll() through a FIFO's readiness, which has no POLLHUP|POLLERR; evdev_poll() "
+          "of a revoked open says them (drivers/input/evdev.c:626), and so does cusekit's under CUSE",
+          .emulated = "ret=1 errno=0 out=revents=0x4" },
+        { .family = "evdev", .cases = "*fioasync-o*", WHY_CUSE,
+          "CUSE's front end has no fasync (fs/fuse/cuse.c:181-191): FIOASYNC is ENOTTY (fs/ioctl.c:377-381); "
+          "evdev has evdev_fasync() (drivers/input/evdev.c:1310)" },
+        { .family = "evdev", .cases = "*lseek", WHY_CUSE,
+          "CUSE's noop_llseek (fs/fuse/cuse.c:190); evdev has no_llseek: ESPIPE (drivers/input/evdev.c:1311)" },
 };
 
 static const char *const why_name[] = { [WHY_CHIP] = "chip", [WHY_CUSE] = "CUSE", [WHY_CORE] = "cusekit core" };
 
 static const struct explanation *explained(const char *family, const char *name, const char *emulated,
-                                          bool seccomp)
+                                          const char *real, bool seccomp)
 {
         for (size_t i = 0; i < G_N_ELEMENTS(explanations); i++)
                 if (g_str_has_prefix(family, explanations[i].family) && !(seccomp && explanations[i].kind == WHY_CUSE) &&
                     g_pattern_match_simple(explanations[i].cases, name) &&
-                    (!explanations[i].emulated || (emulated && g_pattern_match_simple(explanations[i].emulated, emulated))))
+                    (!explanations[i].emulated || (emulated && g_pattern_match_simple(explanations[i].emulated, emulated))) &&
+                    (!explanations[i].real || (real && g_pattern_match_simple(explanations[i].real, real))))
                         return &explanations[i];
         return NULL;
 }
@@ -1160,6 +1200,558 @@ static void i2c_battery(struct battery *b, bool nocap)
         (void)nocap;
 }
 
+/* --- evdev --- */
+
+/* The real side is a uinput clone of the emulated node (ck-diff run evdev
+ * uinput:TEMPLATE): same name, id, bits, properties, absinfo and effect
+ * slots, so that both answer from the same description.  Events the device
+ * itself produces come from the uinput descriptor there and from the
+ * family's `events` state (CK_DIFF_CLI set NAME events ...) here. */
+struct evdev_side {
+        int uinput;                 /* the clone's creator; -1 on the emulated side */
+        const char *state_name;     /* the emulated device's name for `cusekit set` */
+        pthread_t ff_thread;
+};
+
+static struct evdev_side ev_side = { .uinput = -1 };
+
+/* uinput hands effect uploads and erasures to the creator and waits for its
+ * answer (drivers/input/misc/uinput.c:201-262): accept them all, as
+ * ff-memless does on cusekit's side. */
+static void *uinput_ff_server(void *data)
+{
+        int fd = *(int *)data;
+        struct input_event e;
+
+        for (;;) {
+                ssize_t n = read(fd, &e, sizeof(e));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != (ssize_t)sizeof(e))
+                        return NULL;
+                if (e.type != EV_UINPUT)
+                        continue;
+                if (e.code == UI_FF_UPLOAD) {
+                        struct uinput_ff_upload up = { .request_id = (uint32_t)e.value };
+                        if (ioctl(fd, UI_BEGIN_FF_UPLOAD, &up) == 0) {
+                                up.retval = 0;
+                                ioctl(fd, UI_END_FF_UPLOAD, &up);
+                        }
+                } else if (e.code == UI_FF_ERASE) {
+                        struct uinput_ff_erase er = { .request_id = (uint32_t)e.value };
+                        if (ioctl(fd, UI_BEGIN_FF_ERASE, &er) == 0) {
+                                er.retval = 0;
+                                ioctl(fd, UI_END_FF_ERASE, &er);
+                        }
+                }
+        }
+}
+
+/* Creates the clone of @template; returns its /dev/input node. */
+static char *uinput_clone(const char *template)
+{
+        int t = open(template, O_RDONLY | O_CLOEXEC);
+        int u = open("/dev/uinput", O_RDWR | O_CLOEXEC);
+        struct uinput_setup setup = { 0 };
+        unsigned long bits[KEY_CNT / (8 * sizeof(long)) + 1];
+        static const unsigned long set_bit_req[EV_CNT] = {
+                [EV_KEY] = UI_SET_KEYBIT, [EV_REL] = UI_SET_RELBIT, [EV_ABS] = UI_SET_ABSBIT,
+                [EV_MSC] = UI_SET_MSCBIT, [EV_LED] = UI_SET_LEDBIT, [EV_SND] = UI_SET_SNDBIT,
+                [EV_FF] = UI_SET_FFBIT, [EV_SW] = UI_SET_SWBIT,
+        };
+        char sysname[64] = "";
+
+        if (t < 0 || u < 0) {
+                fprintf(stderr, "ck-diff: cannot open %s or /dev/uinput: %m\n", template);
+                exit(2);
+        }
+        ioctl(t, EVIOCGID, &setup.id);
+        ioctl(t, EVIOCGNAME(sizeof(setup.name)), setup.name);
+        ioctl(t, EVIOCGEFFECTS, &setup.ff_effects_max);
+        memset(bits, 0, sizeof(bits));
+        ioctl(t, EVIOCGBIT(0, sizeof(bits)), bits);
+        unsigned long evbits = bits[0];
+        for (int type = 0; type < EV_CNT; type++) {
+                if (!(evbits & (1ul << type)))
+                        continue;
+                ioctl(u, UI_SET_EVBIT, type);
+                if (!set_bit_req[type])
+                        continue;
+                memset(bits, 0, sizeof(bits));
+                ioctl(t, EVIOCGBIT(type, sizeof(bits)), bits);
+                for (int c = 0; c < KEY_CNT; c++)
+                        if (bits[c / (8 * sizeof(long))] & (1ul << (c % (8 * sizeof(long)))))
+                                ioctl(u, set_bit_req[type], c);
+                if (type == EV_ABS)
+                        for (int c = 0; c < ABS_CNT; c++)
+                                if (bits[c / (8 * sizeof(long))] & (1ul << (c % (8 * sizeof(long))))) {
+                                        struct uinput_abs_setup a = { .code = (uint16_t)c };
+                                        ioctl(t, EVIOCGABS(c), &a.absinfo);
+                                        ioctl(u, UI_ABS_SETUP, &a);
+                                }
+        }
+        memset(bits, 0, sizeof(bits));
+        ioctl(t, EVIOCGPROP(sizeof(bits)), bits);
+        for (int p = 0; p < INPUT_PROP_CNT; p++)
+                if (bits[0] & (1ul << p))
+                        ioctl(u, UI_SET_PROPBIT, p);
+        char phys[256] = "";
+        if (ioctl(t, EVIOCGPHYS(sizeof(phys)), phys) > 0)
+                ioctl(u, UI_SET_PHYS, phys);
+        close(t);
+        if (ioctl(u, UI_DEV_SETUP, &setup) < 0 || ioctl(u, UI_DEV_CREATE) < 0 ||
+            ioctl(u, UI_GET_SYSNAME(sizeof(sysname)), sysname) < 0) {
+                fprintf(stderr, "ck-diff: cannot create the uinput clone of %s: %m\n", template);
+                exit(2);
+        }
+        ev_side.uinput = u;
+        if (pthread_create(&ev_side.ff_thread, NULL, uinput_ff_server, &ev_side.uinput) != 0) {
+                fprintf(stderr, "ck-diff: no thread for uinput's force feedback requests\n");
+                exit(2);
+        }
+        g_autofree char *dir = g_strdup_printf("/sys/devices/virtual/input/%s", sysname);
+        for (int i = 0; i < 100; i++) {
+                g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+                const char *e;
+                while (d && (e = g_dir_read_name(d)))
+                        if (g_str_has_prefix(e, "event")) {
+                                char *node = g_strdup_printf("/dev/input/%s", e);
+                                for (int k = 0; k < 100 && access(node, F_OK) < 0; k++)
+                                        usleep(20000);
+                                return node;
+                        }
+                usleep(20000);
+        }
+        fprintf(stderr, "ck-diff: no event node under %s\n", dir);
+        exit(2);
+}
+
+/* The device produces events: TYPE CODE VALUE triples, -1 ends. */
+static void ev_inject(const int *t)
+{
+        if (ev_side.uinput >= 0) {
+                struct input_event e[1024];
+                size_t n = 0;
+                for (; t[0] >= 0 && n < G_N_ELEMENTS(e); t += 3, n++)
+                        e[n] = (struct input_event){ .type = (uint16_t)t[0], .code = (uint16_t)t[1], .value = t[2] };
+                if (write(ev_side.uinput, e, n * sizeof(e[0])) < 0)
+                        fprintf(stderr, "ck-diff: uinput write: %m\n");
+                return;
+        }
+        GString *lines = g_string_new(NULL);
+        for (; t[0] >= 0; t += 3)
+                g_string_append_printf(lines, "E: 0.000000 %04x %04x %d\n", t[0], t[1], t[2]);
+        const char *cli = g_getenv("CK_DIFF_CLI");
+        g_autofree char *cmd = g_strdup_printf("%s events --no-timing %s -", cli ? cli : "cusekit", ev_side.state_name);
+        FILE *p = popen(cmd, "w");
+        if (p) {
+                fputs(lines->str, p);
+                if (pclose(p) != 0)
+                        fprintf(stderr, "ck-diff: %s failed\n", cmd);
+        }
+        g_string_free(lines, TRUE);
+}
+
+/* Everything queued for @fd, as type/code/value, summarised past 12. */
+static void ev_drain(struct battery *b, const char *name, int fd)
+{
+        struct input_event e[64];
+        GString *s = g_string_new(NULL);
+        unsigned total = 0;
+        long r;
+
+        for (;;) {
+                r = CALL(read(fd, e, sizeof(e)));
+                if (r <= 0)
+                        break;
+                for (long i = 0; i < r / (long)sizeof(e[0]); i++, total++)
+                        if (total < 12 || (e[i].type == EV_SYN && e[i].code == SYN_DROPPED))
+                                g_string_append_printf(s, "%s%u:%x/%x/%d", s->len ? " " : "", total, e[i].type,
+                                                       e[i].code, e[i].value);
+        }
+        emit(b, name, total ? (long)total : r, E, "n=%u %s", total, s->str);
+        g_string_free(s, TRUE);
+}
+
+static void ev_ioctl_out(struct battery *b, const char *name, unsigned long req, size_t show)
+{
+        uint8_t buf[1024];
+        memset(buf, 0xee, sizeof(buf));
+        long r = CALL(ioctl(b->fd, req, buf));
+        g_autofree char *s = hex(buf, show);
+        emit(b, name, r, E, "%s", s);
+}
+
+/* A request at NULL and at the PROT_NONE page. */
+static void ev_bad_ptrs(struct battery *b, const char *name, unsigned long req)
+{
+        g_autofree char *n1 = g_strdup_printf("%s-null", name), *n2 = g_strdup_printf("%s-badptr", name);
+        long r = CALL(ioctl(b->fd, req, null_buf));
+        emit(b, n1, r, E, NULL);
+        r = CALL(ioctl(b->fd, req, b->bad));
+        emit(b, n2, r, E, NULL);
+}
+
+static const int ev_key_a[] = { EV_KEY, KEY_A, 1, EV_SYN, SYN_REPORT, 0, EV_KEY, KEY_A, 0, EV_SYN, SYN_REPORT, 0, -1 };
+static const int ev_btn_a[] = { EV_KEY, BTN_A, 1, EV_SYN, SYN_REPORT, 0, EV_KEY, BTN_A, 0, EV_SYN, SYN_REPORT, 0, -1 };
+
+static void evdev_battery(struct battery *b, const char *node, bool nocap)
+{
+        char name[64];
+        long r;
+        bool keyboard;
+
+        if (g_str_has_prefix(node, "uinput:"))
+                b->node = uinput_clone(node + strlen("uinput:"));
+        else
+                ev_side.state_name = g_path_get_basename(node);
+        reopen(b, O_RDWR | O_NONBLOCK);
+        int fd2 = open(b->node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        uint8_t kb[KEY_CNT / 8] = { 0 };
+        ioctl(b->fd, EVIOCGBIT(EV_KEY, sizeof(kb)), kb);
+        keyboard = kb[KEY_A / 8] & (1u << (KEY_A % 8));
+        const int *press = keyboard ? ev_key_a : ev_btn_a;
+
+        /* identity and lengths: the caller's length caps the copy */
+        ev_ioctl_out(b, "version", EVIOCGVERSION, 4);
+        ev_bad_ptrs(b, "version", EVIOCGVERSION);
+        ev_ioctl_out(b, "id", EVIOCGID, 8);
+        ev_bad_ptrs(b, "id", EVIOCGID);
+        ev_ioctl_out(b, "name256", EVIOCGNAME(256), 40);
+        ev_ioctl_out(b, "name4", EVIOCGNAME(4), 6);
+        ev_ioctl_out(b, "name0", EVIOCGNAME(0), 2);
+        ev_bad_ptrs(b, "name256", EVIOCGNAME(256));
+        ev_ioctl_out(b, "phys", EVIOCGPHYS(256), 8);
+        ev_ioctl_out(b, "uniq", EVIOCGUNIQ(256), 8);
+        ev_ioctl_out(b, "prop", EVIOCGPROP(256), 8);
+        ev_ioctl_out(b, "prop1", EVIOCGPROP(1), 2);
+        ev_ioctl_out(b, "prop0", EVIOCGPROP(0), 2);
+        for (int t = 0; t <= EV_MAX; t++) {
+                snprintf(name, sizeof(name), "bit%02x", t);
+                ev_ioctl_out(b, name, EVIOCGBIT(t, 256), 100);
+                snprintf(name, sizeof(name), "bit%02x-len1", t);
+                ev_ioctl_out(b, name, EVIOCGBIT(t, 1), 2);
+        }
+        ev_ioctl_out(b, "bit01-len5", EVIOCGBIT(EV_KEY, 5), 8);
+        ev_ioctl_out(b, "bit01-len0", EVIOCGBIT(EV_KEY, 0), 2);
+        ev_ioctl_out(b, "bit00-len1023", EVIOCGBIT(0, 1023), 8);
+        ev_bad_ptrs(b, "bit01", EVIOCGBIT(EV_KEY, 96));
+        ev_ioctl_out(b, "key", EVIOCGKEY(256), 96);
+        ev_ioctl_out(b, "key3", EVIOCGKEY(3), 4);
+        ev_bad_ptrs(b, "key", EVIOCGKEY(96));
+        ev_ioctl_out(b, "led", EVIOCGLED(256), 4);
+        ev_ioctl_out(b, "snd", EVIOCGSND(256), 4);
+        ev_ioctl_out(b, "sw", EVIOCGSW(256), 4);
+        ev_ioctl_out(b, "sw0", EVIOCGSW(0), 2);
+        for (int a = 0; a <= ABS_MAX; a++) {
+                snprintf(name, sizeof(name), "abs%02x", a);
+                ev_ioctl_out(b, name, EVIOCGABS(a), 24);
+        }
+        ev_ioctl_out(b, "gabs-size20", _IOC(_IOC_READ, 'E', 0x40, 20), 24);
+        ev_ioctl_out(b, "gabs-size30", _IOC(_IOC_READ, 'E', 0x40, 30), 32);
+        ev_bad_ptrs(b, "gabs", EVIOCGABS(0));
+
+        /* EVIOCSABS: a set axis, the slot axis, an axis the device lacks, lengths */
+        struct input_absinfo old = { 0 }, ai = { .value = 5, .minimum = -7, .maximum = 77, .resolution = 9 };
+        ioctl(b->fd, EVIOCGABS(ABS_X), &old);
+        r = CALL(ioctl(b->fd, EVIOCSABS(ABS_X), &ai));
+        emit(b, "sabs-x", r, E, NULL);
+        ev_ioctl_out(b, "gabs-x-after", EVIOCGABS(ABS_X), 24);
+        r = CALL(ioctl(b->fd, _IOC(_IOC_WRITE, 'E', 0xc0, 20), &ai));
+        emit(b, "sabs-x-size20", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCSABS(ABS_MT_SLOT), &ai));
+        emit(b, "sabs-slot", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCSABS(ABS_PRESSURE), &ai));
+        emit(b, "sabs-pressure-not-on-device", r, E, NULL);
+        ev_ioctl_out(b, "gabs-pressure-after", EVIOCGABS(ABS_PRESSURE), 24);
+        ev_bad_ptrs(b, "sabs-x", EVIOCSABS(ABS_X));
+        ioctl(b->fd, EVIOCSABS(ABS_X), &old);
+        r = CALL(ioctl(b->fd, EVIOCSABS(ABS_PRESSURE), &(struct input_absinfo){ 0 }));
+
+        /* repeat */
+        unsigned rep[2] = { 0 }, rep_old[2] = { 0 };
+        r = CALL(ioctl(b->fd, EVIOCGREP, rep_old));
+        emit(b, "grep", r, E, "%u %u", rep_old[0], rep_old[1]);
+        ev_bad_ptrs(b, "grep", EVIOCGREP);
+        r = CALL(ioctl(b->fd, EVIOCSREP, (unsigned[]){ 500, 40 }));
+        emit(b, "srep", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGREP, rep));
+        emit(b, "grep-after", r, E, "%u %u", rep[0], rep[1]);
+        ev_bad_ptrs(b, "srep", EVIOCSREP);
+        ioctl(b->fd, EVIOCSREP, rep_old);
+
+        /* keycodes: scancode 30, bad scancodes, by index, lengths */
+        unsigned kc[2] = { 30, 0 };
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE, kc));
+        emit(b, "keycode-get-30", r, E, "%u", kc[1]);
+        kc[0] = 0xffffffffu;
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE, kc));
+        emit(b, "keycode-get-bad-scancode", r, E, NULL);
+        ev_bad_ptrs(b, "keycode-get", EVIOCGKEYCODE);
+        unsigned kc_old[2] = { 30, 0 };
+        bool have_keymap = ioctl(b->fd, EVIOCGKEYCODE, kc_old) == 0;
+        r = CALL(ioctl(b->fd, EVIOCSKEYCODE, (unsigned[]){ 30, KEY_B }));
+        emit(b, "keycode-set-30", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCSKEYCODE, (unsigned[]){ 0xffffffffu, KEY_B }));
+        emit(b, "keycode-set-bad-scancode", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCSKEYCODE, (unsigned[]){ 30, KEY_MAX + 1 }));
+        emit(b, "keycode-set-bad-keycode", r, E, NULL);
+        if (have_keymap)
+                ioctl(b->fd, EVIOCSKEYCODE, kc_old);
+        struct input_keymap_entry ke = { .flags = INPUT_KEYMAP_BY_INDEX, .index = 0 };
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE_V2, &ke));
+        emit(b, "keycode-v2-get-index0", r, E, "len=%u keycode=%u", ke.len, ke.keycode);
+        ke = (struct input_keymap_entry){ .flags = INPUT_KEYMAP_BY_INDEX, .index = 60000 };
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE_V2, &ke));
+        emit(b, "keycode-v2-get-bad-index", r, E, NULL);
+        ke = (struct input_keymap_entry){ .len = 4, .scancode = { 30 } };
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE_V2, &ke));
+        emit(b, "keycode-v2-get-scancode30", r, E, "keycode=%u", ke.keycode);
+        ke = (struct input_keymap_entry){ .len = 33, .scancode = { 30 } };
+        r = CALL(ioctl(b->fd, EVIOCGKEYCODE_V2, &ke));
+        emit(b, "keycode-v2-get-len33", r, E, NULL);
+        ke = (struct input_keymap_entry){ .len = 33, .scancode = { 30 }, .keycode = KEY_B };
+        r = CALL(ioctl(b->fd, EVIOCSKEYCODE_V2, &ke));
+        emit(b, "keycode-v2-set-len33", r, E, NULL);
+        ev_bad_ptrs(b, "keycode-v2-get", EVIOCGKEYCODE_V2);
+
+        /* force feedback */
+        int neff = -1;
+        r = CALL(ioctl(b->fd, EVIOCGEFFECTS, &neff));
+        emit(b, "effects", r, E, "%d", neff);
+        struct ff_effect fx = { .type = FF_RUMBLE, .id = -1, .u.rumble = { .strong_magnitude = 0x4000 },
+                                .replay = { .length = 100 } };
+        r = CALL(ioctl(b->fd, EVIOCSFF, &fx));
+        emit(b, "ff-upload", r, E, "id=%d", fx.id);
+        int id0 = fx.id;
+        struct ff_effect f2 = fx;
+        f2.id = 100;
+        r = CALL(ioctl(b->fd, EVIOCSFF, &f2));
+        emit(b, "ff-upload-bad-id", r, E, NULL);
+        f2 = fx;
+        f2.id = -1;
+        f2.type = 0x7f;
+        r = CALL(ioctl(b->fd, EVIOCSFF, &f2));
+        emit(b, "ff-upload-bad-type", r, E, NULL);
+        f2 = fx;
+        f2.id = -1;
+        r = CALL(ioctl(b->fd, _IOC(_IOC_WRITE, 'E', 0x80, sizeof(fx) - 4), &f2));
+        emit(b, "ff-upload-short", r, E, NULL);
+        f2 = fx;
+        r = CALL(ioctl(fd2, EVIOCSFF, &f2));
+        emit(b, "ff-upload-other-owner", r, E, NULL);
+        ev_bad_ptrs(b, "ff-upload", EVIOCSFF);
+        r = CALL(write(b->fd, &(struct input_event){ .type = EV_FF, .code = (uint16_t)id0, .value = 1 },
+                       sizeof(struct input_event)));
+        emit(b, "ff-play", r, E, NULL);
+        r = CALL(ioctl(fd2, EVIOCRMFF, id0));
+        emit(b, "ff-erase-other-owner", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCRMFF, id0));
+        emit(b, "ff-erase", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCRMFF, id0));
+        emit(b, "ff-erase-again", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCRMFF, 100));
+        emit(b, "ff-erase-bad-id", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCRMFF, -1));
+        emit(b, "ff-erase-neg-id", r, E, NULL);
+
+        /* multitouch slots */
+        int slots[5] = { ABS_MT_TRACKING_ID, 0x55, 0x55, 0x55, 0x55 };
+        r = CALL(ioctl(b->fd, EVIOCGMTSLOTS(sizeof(slots)), slots));
+        emit(b, "mtslots-tracking", r, E, "%d %d", slots[1], slots[2]);
+        slots[0] = ABS_X;
+        r = CALL(ioctl(b->fd, EVIOCGMTSLOTS(sizeof(slots)), slots));
+        emit(b, "mtslots-x", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGMTSLOTS(2), slots));
+        emit(b, "mtslots-len2", r, E, NULL);
+        ev_bad_ptrs(b, "mtslots", EVIOCGMTSLOTS(20));
+
+        /* masks */
+        unsigned long codes[12];
+        struct input_mask m = { .type = EV_KEY, .codes_size = sizeof(codes), .codes_ptr = (uintptr_t)codes };
+        memset(codes, 0x55, sizeof(codes));
+        r = CALL(ioctl(b->fd, EVIOCGMASK, &m));
+        g_autofree char *mh = hex(codes, 16);
+        emit(b, "gmask-key", r, E, "%s", mh);
+        m = (struct input_mask){ .type = 99, .codes_size = 16, .codes_ptr = (uintptr_t)codes };
+        r = CALL(ioctl(b->fd, EVIOCGMASK, &m));
+        emit(b, "gmask-type99", r, E, NULL);
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = 16, .codes_ptr = (uintptr_t)b->bad };
+        r = CALL(ioctl(b->fd, EVIOCGMASK, &m));
+        emit(b, "gmask-codes-badptr", r, E, NULL);
+        m = (struct input_mask){ .type = 0, .codes_size = 1, .codes_ptr = (uintptr_t)codes };
+        memset(codes, 0x55, sizeof(codes));
+        r = CALL(ioctl(b->fd, EVIOCGMASK, &m));
+        emit(b, "gmask-ev-size1", r, E, "%02x%02x", ((uint8_t *)codes)[0], ((uint8_t *)codes)[1]);
+        ev_bad_ptrs(b, "gmask", EVIOCGMASK);
+        memset(codes, 0, sizeof(codes));
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = 5, .codes_ptr = (uintptr_t)codes };
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-key-none-size5", r, E, NULL);
+        m.type = 99;
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-type99", r, E, NULL);
+        /* the one that takes: no key reaches b->fd, fd2 still gets them */
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = sizeof(codes), .codes_ptr = (uintptr_t)codes };
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-key-none", r, E, NULL);
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = 16, .codes_ptr = (uintptr_t)b->bad };
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-codes-badptr", r, E, NULL);
+        ev_bad_ptrs(b, "smask", EVIOCSMASK);
+        ev_drain(b, "drain-before-masked", b->fd);
+        ev_drain(b, "drain2-before-masked", fd2);
+        ev_inject(press);
+        ev_drain(b, "read-masked-key", b->fd);
+        ev_drain(b, "read2-unmasked-key", fd2);
+        memset(codes, 0xff, sizeof(codes));
+        m = (struct input_mask){ .type = EV_KEY, .codes_size = sizeof(codes), .codes_ptr = (uintptr_t)codes };
+        r = CALL(ioctl(b->fd, EVIOCSMASK, &m));
+        emit(b, "smask-key-all", r, E, NULL);
+
+        /* clocks */
+        static const struct { const char *name; int id; } clocks[] = {
+                { "clock-realtime", CLOCK_REALTIME }, { "clock-monotonic", CLOCK_MONOTONIC },
+                { "clock-boottime", CLOCK_BOOTTIME }, { "clock-tai", CLOCK_TAI },
+                { "clock-monotonic-raw", CLOCK_MONOTONIC_RAW }, { "clock-99", 99 }, { "clock-neg", -1 },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(clocks); i++) {
+                r = CALL(ioctl(b->fd, EVIOCSCLOCKID, &clocks[i].id));
+                emit(b, clocks[i].name, r, E, NULL);
+        }
+        ev_bad_ptrs(b, "clock", EVIOCSCLOCKID);
+        ioctl(b->fd, EVIOCSCLOCKID, &(int){ CLOCK_MONOTONIC });
+
+        /* requests evdev does not know */
+        r = CALL(ioctl(b->fd, _IOR('E', 0x05, int), kc));
+        emit(b, "unknown-E05", r, E, NULL);
+        r = CALL(ioctl(b->fd, _IOR('F', 0x01, int), kc));
+        emit(b, "unknown-F01", r, E, NULL);
+        r = CALL(ioctl(b->fd, _IO('E', 0x99), 0));
+        emit(b, "unknown-E99", r, E, NULL);
+
+        /* read(), write(), poll() */
+        struct input_event ev[4];
+        struct pollfd pf = { .fd = b->fd, .events = POLLIN | POLLOUT };
+        r = CALL(read(b->fd, ev, sizeof(ev)));
+        emit(b, "read-empty-nonblock", r, E, NULL);
+        r = CALL(poll(&pf, 1, 0));
+        emit(b, "poll-empty", r, E, "revents=%#x", pf.revents);
+        ev_inject(press);
+        r = CALL(poll(&pf, 1, 0));
+        emit(b, "poll-after-events", r, E, "revents=%#x", pf.revents);
+        r = CALL(read(b->fd, ev, 0));
+        emit(b, "read-size0", r, E, NULL);
+        r = CALL(read(b->fd, ev, sizeof(ev[0]) - 1));
+        emit(b, "read-short", r, E, NULL);
+        r = CALL(read(b->fd, b->bad, sizeof(ev[0])));
+        emit(b, "read-badbuf", r, E, NULL);
+        r = CALL(read(b->fd, ev, sizeof(ev[0]) + 5));
+        emit(b, "read-1.2-events", r, E, "%x/%x/%d", ev[0].type, ev[0].code, ev[0].value);
+        ev_drain(b, "read-rest", b->fd);
+        r = CALL(write(b->fd, ev, 0));
+        emit(b, "write-0", r, E, NULL);
+        r = CALL(write(b->fd, ev, sizeof(ev[0]) - 1));
+        emit(b, "write-short", r, E, NULL);
+        r = CALL(write(b->fd, b->bad, sizeof(ev[0])));
+        emit(b, "write-badbuf", r, E, NULL);
+        struct input_event w[3] = {
+                { .type = EV_KEY, .code = keyboard ? KEY_B : BTN_B, .value = 1 },
+                { .type = EV_SYN, .code = SYN_REPORT },
+                { .type = EV_KEY, .code = keyboard ? KEY_B : BTN_B, .value = 0 },
+        };
+        r = CALL(write(b->fd, w, sizeof(w) - 5));
+        emit(b, "write-2.8-events", r, E, NULL);
+        r = CALL(write(b->fd, &w[2], sizeof(w[2])));
+        ev_drain(b, "read-written", b->fd);
+        r = CALL(write(b->fd, &(struct input_event){ .type = EV_LED, .code = LED_CAPSL, .value = 1 },
+                       sizeof(struct input_event)));
+        emit(b, "write-led", r, E, NULL);
+        ev_drain(b, "read-written-led", b->fd);
+        ev_ioctl_out(b, "led-after-write", EVIOCGLED(8), 1);
+        r = CALL(write(b->fd, &(struct input_event){ .type = EV_LED, .code = LED_CAPSL, .value = 0 },
+                       sizeof(struct input_event)));
+        ev_drain(b, "drain-fd2", fd2);
+
+        /* overflow: SYN_DROPPED, then the newest */
+        int flood[3 * 401 + 1];
+        for (int i = 0; i < 200; i++) {
+                memcpy(&flood[6 * i], press, 3 * sizeof(int));
+                flood[6 * i + 2] = i % 2 == 0;
+                flood[6 * i + 3] = EV_SYN;
+                flood[6 * i + 4] = SYN_REPORT;
+                flood[6 * i + 5] = 0;
+        }
+        flood[1200] = -1;
+        ev_drain(b, "drain-before-flood", b->fd);
+        ev_inject(flood);
+        ev_drain(b, "read-after-flood", b->fd);
+        ev_drain(b, "read2-after-flood", fd2);
+
+        /* grab: one grabber, the others stop receiving */
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 1));
+        emit(b, "grab", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 1));
+        emit(b, "grab-again", r, E, NULL);
+        r = CALL(ioctl(fd2, EVIOCGRAB, 1));
+        emit(b, "grab-other", r, E, NULL);
+        ev_inject(press);
+        ev_drain(b, "read-grabbed", b->fd);
+        ev_drain(b, "read2-while-grabbed", fd2);
+        r = CALL(ioctl(fd2, EVIOCGRAB, 0));
+        emit(b, "ungrab-other", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 0));
+        emit(b, "ungrab", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 0));
+        emit(b, "ungrab-again", r, E, NULL);
+
+        /* revoke, then everything */
+        r = CALL(ioctl(b->fd, EVIOCREVOKE, 1));
+        emit(b, "revoke-arg1", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 1));
+        r = CALL(ioctl(b->fd, EVIOCREVOKE, 0));
+        emit(b, "revoke", r, E, NULL);
+        ev_inject(press);
+        ev_drain(b, "read2-after-revoke-of-grabber", fd2);
+        r = CALL(read(b->fd, ev, sizeof(ev)));
+        emit(b, "revoked-read", r, E, NULL);
+        r = CALL(write(b->fd, w, sizeof(w[0])));
+        emit(b, "revoked-write", r, E, NULL);
+        pf = (struct pollfd){ .fd = b->fd, .events = POLLIN | POLLOUT };
+        r = CALL(poll(&pf, 1, 0));
+        emit(b, "revoked-poll", r, E, "revents=%#x", pf.revents);
+        ev_ioctl_out(b, "revoked-version", EVIOCGVERSION, 4);
+        ev_ioctl_out(b, "revoked-name", EVIOCGNAME(64), 4);
+        r = CALL(ioctl(b->fd, EVIOCGRAB, 1));
+        emit(b, "revoked-grab", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCREVOKE, 0));
+        emit(b, "revoked-revoke", r, E, NULL);
+        r = CALL(ioctl(b->fd, EVIOCSCLOCKID, &(int){ CLOCK_REALTIME }));
+        emit(b, "revoked-clock", r, E, NULL);
+        r = CALL(ioctl(b->fd, _IOR('E', 0x05, int), kc));
+        emit(b, "revoked-unknown-E05", r, E, NULL);
+        r = CALL(ioctl(fd2, EVIOCGRAB, 1));
+        emit(b, "grab-other-after-revoke", r, E, NULL);
+        ioctl(fd2, EVIOCGRAB, 0);
+
+        /* blocking descriptor, the VFS's requests */
+        close(fd2);
+        reopen(b, O_RDWR);
+        common_cases(b, O_RDWR);
+        close(b->fd);
+        b->fd = -1;
+        r = CALL(open(b->node, O_RDONLY | O_CLOEXEC));
+        emit(b, "open-rdonly", r, E, NULL);
+        if (r >= 0) {
+                long w2 = CALL(write((int)r, w, sizeof(w[0])));
+                emit(b, "rdonly-write", w2, E, NULL);
+                close((int)r);
+        }
+        (void)nocap;
+        if (ev_side.uinput >= 0)
+                ioctl(ev_side.uinput, UI_DEV_DESTROY);
+}
+
 /* --- compare --- */
 
 struct run {
@@ -1213,7 +1805,7 @@ static int compare(const char *family, const char *real_path, const char *emu_pa
                 const char *name = names->pdata[i];
                 const char *a = g_hash_table_lookup(real.results, name);
                 const char *b = g_hash_table_lookup(emu.results, name);
-                const struct explanation *x = explained(family, name, b, seccomp);
+                const struct explanation *x = explained(family, name, b, a, seccomp);
                 total++;
                 if (a && b && strcmp(a, b) == 0) {
                         agree++;
@@ -1247,7 +1839,7 @@ int main(int argc, char **argv)
         if (argc >= 5 && strcmp(argv[1], "compare") == 0)
                 return compare(argv[2], argv[3], argv[4], argc > 5 && strcmp(argv[5], "seccomp") == 0);
         if (argc < 4 || strcmp(argv[1], "run") != 0) {
-                fprintf(stderr, "usage: ck-diff run rtc|watchdog|watchdog-nowayout|i2c NODE [nocap]\n"
+                fprintf(stderr, "usage: ck-diff run rtc|watchdog|watchdog-nowayout|i2c|evdev[-NAME] NODE|uinput:NODE [nocap]\n"
                                 "       ck-diff compare FAMILY REAL.out EMULATED.out [seccomp]\n");
                 return 2;
         }
@@ -1264,6 +1856,8 @@ int main(int argc, char **argv)
                 watchdog_battery(&b, nocap);
         else if (strcmp(argv[2], "i2c") == 0)
                 i2c_battery(&b, nocap);
+        else if (g_str_has_prefix(argv[2], "evdev"))
+                evdev_battery(&b, argv[3], nocap);
         else {
                 fprintf(stderr, "ck-diff: unknown family %s\n", argv[2]);
                 return 2;

@@ -221,7 +221,7 @@ say "modules (load order): ${order[*]}"
 # The real drivers the differential suite compares against: not loaded at
 # boot (the test loads them with its parameters), from /run/cusekit-vm/modules.
 mod_subdir=extra/
-for m in softdog i2c-dev i2c-stub; do add_mod "$m"; done
+for m in softdog i2c-dev i2c-stub evdev uinput; do add_mod "$m"; done
 printf '%s\n' "${extra_order[@]}" >"$root/lib/modules/extra/load-order"
 say "real drivers for the differential suite (load order): ${extra_order[*]}"
 [ ${#builtin_mods[@]} -eq 0 ] || say "built in: ${builtin_mods[*]}"

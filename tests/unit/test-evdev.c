@@ -572,6 +572,10 @@ static void test_no_abs(struct fixture *fx, gconstpointer data)
         g_assert_cmpint(m->i, ==, 0);
         g_assert_cmpint(ioc(fx->lb, EVIOCSFF, &m->effect), ==, -ENOSYS);
         g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCRMFF, 0), ==, -ENOSYS);
+        /* what evdev_do_ioctl() checks before it copies the argument: a NULL one loses */
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCSABS(ABS_X), 0), ==, -EINVAL);
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCSREP, 0), ==, -ENOSYS);
+        g_assert_cmpint(ck_loopback_ioctl(fx->lb, EVIOCGREP, 0), ==, -ENOSYS);
         /* relative motion: 0 is no motion */
         struct input_event ev[4];
         inject_ok(fx->dev, "REL_X 0\nSYN\nREL_X -3\nREL_WHEEL 1\nSYN");
@@ -585,6 +589,9 @@ static void test_ff(struct fixture *fx, gconstpointer data)
 
         g_assert_cmpint(ioc(fx->lb, EVIOCGEFFECTS, &m->i), ==, 0);
         g_assert_cmpint(m->i, ==, 16);
+        /* another size: input_ff_effect_from_user()'s EINVAL, which its caller makes EFAULT */
+        g_assert_cmpint(ioc(fx->lb, _IOC(_IOC_WRITE, 'E', 0x80, sizeof(struct ff_effect) - 4), &m->effect), ==, -EFAULT);
+        g_assert_cmpint(ioc(fx->lb, _IOC(_IOC_WRITE, 'E', 0x80, sizeof(struct ff_effect) + 4), &m->effect), ==, -EFAULT);
         m->effect = (struct ff_effect){ .type = FF_RUMBLE, .id = -1, .replay.length = 500,
                                         .u.rumble = { .strong_magnitude = 0x8000 } };
         g_assert_cmpint(ioc(fx->lb, EVIOCSFF, &m->effect), ==, 0);

@@ -37,18 +37,19 @@ diff_node() { # CLASS ATTR VALUE
 }
 
 if out=$(diff_load 2>&1); then
-	pass "differential: the real drivers load (softdog soft_noboot=1, i2c-dev, i2c-stub chip_addr=0x50)"
+	pass "differential: the real drivers load (softdog soft_noboot=1, i2c-dev, i2c-stub chip_addr=0x50, evdev, uinput)"
 else
-	fail "differential: the real drivers load (softdog soft_noboot=1, i2c-dev, i2c-stub chip_addr=0x50)" "$out"
+	fail "differential: the real drivers load (softdog soft_noboot=1, i2c-dev, i2c-stub chip_addr=0x50, evdev, uinput)" "$out"
 fi
 real_rtc=$(diff_node rtc name rtc_cmos)
 real_wd=$(diff_node watchdog identity "Software Watchdog")
 real_i2c=$(diff_node i2c-dev name "SMBus stub driver")
 
-diff_specs=(rtc:rtc9 watchdog:watchdog9 i2c:i2c-9,chip=24c02@0x50 watchdog:watchdog10,nowayout=1)
-"$daemon" --major 125 --background --pidfile "$tmp/diff.pid" \
-	--device "${diff_specs[0]}" --device "${diff_specs[1]}" --device "${diff_specs[2]}" \
-	--device "${diff_specs[3]}" 2>"$tmp/diff.err"
+diff_specs=(rtc:rtc9 watchdog:watchdog9 i2c:i2c-9,chip=24c02@0x50 watchdog:watchdog10,nowayout=1
+	evdev:event19,preset=keyboard evdev:event20,preset=gamepad)
+diff_devices=()
+for spec in "${diff_specs[@]}"; do diff_devices+=(--device "$spec"); done
+"$daemon" --major 125 --background --pidfile "$tmp/diff.pid" "${diff_devices[@]}" 2>"$tmp/diff.err"
 diff_pid=$(cat "$tmp/diff.pid" 2>/dev/null)
 
 diff_compare() { # FAMILY SIDE [seccomp]: the real run against SIDE's
@@ -71,6 +72,8 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE DEVICE_SPEC
 			"$(ls /sys/class/rtc /sys/class/watchdog /sys/class/i2c-dev 2>&1)" "$(cat "$tmp/diff.err")"
 		return
 	fi
+	# evdev's events from the device itself: the family's `events` state
+	export CK_DIFF_CLI="$build/src/bin/cusekit -M 125"
 	for side in real emu; do
 		node=$real
 		[ $side = emu ] && node=$emu
@@ -82,7 +85,7 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE DEVICE_SPEC
 	diff_compare "$fam" emu
 	# the same battery through the seccomp transport, one run for both
 	# halves so that state carries over as it does on the other two nodes
-	"$build/src/bin/cusekit" run --device "$spec" -- sh -c '
+	CK_DIFF_CLI=$build/src/bin/cusekit "$build/src/bin/cusekit" run --device "$spec" -- sh -c '
 		"$1" run "$2" "$3"
 		setpriv --inh-caps=-all --bounding-set=-all -- "$1" run "$2" "$3" nocap' \
 		sh "$diff_bin" "$fam" "$emu" >"$diff_out/$fam.run" 2>"$diff_out/$fam.run.err"
@@ -98,6 +101,12 @@ diff_family() { # FAMILY REAL_NODE EMULATED_NODE DEVICE_SPEC
 diff_family rtc "$real_rtc" /dev/rtc9 "${diff_specs[0]}"
 diff_family watchdog "$real_wd" /dev/watchdog9 "${diff_specs[1]}"
 diff_family i2c "$real_i2c" /dev/i2c-9 "${diff_specs[2]}"
+# evdev: the real side is evdev.ko over a uinput device that ck-diff makes
+# as a clone of the emulated one (name, id, bits, absinfo, effect slots)
+real_uinput=
+[ -c /dev/uinput ] && real_uinput=uinput:
+diff_family evdev-keyboard "${real_uinput:+${real_uinput}/dev/input/event19}" /dev/input/event19 "${diff_specs[4]}"
+diff_family evdev-gamepad "${real_uinput:+${real_uinput}/dev/input/event20}" /dev/input/event20 "${diff_specs[5]}"
 
 # nowayout: softdog again, with nowayout=1 (once started it never stops:
 # harmless with soft_noboot=1, and the last thing this part does with it)
