@@ -11,6 +11,7 @@
  */
 #include "cusekit-abi.h"
 
+#include "cli.h"
 #include "cusekit-private.h"
 
 #include <errno.h>
@@ -22,16 +23,7 @@
 #define CK_DATA_DIR "/usr/share/cusekit"
 #endif
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_printerr("cusekit abi: %s\n", msg);
-        return EXIT_FAILURE;
-}
+#define fail(...) ck_cli_fail("cusekit abi", EXIT_FAILURE, __VA_ARGS__)
 
 /* The family: the types of a module, or one type, and their ioctls
  * (each name once: atom and atom-flat share rows). */

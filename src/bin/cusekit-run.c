@@ -4,6 +4,8 @@
  * FUSE or preloading; served through the seccomp transport.
  */
 #include "cusekit-run.h"
+
+#include "cli.h"
 #include "host.h"
 #include "seccomp.h"
 #include "sysfs.h"
@@ -39,16 +41,7 @@ static const char *const cusekitd_keys[] = {
         "major", "first-minor", "runas", "mode", "group", "pidfile", "cuse-path", NULL,
 };
 
-static int fail(int status, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int fail(int status, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_printerr("cusekit run: %s\n", msg);
-        return status;
-}
+#define fail(status, ...) ck_cli_fail("cusekit run", status, __VA_ARGS__)
 
 struct run {
         GMainLoop *loop;
@@ -328,7 +321,7 @@ int cusekit_run(int argc, char **argv)
                         return fail(EXIT_RUN_FAILED, "--%s: %s", settings[i].key, error->message);
         for (char **d = devices; d && *d; d++)
                 if (ck_host_add_device(host, *d, &error) < 0)
-                        return fail(EXIT_RUN_FAILED, "--device: %s", error->message);
+                        return fail(EXIT_RUN_FAILED, "%s", error->message);
         if (config && ck_host_load_config(host, config, "cusekitd", cusekitd_keys, NULL, &error) < 0)
                 return fail(EXIT_RUN_FAILED, "%s", error->message);
         if (ck_host_create_devices(host, &error) < 0)

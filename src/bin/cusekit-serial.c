@@ -10,6 +10,7 @@
  */
 #include "cusekit-serial.h"
 
+#include "cli.h"
 #include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <json-glib/json-glib.h>
@@ -61,16 +62,7 @@ const char cusekit_serial_description[] =
         "  echo hello | cusekit serial ttyCK3\n"
         "  cusekit serial ttyCK3 --cts=1 --dsr=1 --show\n";
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_printerr("cusekit: serial: %s\n", msg);
-        return EXIT_FAILURE;
-}
+#define fail(...) ck_cli_fail("cusekit serial", EXIT_FAILURE, __VA_ARGS__)
 
 struct serial {
         GDBusConnection *conn;

@@ -8,6 +8,7 @@
  * command, and the count of arguments are handled for every row alike,
  * before any daemon is reached.
  */
+#include "cli.h"
 #include "cusekit-abi.h"
 #include "cusekit-run.h"
 #include "cusekit-serial.h"
@@ -30,16 +31,7 @@ static GDBusConnection *conn;
 static const char *dest;          /* a bus name when on a bus; NULL on the socket */
 static GMainLoop *follow_loop;
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_printerr("cusekit: %s\n", msg);
-        return EXIT_FAILURE;
-}
+#define fail(...) ck_cli_fail("cusekit", EXIT_FAILURE, __VA_ARGS__)
 
 /* Takes a floating @v. */
 static void print_json(GVariant *v)

@@ -3,6 +3,7 @@
  * cusekitd: hosts many emulated devices in one process, each a real /dev
  * node through CUSE, all served from one GLib main loop.
  */
+#include "cli.h"
 #include "cuse.h"
 #include "host.h"
 
@@ -96,16 +97,7 @@ static void node_free(struct node *n)
         g_free(n);
 }
 
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_printerr("cusekitd: %s\n", msg);
-        return EXIT_FAILURE;
-}
+#define fail(...) ck_cli_fail("cusekitd", EXIT_FAILURE, __VA_ARGS__)
 
 /* --major, --first-minor: also from the config file, the command line first. */
 static int number_option(const char *option, const char *text, gint64 min, gint64 max, gint64 fallback,
