@@ -12,6 +12,11 @@ py() { # DESCRIPTION PYTHON
 	local out
 	if out=$(/usr/bin/python3 -c "$2" 2>&1); then pass "$1"; else fail "$1" "$out"; fi
 }
+cases=$(dirname "${BASH_SOURCE[0]}")/../serial-cases
+py_case() { # DESCRIPTION CASE: tests/serial-cases/CASE.py, as the VM runs it too
+	local out
+	if out=$(/usr/bin/python3 "$cases/$2.py" 2>&1); then pass "$1"; else fail "$1" "$out"; fi
+}
 
 if [ "$part" = spi ]; then
 	py "python3-spidev xfer, xfer2, readbytes, mode and speed through the loopback chip" '
@@ -97,63 +102,7 @@ buf = array.array("I", [0] * 11)
 fcntl.ioctl(a.fd, 0x802C542A, buf)
 assert buf[10] == 250000, list(buf)
 '
-	py "python3-serial across the pair: TIOCMIWAIT woken by CTS in a thread, flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" '
-import array, fcntl, serial, termios, threading, time
-a = serial.Serial("/dev/ttyCK0", 115200, timeout=1)
-b = serial.Serial("/dev/ttyCK1", 115200, timeout=1)
-woken = []
-def wait():
-    fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
-    woken.append(time.monotonic())
-th = threading.Thread(target=wait)
-th.start()
-time.sleep(0.3)
-assert not woken, "TIOCMIWAIT returned before any change"
-a.dtr = False                         # DSR and CD: not asked for
-time.sleep(0.2)
-assert not woken, "TIOCMIWAIT woken by DSR"
-t = time.monotonic()
-a.rts = False                         # b: CTS
-th.join(5)
-assert woken and woken[0] - t < 2, woken
-a.rts = a.dtr = True
-a.baudrate = b.baudrate = 1200
-t = time.monotonic()
-a.write(b"x" * 100)                   # 100 bytes at 1200 8N1: 0.83 s
-q1 = a.out_waiting
-time.sleep(0.3)
-q2 = a.out_waiting
-assert 0 < q2 < q1 <= 100, (q1, q2)
-a.flush()
-took = time.monotonic() - t
-assert a.out_waiting == 0
-assert took >= 0.7, took
-assert b.read(100) == b"x" * 100
-a.baudrate = b.baudrate = 460800
-a.rtscts = b.rtscts = True            # a reader delayed by a loaded machine must not lose bytes
-got = []
-reader = threading.Thread(target=lambda: got.append(b.read(20000)))
-reader.start()
-t = time.monotonic()
-a.write(b"y" * 20000)                 # 0.43 s; the serial core holds 4096: write() waits for room
-took = time.monotonic() - t
-reader.join(5)
-assert took >= 0.3, took
-assert got == [b"y" * 20000], len(got[0]) if got else None
-a.rtscts = b.rtscts = False
-a.baudrate = 115200
-b.baudrate = 9600
-icount = array.array("i", [0] * 20)   # cts dsr rng dcd rx tx frame overrun parity brk buf_overrun ...
-fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
-frame = icount[6]
-a.write(b"abc")
-a.flush()
-time.sleep(0.1)
-fcntl.ioctl(b.fd, termios.TIOCGICOUNT, icount)
-assert icount[6] - frame == 3, list(icount)
-assert b.read(3) != b"abc"
-b.baudrate = 115200                   # the pair agrees again for the clients below
-'
+	py_case "python3-serial across the pair: TIOCMIWAIT in a thread woken by CTS, a signal ends it (EINTR), flush() takes the transmission time, out_waiting drops, a big write waits for room, mismatched baud gives framing errors" pair-timing
 	py "TIOCMIWAIT and signals: a handler ends the wait (EINTR), under SA_RESTART it goes on" '
 import fcntl, serial, signal, termios, threading, time
 a = serial.Serial("/dev/ttyCK0", 115200)
@@ -182,75 +131,8 @@ fcntl.ioctl(b.fd, termios.TIOCMIWAIT, termios.TIOCM_CTS)
 assert hits and time.monotonic() - t >= 0.5, (hits, time.monotonic() - t)
 a.rts = True
 '
-	py "a blocking os.write() of 20000 bytes at 57600 returns 20000 in one call after 2.76 s; a signal part way (SA_RESTART) never sends a byte twice; a signal before any byte fits: EINTR" '
-import os, serial, signal, termios, threading, time
-a = serial.Serial("/dev/ttyCK0", 57600)
-b = serial.Serial("/dev/ttyCK1", 57600, timeout=15)
-fd = os.open("/dev/ttyCK0", os.O_RDWR | os.O_NOCTTY)   # pyserial opens with O_NONBLOCK
-def transfer(data, alarm=None):
-    got = []
-    reader = threading.Thread(target=lambda: got.append(b.read(len(data))))
-    reader.start()
-    if alarm:
-        signal.setitimer(signal.ITIMER_REAL, alarm)
-    t = time.monotonic()
-    n = os.write(fd, data)
-    took = time.monotonic() - t
-    a.flush()
-    b.timeout = 1 if n < len(data) else 15
-    reader.join(20)
-    return n, took, got[0] if got else b""
-data = bytes(i % 251 for i in range(20000))
-n, took, got = transfer(data)
-# one call takes all 20000: the last 15904 have to leave first, 2.76 s at 57600 8N1
-assert n == 20000, n
-assert 2.6 < took < 6, took
-assert got == data, (len(got), got[:8])
-# a signal part way (SA_RESTART): n_tty_write() returns what went, never a byte twice
-hits = []
-signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
-signal.siginterrupt(signal.SIGALRM, False)
-b.timeout = 15
-n, took, got = transfer(data, alarm=0.5)
-assert hits, "no signal"
-assert 4096 <= n <= 20000, n
-assert got == data[:n], (n, len(got))
-# a signal before any byte fits: EINTR
-class Alarm(Exception):
-    pass
-def raise_alarm(sig, frame):
-    raise Alarm()
-signal.signal(signal.SIGALRM, raise_alarm)
-termios.tcflow(fd, termios.TCOOFF)
-assert os.write(fd, b"q" * 4096) == 4096
-signal.setitimer(signal.ITIMER_REAL, 0.3)
-try:
-    os.write(fd, b"z")
-except Alarm:
-    pass
-else:
-    raise AssertionError("the write into a full buffer returned")
-termios.tcflow(fd, termios.TCOON)
-b.timeout = 5
-got = b.read(4096)
-b.timeout = 0.5
-got += b.read(1)
-assert got == b"q" * 4096, (len(got), got[-2:])
-'
-	py "a break holds the line: bytes written during TIOCSBRK wait (TIOCOUTQ) and go after TIOCCBRK" '
-import array, fcntl, serial, termios, time
-a = serial.Serial("/dev/ttyCK0", 115200)
-b = serial.Serial("/dev/ttyCK1", 115200, timeout=0.5)
-fcntl.ioctl(a.fd, 0x5427)                # TIOCSBRK: not in the termios module
-a.write(b"xy")
-time.sleep(0.2)
-q = array.array("i", [0])
-fcntl.ioctl(a.fd, termios.TIOCOUTQ, q)
-assert q[0] == 2, q[0]
-assert b.read(8) == b"\0", "bytes went during the break"
-fcntl.ioctl(a.fd, 0x5428)                # TIOCCBRK
-assert b.read(2) == b"xy"
-'
+	py_case "a blocking os.write() of 20000 bytes at 57600 returns 20000 in one call after 2.76 s; a signal part way (SA_RESTART) never sends a byte twice; a signal before any byte fits: EINTR" blocking-write
+	py_case "a break holds the line: bytes written during TIOCSBRK wait (TIOCOUTQ) and go after TIOCCBRK" break-holds-line
 	# TIOCEXCL: EBUSY for a second open, except with CAP_SYS_ADMIN (tty_reopen())
 	what="TIOCEXCL: a second open with CAP_SYS_ADMIN succeeds, one by setpriv without capabilities gets EBUSY"
 	exec 8<>/dev/ttyCK0
@@ -305,19 +187,7 @@ assert not s.ri and s.cts
 	exec 7<>/dev/ttyCK6
 	timeout 30 /usr/bin/python3 -m serial.tools.miniterm --raw -q --eol LF /dev/ttyCK0 115200 </dev/ttyCK5 >"$TMPDIR/mt.out" 2>&1 &
 	mt=$!
-	py "serial.tools.miniterm: what is typed reaches the port, what the port gets is printed" '
-import serial, termios, time
-b = serial.Serial("/dev/ttyCK1", 115200, timeout=4)
-deadline = time.monotonic() + 20      # until miniterm has its console in cbreak mode
-while termios.tcgetattr(open("/dev/ttyCK5"))[3] & termios.ICANON:
-    assert time.monotonic() < deadline, "miniterm never set up its console"
-    time.sleep(0.1)
-open("/dev/ttyCK6", "wb", buffering=0).write(b"typed")
-assert b.read(5) == b"typed"
-b.write(b"shown")
-time.sleep(1)
-open("/dev/ttyCK6", "wb", buffering=0).write(b"\x1d")   # Ctrl-], the exit key of miniterm, typed
-'
+	py_case "serial.tools.miniterm: what is typed reaches the port, what the port gets is printed" miniterm
 	wait "$mt"
 	exec 7<&-
 	if [ "$(cat "$TMPDIR/mt.out")" = shown ]; then pass "serial.tools.miniterm prints what arrives"; else fail "serial.tools.miniterm prints what arrives" "$(cat "$TMPDIR/mt.out")"; fi
