@@ -25,21 +25,19 @@ import shutil
 import signal
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from tap import check, finish  # noqa: E402
 import time
 
 KEYBOARD, MOUSE, DESCRIBED, DESCRIPTION = sys.argv[1:5]
 EXTRA = sys.argv[5:]
 CK = shlex.split(os.environ.get('CK', 'cusekit'))
 PYTHON = '/usr/bin/python3'
-results = []
 
 
 def node(name):
     return '/dev/input/' + name
-
-
-def check(name, ok, *detail):
-    results.append((name, bool(ok), '\n'.join(str(d) for d in detail)))
 
 
 def inject(name, lines):
@@ -343,12 +341,4 @@ check('libinput debug-events: the mouse is added (cap:p) and sees pointer motion
       added and ok and seen and re.search(r'DEVICE_ADDED.*cap:p', out) and re.search(r'POINTER_MOTION', out) and
       re.search(r'POINTER_BUTTON .*BTN_LEFT \(272\) pressed', out), 'added=%s injected=%s seen=%s' % (added, ok, seen), why, out)
 
-print('1..%d' % len(results))
-failed = 0
-for i, (name, ok, detail) in enumerate(results, 1):
-    print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-    if not ok:
-        failed += 1
-        for line in detail.splitlines():
-            print('# ' + line)
-sys.exit(1 if failed else 0)
+finish()

@@ -27,13 +27,15 @@ import shutil
 import signal
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from tap import check, finish  # noqa: E402
 import tempfile
 import time
 
 FIRST, SECOND = sys.argv[1:3]
 CK = shlex.split(os.environ.get('CK', 'cusekit'))
 TOLERANCE = 0.15              # s; the events are 150 ms and more apart
-results = []
 
 # (time, type, code, value): a wheel mouse's motion, a click, a wheel step
 INJECTED = [
@@ -43,10 +45,6 @@ INJECTED = [
     (0.80, 1, 0x110, 0), (0.80, 0, 0, 0),
     (1.10, 2, 8, 1), (1.10, 0, 0, 0),
 ]
-
-
-def check(name, ok, *detail):
-    results.append((name, bool(ok), '\n'.join(str(d) for d in detail)))
 
 
 def evemu_lines(events):
@@ -156,12 +154,4 @@ check('evemu-play into %s (write() of events): evemu-record there shows the reco
       recorded and sent and sent[0] == 0 and not diff, *diff, sent, played)
 
 shutil.rmtree(tmp, ignore_errors=True)
-print('1..%d' % len(results))
-failed = 0
-for i, (name, ok, detail) in enumerate(results, 1):
-    print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-    if not ok:
-        failed += 1
-        for line in detail.splitlines():
-            print('# ' + line)
-sys.exit(1 if failed else 0)
+finish()

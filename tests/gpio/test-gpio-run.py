@@ -10,8 +10,10 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from tap import check, finish  # noqa: E402
+
 cli = os.environ['CUSEKIT_CLI']
-results = []
 DEVICE = 'gpio:gpiochip7,lines=8,names=reset:led:button,wire=5:6'
 
 
@@ -19,10 +21,6 @@ def run(script, timeout=30):
     p = subprocess.run([cli, 'run', '--device', DEVICE, '--', 'sh', '-c', script], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=timeout, env=dict(os.environ, CK=cli))
     return p.returncode, p.stdout, p.stderr
-
-
-def check(name, ok, *detail):
-    results.append((name, bool(ok), '\n'.join(str(d) for d in detail)))
 
 
 missing = [t for t in ('gpioinfo', 'gpioget', 'gpioset', 'gpiomon') if not shutil.which(t)]
@@ -93,12 +91,4 @@ check('python3-libgpiod: chip, output request, EBUSY, an edge event',
       rc == 0 and out.split('\n')[:5] == ['gpiochip7 cusekit-gpio 8', 'py True 1', 'busy 16', 'ready True',
                                           'event True 7'], out, err)
 
-print('1..%d' % len(results))
-failed = 0
-for i, (name, ok, detail) in enumerate(results, 1):
-    print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-    if not ok:
-        failed += 1
-        for line in detail.splitlines():
-            print('# ' + line)
-sys.exit(1 if failed else 0)
+finish()
