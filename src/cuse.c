@@ -170,6 +170,17 @@ static void on_interrupt(fuse_req_t req, void *data)
         waiter_free(w);
 }
 
+/* Serves a parked call again: done, or parked on with its interrupt re-armed
+ * (no interrupt may free it while it is being served). */
+static void waiter_retry(struct waiter *w)
+{
+        fuse_req_interrupt_func(w->req, NULL, NULL);
+        if (waiter_try(w) == 0)
+                waiter_free(w);
+        else
+                fuse_req_interrupt_func(w->req, on_interrupt, w);
+}
+
 static void node_notify(struct ck_device *d, void *userdata);
 
 static gboolean retry_ioctls(gpointer userdata)
@@ -184,11 +195,7 @@ static gboolean retry_ioctls(gpointer userdata)
                 l = l->next;
                 if (w->kind != WAIT_IOCTL)
                         continue;
-                fuse_req_interrupt_func(w->req, NULL, NULL);
-                if (waiter_try(w) == 0)
-                        waiter_free(w);
-                else
-                        fuse_req_interrupt_func(w->req, on_interrupt, w);
+                waiter_retry(w);
         }
         n->notifying = FALSE;
         if (n->notify_again)
@@ -221,11 +228,7 @@ static void node_notify(struct ck_device *d, void *userdata)
                                         n->ioctl_retry = g_idle_add_full(G_PRIORITY_HIGH, retry_ioctls, n, NULL);
                                 continue;
                         }
-                        fuse_req_interrupt_func(w->req, NULL, NULL);
-                        if (waiter_try(w) == 0)
-                                waiter_free(w);
-                        else
-                                fuse_req_interrupt_func(w->req, on_interrupt, w);
+                        waiter_retry(w);
                 }
         } while (n->notify_again);
         n->notifying = FALSE;
