@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli.h"
 
+#include "control.h"
+
 #include <stdarg.h>
+#include <stdlib.h>
 
 int ck_cli_fail(const char *prog, int status, const char *fmt, ...)
 {
@@ -11,4 +14,18 @@ int ck_cli_fail(const char *prog, int status, const char *fmt, ...)
         va_end(ap);
         g_printerr("%s: %s\n", prog, msg);
         return status;
+}
+
+GVariant *ck_cli_call(const char *prog, GDBusConnection *conn, const char *dest, const char *method,
+                      GVariant *params, const char *reply_type)
+{
+        g_autoptr(GError) error = NULL;
+        GVariant *r = g_dbus_connection_call_sync(conn, dest, CK_CONTROL_PATH, CK_CONTROL_INTERFACE, method, params,
+                                                  reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
+                                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        if (!r) {
+                g_dbus_error_strip_remote_error(error);
+                ck_cli_fail(prog, EXIT_FAILURE, "%s", error->message);
+        }
+        return r;
 }

@@ -11,6 +11,8 @@
 #include "cusekit-serial.h"
 
 #include "cli.h"
+#include "control.h"
+
 #include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <json-glib/json-glib.h>
@@ -24,8 +26,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define IFACE "org.cusekit.Daemon1"
-#define PATH "/org/cusekit/Daemon"
 #define KEY_ESCAPE 0x01   /* C-a, picocom's escape */
 #define KEY_QUIT 0x18     /* C-x */
 #define KEY_BREAK 0x1c    /* C-\ */
@@ -72,15 +72,7 @@ struct serial {
 
 static GVariant *call(const struct serial *s, const char *method, GVariant *params, const char *reply_type)
 {
-        g_autoptr(GError) error = NULL;
-        GVariant *r = g_dbus_connection_call_sync(s->conn, s->dest, PATH, IFACE, method, params,
-                                                  G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                                  &error);
-        if (!r) {
-                g_dbus_error_strip_remote_error(error);
-                fail("%s", error->message);
-        }
-        return r;
+        return ck_cli_call("cusekit serial", s->conn, s->dest, method, params, reply_type);
 }
 
 /* The device exists, is reachable and is a serial port. */
@@ -253,7 +245,7 @@ static int open_far(const struct serial *s)
         g_autoptr(GUnixFDList) fds = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) r = g_dbus_connection_call_with_unix_fd_list_sync(
-                s->conn, s->dest, PATH, IFACE, "OpenStream", g_variant_new("(ss)", s->device, "far"),
+                s->conn, s->dest, CK_CONTROL_PATH, CK_CONTROL_INTERFACE, "OpenStream", g_variant_new("(ss)", s->device, "far"),
                 G_VARIANT_TYPE("(h)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &fds, NULL, &error);
         gint32 handle;
 

@@ -9,6 +9,7 @@
  * before any daemon is reached.
  */
 #include "cli.h"
+#include "control.h"
 #include "cusekit-abi.h"
 #include "cusekit-run.h"
 #include "cusekit-serial.h"
@@ -23,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IFACE "org.cusekit.Daemon1"
-#define PATH "/org/cusekit/Daemon"
 
 static gboolean json;
 static GDBusConnection *conn;
@@ -46,15 +45,7 @@ static void print_json(GVariant *v)
 /* A method's reply, or NULL with the daemon's message printed. */
 static GVariant *call(const char *method, GVariant *params, const char *reply_type)
 {
-        g_autoptr(GError) error = NULL;
-        GVariant *r = g_dbus_connection_call_sync(conn, dest, PATH, IFACE, method, params,
-                                                  reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
-                                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-        if (!r) {
-                g_dbus_error_strip_remote_error(error);
-                fail("%s", error->message);
-        }
-        return r;
+        return ck_cli_call("cusekit", conn, dest, method, params, reply_type);
 }
 
 static int cmd_list(int argc, char **argv)
@@ -457,7 +448,7 @@ static int cmd_trace(int argc, char **argv)
         if (trace_max && !g_ascii_string_to_unsigned(trace_max, 10, 0, G_MAXUINT32, &max, NULL))
                 return fail("trace: --max %s: must be a whole number from 0 to %u", trace_max, G_MAXUINT32);
         if (trace_follow) {
-                g_dbus_connection_signal_subscribe(conn, dest, IFACE, "Request", PATH, NULL,
+                g_dbus_connection_signal_subscribe(conn, dest, CK_CONTROL_INTERFACE, "Request", CK_CONTROL_PATH, NULL,
                                                    G_DBUS_SIGNAL_FLAGS_NONE, on_request, NULL, NULL);
                 g_autoptr(GVariant) r = call("FollowTrace", NULL, "()");
                 if (!r)
@@ -491,8 +482,6 @@ static int cmd_serial(int argc, char **argv)
         return cusekit_serial(conn, dest, json, argc, argv);
 }
 
-/* One row per command.  A command in a file of its own declares its
- * run function (and options) in a header and adds its row here. */
 /* --- events: evemu-record output or simple lines, sent to a device's `events` state --- */
 
 static gboolean events_no_timing;
@@ -608,6 +597,8 @@ struct command {
         int (*run)(int argc, char **argv);   /* argv[0] is the command; options are parsed */
 };
 
+/* One row per command.  A command in a file of its own declares its
+ * run function (and options) in a header and adds its row here. */
 static const struct command commands[] = {
         { .name = "list", .args = "", .summary = "devices, their nodes, ioctl mode and opens",
           .run = cmd_list },
